@@ -1,0 +1,96 @@
+-- AI-Trader Service results database: six tables (SPEC §3).
+-- Every statement is idempotent so that the release step can run it on every deploy.
+
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id        TEXT PRIMARY KEY,
+    kind          TEXT NOT NULL DEFAULT 'simulation' CHECK (kind IN ('simulation', 'import')),
+    status        TEXT NOT NULL CHECK (status IN
+                      ('pending', 'running', 'completed', 'partial', 'failed', 'cancelled')),
+    start_date    TEXT,
+    end_date      TEXT NOT NULL,
+    models        TEXT NOT NULL,             -- JSON list of signatures
+    config        TEXT NOT NULL,             -- JSON snapshot of models and agent_config, no keys
+    options       TEXT NOT NULL DEFAULT '{}',-- JSON request options
+    error         TEXT,
+    warnings      TEXT NOT NULL DEFAULT '[]',-- JSON list of strings
+    created_at    TEXT NOT NULL,
+    started_at    TEXT,
+    completed_at  TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_jobs_created ON jobs (created_at);
+CREATE INDEX IF NOT EXISTS idx_jobs_status ON jobs (status, created_at);
+
+CREATE TABLE IF NOT EXISTS job_details (
+    id                 INTEGER PRIMARY KEY,
+    job_id             TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+    date               TEXT NOT NULL,
+    model              TEXT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN
+                           ('pending', 'running', 'completed', 'failed', 'skipped')),
+    reason             TEXT,                 -- why a model-day was skipped
+    error              TEXT,
+    attempts           INTEGER NOT NULL DEFAULT 0,
+    started_at         TEXT,
+    completed_at       TEXT,
+    duration_seconds   REAL,
+    prompt_tokens      INTEGER,
+    completion_tokens  INTEGER,
+    UNIQUE (job_id, model, date)
+);
+CREATE INDEX IF NOT EXISTS idx_job_details_status ON job_details (status, job_id);
+
+CREATE TABLE IF NOT EXISTS positions (
+    id                     INTEGER PRIMARY KEY,
+    job_id                 TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+    date                   TEXT NOT NULL,
+    model                  TEXT NOT NULL,
+    action_id              INTEGER NOT NULL,
+    action_type            TEXT NOT NULL CHECK (action_type IN ('init', 'buy', 'sell', 'hold')),
+    symbol                 TEXT,
+    amount                 INTEGER,
+    price                  REAL,
+    cash                   REAL NOT NULL,
+    portfolio_value        REAL NOT NULL,
+    daily_profit           REAL NOT NULL,
+    daily_return_pct       REAL NOT NULL,
+    cumulative_profit      REAL NOT NULL,
+    cumulative_return_pct  REAL NOT NULL,
+    created_at             TEXT NOT NULL,
+    UNIQUE (model, date, action_id)
+);
+CREATE INDEX IF NOT EXISTS idx_positions_date ON positions (date, model, action_id);
+CREATE INDEX IF NOT EXISTS idx_positions_job ON positions (job_id, model, date);
+
+CREATE TABLE IF NOT EXISTS holdings (
+    id           INTEGER PRIMARY KEY,
+    position_id  INTEGER NOT NULL REFERENCES positions (id) ON DELETE CASCADE,
+    symbol       TEXT NOT NULL,
+    quantity     INTEGER NOT NULL CHECK (quantity > 0),
+    UNIQUE (position_id, symbol)
+);
+
+CREATE TABLE IF NOT EXISTS reasoning_logs (
+    id           INTEGER PRIMARY KEY,
+    job_id       TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+    date         TEXT NOT NULL,
+    model        TEXT NOT NULL,
+    step_number  INTEGER NOT NULL,
+    timestamp    TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    content      TEXT,
+    tool_name    TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_reasoning_model_date ON reasoning_logs (model, date, step_number);
+CREATE INDEX IF NOT EXISTS idx_reasoning_job ON reasoning_logs (job_id);
+
+CREATE TABLE IF NOT EXISTS tool_usage (
+    id                      INTEGER PRIMARY KEY,
+    job_id                  TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
+    date                    TEXT NOT NULL,
+    model                   TEXT NOT NULL,
+    tool_name               TEXT NOT NULL,
+    call_count              INTEGER NOT NULL,
+    total_duration_seconds  REAL NOT NULL,
+    UNIQUE (model, date, tool_name)
+);
+CREATE INDEX IF NOT EXISTS idx_tool_usage_job ON tool_usage (job_id);

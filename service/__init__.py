@@ -1,0 +1,24 @@
+"""AI-Trader Service: trading competitions between AI models, served over a REST API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from service.settings import Settings, from_environment
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app; settings come from the environment, overridden by test_config."""
+    from service.resources import register_api
+    from service.resources.context import init_context
+
+    app = Flask(__name__)
+    settings: Settings = from_environment().with_overrides(test_config or {})
+    app.config["SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    init_context(app, settings)
+    register_api(app)
+    return app

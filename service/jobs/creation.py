@@ -1,0 +1,123 @@
+"""Creating a job: conflict check, replacement of stored days and the model-day rows, atomically."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass
+
+from service.db import now, transaction
+from service.jobs.planning import (
+    JobRequest,
+    JobRequestError,
+    ModelPlan,
+    check_range,
+    choose_models,
+    plan_model,
+)
+from service.market.prices import PriceData
+from service.models_config import ModelsConfig
+
+ACTIVE_STATUSES = ("pending", "running")
+ALREADY_SIMULATED = "already simulated"
+REPLACE_SQL = (
+    "DELETE FROM positions WHERE model = ? AND date >= ?",
+    "DELETE FROM reasoning_logs WHERE model = ? AND date >= ?",
+    "DELETE FROM tool_usage WHERE model = ? AND date >= ?",
+)
+
+
+class JobConflictError(RuntimeError):
+    """A requested model is already in a pending or running job (HTTP 409)."""
+
+
+@dataclass(frozen=True)
+class CreatedJob:
+    """A new job and the first model-day of each model, to be queued."""
+
+    job_id: str
+    first_days: list[tuple[str, str]]
+
+
+def busy_models(conn: sqlite3.Connection, models: list[str]) -> dict[str, str]:
+    """Which of models are in a pending or running job, and which job."""
+    busy: dict[str, str] = {}
+    rows = conn.execute(
+        "SELECT job_id, models FROM jobs WHERE status IN (?, ?)", ACTIVE_STATUSES
+    ).fetchall()
+    for row in rows:
+        for model in set(json.loads(row["models"])) & set(models):
+            busy[model] = row["job_id"]
+    return busy
+
+
+def create_job(
+    conn: sqlite3.Connection,
+    prices: PriceData,
+    config: ModelsConfig,
+    request: JobRequest,
+    max_days: int,
+) -> CreatedJob:
+    """Validate, then check conflicts and insert the job in one IMMEDIATE transaction."""
+    check_range(request, prices, max_days)
+    models = choose_models(config, request.models)
+    with transaction(conn):
+        busy = busy_models(conn, models)
+        if busy:
+            model, job_id = sorted(busy.items())[0]
+            raise JobConflictError(f"model {model!r} is already in active job {job_id}")
+        plans = [plan_model(conn, prices, model, request) for model in models]
+        if not any(plan.run for plan in plans):
+            raise JobRequestError(
+                "nothing left to do: every requested day is already simulated "
+                "(use replace_existing to run them again)",
+                "start_date",
+            )
+        job_id = str(uuid.uuid4())
+        _insert_job(conn, job_id, request, models, config)
+        for plan in plans:
+            _replace_days(conn, plan)
+            _insert_details(conn, job_id, plan)
+    return CreatedJob(job_id, [(plan.model, plan.run[0]) for plan in plans if plan.run])
+
+
+def _insert_job(
+    conn: sqlite3.Connection,
+    job_id: str,
+    request: JobRequest,
+    models: list[str],
+    config: ModelsConfig,
+) -> None:
+    options = {"replace_existing": request.replace_existing}
+    conn.execute(
+        "INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, options,"
+        " created_at) VALUES (?, 'simulation', 'pending', ?, ?, ?, ?, ?, ?)",
+        (
+            job_id,
+            request.start_date,
+            request.end_date,
+            json.dumps(models),
+            json.dumps(config.snapshot(models)),
+            json.dumps(options),
+            now(),
+        ),
+    )
+
+
+def _replace_days(conn: sqlite3.Connection, plan: ModelPlan) -> None:
+    """Delete a model's stored days from replace_from on (later days depend on them)."""
+    if plan.replace_from is None:
+        return
+    for statement in REPLACE_SQL:
+        conn.execute(statement, (plan.model, plan.replace_from))
+
+
+def _insert_details(conn: sqlite3.Connection, job_id: str, plan: ModelPlan) -> None:
+    rows: list[tuple[str, str, str, str, str | None]]
+    rows = [(job_id, day, plan.model, "skipped", ALREADY_SIMULATED) for day in plan.stored]
+    rows += [(job_id, day, plan.model, "pending", None) for day in plan.run]
+    conn.executemany(
+        "INSERT INTO job_details (job_id, date, model, status, reason) VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )

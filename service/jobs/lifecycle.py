@@ -1,0 +1,139 @@
+"""State changes of jobs and model-days (SPEC §4), each one short transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from service.db import now, transaction
+
+PREVIOUS_DAY_FAILED = "previous day failed"
+CANCELLED = "cancelled"
+FINAL_JOB_STATUSES = ("completed", "partial", "failed", "cancelled")
+
+# A day may start only when no earlier day of the same model in the job is still open; this
+# keeps a model's days in date order even when a task is delivered twice or out of order.
+CLAIM_SQL = """
+UPDATE job_details SET status = 'running', attempts = attempts + 1, started_at = ?,
+    error = NULL
+WHERE job_id = ? AND model = ? AND date = ? AND status = 'pending'
+  AND NOT EXISTS (
+    SELECT 1 FROM job_details AS earlier
+    WHERE earlier.job_id = job_details.job_id AND earlier.model = job_details.model
+      AND earlier.date < job_details.date AND earlier.status IN ('pending', 'running'))
+"""
+START_JOB_SQL = """
+UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?)
+WHERE job_id = ? AND status = 'pending'
+"""
+NEXT_DAY_SQL = """
+SELECT date FROM job_details WHERE job_id = ? AND model = ? AND status = 'pending'
+ORDER BY date LIMIT 1
+"""
+
+
+def claim_model_day(conn: sqlite3.Connection, job_id: str, model: str, day: str) -> bool:
+    """Mark a pending model-day running; False when it is not this task's to run."""
+    with transaction(conn):
+        stamp = now()
+        claimed = conn.execute(CLAIM_SQL, (stamp, job_id, model, day)).rowcount == 1
+        if claimed:
+            conn.execute(START_JOB_SQL, (stamp, job_id))
+    return claimed
+
+
+def complete_model_day(
+    conn: sqlite3.Connection,
+    job_id: str,
+    model: str,
+    day: str,
+    duration: float,
+    tokens: tuple[int | None, int | None] = (None, None),
+) -> None:
+    """Mark a running model-day completed (inside the caller's transaction)."""
+    conn.execute(
+        "UPDATE job_details SET status = 'completed', completed_at = ?, duration_seconds = ?,"
+        " prompt_tokens = ?, completion_tokens = ?"
+        " WHERE job_id = ? AND model = ? AND date = ?",
+        (now(), duration, tokens[0], tokens[1], job_id, model, day),
+    )
+
+
+def fail_model_day(
+    conn: sqlite3.Connection, job_id: str, model: str, day: str, error: str, duration: float
+) -> None:
+    """Mark a model-day failed and skip the model's later days in the job."""
+    with transaction(conn):
+        stamp = now()
+        conn.execute(
+            "UPDATE job_details SET status = 'failed', error = ?, completed_at = ?,"
+            " duration_seconds = ? WHERE job_id = ? AND model = ? AND date = ?",
+            (error[:2000], stamp, duration, job_id, model, day),
+        )
+        conn.execute(
+            "UPDATE job_details SET status = 'skipped', reason = ?, completed_at = ?"
+            " WHERE job_id = ? AND model = ? AND date > ? AND status = 'pending'",
+            (PREVIOUS_DAY_FAILED, stamp, job_id, model, day),
+        )
+        finish_job_if_done(conn, job_id)
+
+
+def next_pending_day(conn: sqlite3.Connection, job_id: str, model: str) -> str | None:
+    """The model's next day to run in the job, if any."""
+    row = conn.execute(NEXT_DAY_SQL, (job_id, model)).fetchone()
+    return row[0] if row else None
+
+
+def finish_job_if_done(conn: sqlite3.Connection, job_id: str) -> str | None:
+    """Set the final status once no model-day is open; returns it (inside a transaction)."""
+    counts = dict(
+        conn.execute(
+            "SELECT status, COUNT(*) FROM job_details WHERE job_id = ? GROUP BY status",
+            (job_id,),
+        ).fetchall()
+    )
+    if counts.get("pending") or counts.get("running"):
+        return None
+    completed, failed = counts.get("completed", 0), counts.get("failed", 0)
+    status = "completed" if not failed else "partial" if completed else "failed"
+    # A cancelled job keeps its status; it only gets its completion time.
+    conn.execute(
+        "UPDATE jobs SET completed_at = COALESCE(completed_at, ?),"
+        " status = CASE WHEN status IN ('pending', 'running') THEN ? ELSE status END"
+        " WHERE job_id = ?",
+        (now(), status, job_id),
+    )
+    return status
+
+
+def cancel_job(conn: sqlite3.Connection, job_id: str) -> int | None:
+    """Skip pending model-days as cancelled, mark the job cancelled; None if it already ended."""
+    with transaction(conn):
+        status = conn.execute("SELECT status FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        if status is None or status[0] in FINAL_JOB_STATUSES:
+            return None
+        skipped = conn.execute(
+            "UPDATE job_details SET status = 'skipped', reason = ?, completed_at = ?"
+            " WHERE job_id = ? AND status = 'pending'",
+            (CANCELLED, now(), job_id),
+        ).rowcount
+        running = conn.execute(
+            "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status = 'running'", (job_id,)
+        ).fetchone()[0]
+        conn.execute(
+            "UPDATE jobs SET status = 'cancelled', completed_at = ? WHERE job_id = ?",
+            (None if running else now(), job_id),
+        )
+    return skipped
+
+
+def requeue_interrupted(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """After a crash: running model-days back to pending; the next day of every open model."""
+    with transaction(conn):
+        conn.execute("UPDATE job_details SET status = 'pending' WHERE status = 'running'")
+        rows = conn.execute(
+            "SELECT d.job_id, d.model, MIN(d.date) FROM job_details AS d"
+            " JOIN jobs AS j ON j.job_id = d.job_id"
+            " WHERE j.status IN ('pending', 'running') AND d.status = 'pending'"
+            " GROUP BY d.job_id, d.model"
+        ).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]

@@ -1,0 +1,137 @@
+"""Running one model-day: claim it, trade, and store everything in one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from service.db import transaction
+from service.jobs.lifecycle import (
+    claim_model_day,
+    complete_model_day,
+    fail_model_day,
+    finish_job_if_done,
+    next_pending_day,
+)
+from service.market.asof import AsOfView
+from service.market.prices import PriceData
+from service.models_config import AgentConfig, ModelSpec
+from service.portfolio.engine import OrderBook
+from service.portfolio.timeline import (
+    PositionRow,
+    end_of_day_before,
+    insert_rows,
+    registration_rows,
+    timeline_bounds,
+    trading_rows,
+)
+from service.results.records import insert_day_records
+from service.trading import DayRecord, trade_day
+
+log = logging.getLogger(__name__)
+Trader = Callable[[ModelSpec, AgentConfig, OrderBook, int], DayRecord]
+
+
+class ModelDayError(RuntimeError):
+    """A model-day that cannot run; the message is stored as its error."""
+
+
+@dataclass(frozen=True)
+class DayOutcome:
+    """What happened to a model-day task, and the model's next day to queue."""
+
+    status: str  # completed, failed, or skipped when the task was not this one's to run
+    next_day: str | None = None
+    trades: int = 0
+    portfolio_value: float | None = None
+    duration: float = 0.0
+    error: str | None = None
+
+
+def job_snapshot(
+    conn: sqlite3.Connection, job_id: str, model: str
+) -> tuple[ModelSpec, AgentConfig]:
+    """The model and agent config the job was triggered with."""
+    row = conn.execute("SELECT config FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    snapshot = json.loads(row[0])
+    spec = next(ModelSpec(**item) for item in snapshot["models"] if item["signature"] == model)
+    return spec, AgentConfig(**snapshot["agent_config"])
+
+
+def _compute_day(
+    conn: sqlite3.Connection, prices: PriceData, job_id: str, model: str, day: str, trader: Trader
+) -> tuple[list[PositionRow], DayRecord]:
+    spec, agent = job_snapshot(conn, job_id, model)
+    previous = end_of_day_before(conn, model, day)
+    if previous is None:
+        return registration_rows(agent.initial_cash), DayRecord()
+    expected = prices.previous_trading_day(day)
+    if previous.date != expected:
+        raise ModelDayError(f"timeline hole: last stored day is {previous.date}, not {expected}")
+    bounds = timeline_bounds(conn, model)
+    first = bounds[0] if bounds else previous.date
+    day_number = len(prices.trading_days_between(first, day)) - 1
+    book = OrderBook(AsOfView(prices, day), previous.holdings, agent.fee_bps, agent.slippage_bps)
+    record = trader(spec, agent, book, day_number)
+    return trading_rows(prices, day, previous, agent.initial_cash, book.fills), record
+
+
+def _store_day(
+    conn: sqlite3.Connection,
+    job_id: str,
+    model: str,
+    day: str,
+    rows: list[PositionRow],
+    record: DayRecord,
+    duration: float,
+) -> None:
+    with transaction(conn):
+        state = conn.execute(
+            "SELECT status FROM job_details WHERE job_id = ? AND model = ? AND date = ?",
+            (job_id, model, day),
+        ).fetchone()
+        if state is None or state[0] != "running":
+            raise ModelDayError("the model-day is no longer running (deleted or reset)")
+        insert_rows(conn, job_id, model, day, rows)
+        insert_day_records(conn, job_id, model, day, record)
+        tokens = (record.prompt_tokens, record.completion_tokens)
+        complete_model_day(conn, job_id, model, day, duration, tokens)
+        finish_job_if_done(conn, job_id)
+
+
+def run_model_day(
+    conn: sqlite3.Connection,
+    prices: PriceData,
+    job_id: str,
+    model: str,
+    day: str,
+    trader: Trader = trade_day,
+) -> DayOutcome:
+    """Run a model-day if it is pending and its previous day is done; safe to call twice."""
+    if not claim_model_day(conn, job_id, model, day):
+        return DayOutcome("skipped")
+    started = time.perf_counter()
+    try:
+        rows, record = _compute_day(conn, prices, job_id, model, day, trader)
+        _store_day(conn, job_id, model, day, rows, record, time.perf_counter() - started)
+    except Exception as error:  # any failure fails this model-day only, never the others
+        message = (
+            f"{type(error).__name__}: {error}"
+            if not isinstance(error, ModelDayError)
+            else str(error)
+        )
+        log.warning("model-day failed: %s %s %s: %s", job_id, model, day, message)
+        fail_model_day(conn, job_id, model, day, message, time.perf_counter() - started)
+        return DayOutcome("failed", duration=time.perf_counter() - started, error=message)
+    trades = sum(1 for row in rows if row.action_type in ("buy", "sell"))
+    return DayOutcome(
+        "completed",
+        next_pending_day(conn, job_id, model),
+        trades,
+        rows[-1].portfolio_value,
+        time.perf_counter() - started,
+    )

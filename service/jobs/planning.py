@@ -1,0 +1,117 @@
+"""Which model-days a trigger request means, checked against the price data and timelines."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+
+from service.market.prices import PriceData
+from service.models_config import ModelsConfig
+from service.portfolio.timeline import timeline_bounds
+
+
+class JobRequestError(ValueError):
+    """A request that cannot be run (HTTP 400); the message names the field and the problem."""
+
+    def __init__(self, message: str, field_name: str | None = None) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a user asked for."""
+
+    end_date: str
+    start_date: str | None = None
+    models: list[str] = field(default_factory=list)
+    replace_existing: bool = False
+
+
+@dataclass
+class ModelPlan:
+    """The days of one model: to run (the first may be its registration) and already stored."""
+
+    model: str
+    run: list[str] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)
+    replace_from: str | None = None
+
+
+def choose_models(config: ModelsConfig, requested: list[str]) -> list[str]:
+    """The requested signatures, or every enabled one; unknown or disabled ones are refused."""
+    known = config.by_signature()
+    if not requested:
+        enabled = [model.signature for model in config.models if model.enabled]
+        if not enabled:
+            raise JobRequestError("no model is enabled in the models config", "models")
+        return enabled
+    for signature in requested:
+        if signature not in known:
+            raise JobRequestError(f"unknown model {signature!r}; see GET /models", "models")
+        if not known[signature].enabled:
+            raise JobRequestError(f"model {signature!r} is disabled in the config", "models")
+    return list(dict.fromkeys(requested))
+
+
+def check_range(request: JobRequest, prices: PriceData, max_days: int) -> None:
+    """Dates in order, not too long, and inside the price data."""
+    start, end = request.start_date, request.end_date
+    if start and start > end:
+        raise JobRequestError(f"start_date {start} is after end_date {end}", "start_date")
+    if start and (date.fromisoformat(end) - date.fromisoformat(start)).days + 1 > max_days:
+        raise JobRequestError(
+            f"the range {start}..{end} is longer than MAX_SIMULATION_DAYS ({max_days} days)",
+            "end_date",
+        )
+    available = f"price data covers {prices.first_day}..{prices.last_day}"
+    for name, value in (("start_date", start), ("end_date", end)):
+        if value and not prices.first_day <= value <= prices.last_day:
+            raise JobRequestError(f"{name} {value} is outside the price data: {available}", name)
+    if start and not prices.trading_days_between(start, end):
+        raise JobRequestError(f"no trading day in {start}..{end}; {available}", "start_date")
+
+
+def plan_model(
+    conn: sqlite3.Connection, prices: PriceData, model: str, request: JobRequest
+) -> ModelPlan:
+    """The plan of one model (SPEC §4): resume, skip stored days, or replace them."""
+    bounds = timeline_bounds(conn, model)
+    plan = ModelPlan(model)
+    if request.start_date is None:
+        last_trading = prices.trading_days_between(prices.first_day, request.end_date)[-1]
+        plan.run = _after(prices, bounds[1], request.end_date) if bounds else [last_trading]
+        return plan
+    days = prices.trading_days_between(request.start_date, request.end_date)
+    if bounds and request.replace_existing and bounds[1] >= days[0]:
+        plan.replace_from = days[0]
+        bounds = None if bounds[0] >= days[0] else (bounds[0], _before(prices, days[0]))
+    if bounds is None:
+        plan.run = days
+        return plan
+    first, last = bounds
+    if days[0] < first:
+        raise JobRequestError(
+            f"model {model!r} was registered on {first}; days before it cannot be added "
+            "(use replace_existing or another signature)",
+            "start_date",
+        )
+    plan.stored = [day for day in days if day <= last]
+    plan.run = [day for day in days if day > last]
+    if plan.run and prices.previous_trading_day(plan.run[0]) != last:
+        raise JobRequestError(
+            f"model {model!r} has a gap: its timeline ends on {last}, before {plan.run[0]}; "
+            "use start_date null to resume it",
+            "start_date",
+        )
+    return plan
+
+
+def _after(prices: PriceData, last: str, end: str) -> list[str]:
+    following = prices.next_trading_day(last)
+    return prices.trading_days_between(following, end) if following else []
+
+
+def _before(prices: PriceData, day: str) -> str:
+    return prices.previous_trading_day(day) or day

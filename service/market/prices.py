@@ -1,0 +1,223 @@
+"""Loader for AI-Trader's merged.jsonl daily prices, with the trading-day calendar."""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import json
+import math
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+BENCHMARK_SYMBOL = "QQQ"
+SERIES_KEY = "Time Series (Daily)"
+# AI-Trader renames open/close to buy/sell price; plain Alpha Vantage files use open/close.
+FIELD_KEYS: dict[str, tuple[str, ...]] = {
+    "open": ("1. buy price", "1. open"),
+    "high": ("2. high",),
+    "low": ("3. low",),
+    "close": ("4. sell price", "4. close"),
+    "volume": ("5. volume",),
+}
+
+
+class PriceDataError(ValueError):
+    """Price data that cannot be trusted; the message names the file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One symbol's bar on one day; a missing, empty or non-positive field is None."""
+
+    open: float | None
+    high: float | None
+    low: float | None
+    close: float | None
+    volume: float | None
+
+
+class PriceData:
+    """Immutable daily bars of a universe, indexed by symbol and ISO date."""
+
+    def __init__(self, bars: dict[str, dict[str, Bar]], source: str) -> None:
+        self.source = source
+        self._bars = bars
+        self.symbols: tuple[str, ...] = tuple(sorted(bars))
+        self.trading_days: tuple[str, ...] = _trading_days(bars)
+        self._closes: dict[str, tuple[list[str], list[float]]] = {
+            symbol: _close_series(days) for symbol, days in bars.items()
+        }
+
+    @property
+    def first_day(self) -> str:
+        """The first trading day of the data."""
+        return self.trading_days[0]
+
+    @property
+    def last_day(self) -> str:
+        """The last trading day of the data (a newest open-only day is not one)."""
+        return self.trading_days[-1]
+
+    def bar(self, symbol: str, day: str) -> Bar | None:
+        """The bar of symbol on day, or None."""
+        return self._bars.get(symbol, {}).get(day)
+
+    def open(self, symbol: str, day: str) -> float | None:
+        """The open of symbol on day, or None when there is none."""
+        bar = self.bar(symbol, day)
+        return bar.open if bar else None
+
+    def close(self, symbol: str, day: str) -> float | None:
+        """The close of symbol on day, or None when there is none."""
+        bar = self.bar(symbol, day)
+        return bar.close if bar else None
+
+    def close_on_or_before(self, symbol: str, day: str) -> float | None:
+        """The latest close of symbol on or before day (valuation of a held symbol)."""
+        days, closes = self._closes.get(symbol, ([], []))
+        index = bisect.bisect_right(days, day)
+        return closes[index - 1] if index else None
+
+    def is_trading_day(self, day: str) -> bool:
+        """Whether day is a trading day of the data."""
+        index = bisect.bisect_left(self.trading_days, day)
+        return index < len(self.trading_days) and self.trading_days[index] == day
+
+    def previous_trading_day(self, day: str) -> str | None:
+        """The last trading day strictly before day."""
+        index = bisect.bisect_left(self.trading_days, day)
+        return self.trading_days[index - 1] if index else None
+
+    def next_trading_day(self, day: str) -> str | None:
+        """The first trading day strictly after day."""
+        index = bisect.bisect_right(self.trading_days, day)
+        return self.trading_days[index] if index < len(self.trading_days) else None
+
+    def trading_days_between(self, start: str, end: str) -> list[str]:
+        """Trading days from start to end, both included."""
+        low = bisect.bisect_left(self.trading_days, start)
+        high = bisect.bisect_right(self.trading_days, end)
+        return list(self.trading_days[low:high])
+
+
+def _number(fields: dict[str, Any], names: tuple[str, ...]) -> float | None:
+    for name in names:
+        if name in fields:
+            try:
+                value = float(fields[name])
+            except (TypeError, ValueError):
+                return None
+            # Zero or negative prices are data errors; treat them as missing, never as 0.
+            return value if math.isfinite(value) and value > 0 else None
+    return None
+
+
+def _bar(fields: dict[str, Any]) -> Bar:
+    values = {name: _number(fields, keys) for name, keys in FIELD_KEYS.items()}
+    return Bar(**values)
+
+
+def _trading_days(bars: dict[str, dict[str, Bar]]) -> tuple[str, ...]:
+    complete: dict[str, int] = {}
+    for days in bars.values():
+        for day, bar in days.items():
+            if bar.open is not None and bar.close is not None:
+                complete[day] = complete.get(day, 0) + 1
+    needed = len(bars) / 2
+    return tuple(sorted(day for day, count in complete.items() if count >= needed))
+
+
+def _close_series(days: dict[str, Bar]) -> tuple[list[str], list[float]]:
+    pairs = sorted((day, bar.close) for day, bar in days.items() if bar.close is not None)
+    return [day for day, _ in pairs], [close for _, close in pairs]
+
+
+def _open_text(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def _symbol_of(record: Any) -> str:
+    meta = record.get("Meta Data") if isinstance(record, dict) else None
+    symbol = meta.get("2. Symbol") if isinstance(meta, dict) else None
+    if not isinstance(symbol, str) or not symbol.strip():
+        raise ValueError('no "Meta Data" / "2. Symbol"')
+    return symbol.strip().upper()
+
+
+def _parse_line(text: str) -> tuple[str, dict[str, Bar]]:
+    record = json.loads(text)
+    symbol = _symbol_of(record)
+    series = record.get(SERIES_KEY)
+    if not isinstance(series, dict):
+        raise ValueError(f'no "{SERIES_KEY}" object')
+    bars: dict[str, Bar] = {}
+    for day, fields in series.items():
+        if not isinstance(fields, dict):
+            raise ValueError(f"bar of {day} is not an object")
+        bars[_iso_day(day)] = _bar(fields)
+    return symbol, bars
+
+
+def _iso_day(text: str) -> str:
+    return date.fromisoformat(text).isoformat()
+
+
+def parse_lines(lines: Iterable[str], source: str) -> PriceData:
+    """Parse merged.jsonl lines; a bad line raises PriceDataError naming source and line."""
+    bars: dict[str, dict[str, Bar]] = {}
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            symbol, symbol_bars = _parse_line(text)
+        except ValueError as error:
+            raise PriceDataError(f"{source}, line {number}: {error}") from None
+        bars.setdefault(symbol, {}).update(symbol_bars)
+    if not bars:
+        raise PriceDataError(f"{source}: no price data")
+    data = PriceData(bars, source)
+    if not data.trading_days:
+        raise PriceDataError(f"{source}: no day has complete bars for half of the symbols")
+    return data
+
+
+def _read(path: Path) -> PriceData:
+    try:
+        with _open_text(path) as handle:
+            return parse_lines(_lines(handle), str(path))
+    except OSError as error:
+        raise PriceDataError(f"{path}: cannot read price data: {error.strerror}") from None
+
+
+def _lines(handle: IO[str]) -> Iterator[str]:
+    try:
+        yield from handle
+    except (EOFError, gzip.BadGzipFile, UnicodeDecodeError) as error:
+        raise PriceDataError(f"{handle.name}: corrupt file: {error}") from None
+
+
+_cache: dict[tuple[str, float, int], PriceData] = {}
+_cache_lock = threading.Lock()
+
+
+def load_prices(path: str | os.PathLike[str]) -> PriceData:
+    """Load price data once per file version; prices are immutable, so every caller shares it."""
+    resolved = Path(path).resolve()
+    try:
+        stat = resolved.stat()
+    except OSError:
+        raise PriceDataError(f"{path}: price data file not found") from None
+    key = (str(resolved), stat.st_mtime, stat.st_size)
+    with _cache_lock:
+        if key not in _cache:
+            for stale in [old for old in _cache if old[0] == key[0]]:
+                del _cache[stale]
+            _cache[key] = _read(resolved)
+        return _cache[key]

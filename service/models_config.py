@@ -1,0 +1,190 @@
+"""The models config: AI-Trader's default_config.json plus our provider and strategy fields."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+
+from service.strategies import check_strategy
+
+SIGNATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+PROVIDERS = ("openai", "builtin", "mock")
+
+
+class ModelsConfigError(ValueError):
+    """A models config that cannot be used; the message names the file and field."""
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """Settings shared by every model of a job."""
+
+    max_steps: int = 30
+    max_retries: int = 3
+    base_delay: float = 1.0
+    initial_cash: float = 10000.0
+    fee_bps: float = 0.0
+    slippage_bps: float = 0.0
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One competitor. Keys are never part of it: only the name of the env var holding one."""
+
+    signature: str
+    name: str
+    provider: str = "openai"
+    basemodel: str | None = None
+    enabled: bool = True
+    strategy: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    openai_base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    knowledge_cutoff: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    """The models and the agent settings."""
+
+    models: tuple[ModelSpec, ...]
+    agent_config: AgentConfig = AgentConfig()
+
+    def by_signature(self) -> dict[str, ModelSpec]:
+        """Models keyed by signature."""
+        return {model.signature: model for model in self.models}
+
+    def snapshot(self, signatures: list[str]) -> dict[str, Any]:
+        """The part of the config a job runs with, stored in the job (never keys)."""
+        chosen = self.by_signature()
+        return {
+            "models": [chosen[signature].to_dict() for signature in signatures],
+            "agent_config": asdict(self.agent_config),
+        }
+
+
+class AgentConfigSchema(Schema):
+    """agent_config; unknown AI-Trader keys (log paths and the like) are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    max_steps = fields.Integer(validate=validate.Range(1, 200))
+    max_retries = fields.Integer(validate=validate.Range(0, 20))
+    base_delay = fields.Float(validate=validate.Range(0, 600))
+    initial_cash = fields.Float(validate=validate.Range(min=1, min_inclusive=True))
+    fee_bps = fields.Float(validate=validate.Range(0, 1000))
+    slippage_bps = fields.Float(validate=validate.Range(0, 1000))
+    timeout = fields.Float(validate=validate.Range(1, 3600))
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> AgentConfig:
+        """Build the dataclass."""
+        return AgentConfig(**data)
+
+
+class ModelSpecSchema(Schema):
+    """One entry of `models`."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    signature = fields.String(required=True, validate=validate.Regexp(SIGNATURE_PATTERN))
+    name = fields.String(validate=validate.Length(max=200))
+    provider = fields.String(load_default="openai", validate=validate.OneOf(PROVIDERS))
+    basemodel = fields.String(allow_none=True, validate=validate.Length(max=200))
+    enabled = fields.Boolean(load_default=True)
+    strategy = fields.String(allow_none=True)
+    params = fields.Dict(keys=fields.String(), load_default=dict)
+    openai_base_url = fields.Url(allow_none=True, require_tld=False, schemes={"http", "https"})
+    api_key_env = fields.String(
+        load_default="OPENAI_API_KEY", validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]*$")
+    )
+    knowledge_cutoff = fields.Date(format="%Y-%m-%d", allow_none=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> ModelSpec:
+        """Build the dataclass; check provider-specific fields."""
+        if data.get("knowledge_cutoff") is not None:
+            data["knowledge_cutoff"] = data["knowledge_cutoff"].isoformat()
+        data.setdefault("name", data["signature"])
+        if data["provider"] == "builtin" and not data.get("strategy"):
+            raise ValidationError("a builtin model needs a strategy", "strategy")
+        if data["provider"] == "openai" and not data.get("basemodel"):
+            raise ValidationError("an openai model needs a basemodel", "basemodel")
+        return ModelSpec(**data)
+
+
+class ModelsConfigSchema(Schema):
+    """The whole file."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    models = fields.List(fields.Nested(ModelSpecSchema), required=True)
+    agent_config = fields.Nested(AgentConfigSchema, load_default=AgentConfig)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_: Any) -> ModelsConfig:
+        """Build the dataclass; signatures must be unique."""
+        signatures = [model.signature for model in data["models"]]
+        duplicates = sorted({s for s in signatures if signatures.count(s) > 1})
+        if duplicates:
+            raise ValidationError(f"duplicate signatures: {', '.join(duplicates)}", "models")
+        return ModelsConfig(tuple(data["models"]), data["agent_config"])
+
+
+def _first_error(messages: Any, path: str = "") -> str:
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        return _first_error(value, f"{path}.{key}" if path else str(key))
+    if isinstance(messages, list) and messages:
+        return (
+            f"{path}: {messages[0]}"
+            if isinstance(messages[0], str)
+            else _first_error(messages[0], path)
+        )
+    return f"{path}: {messages}"
+
+
+def parse_models_config(data: Any, source: str) -> ModelsConfig:
+    """Validate a decoded config; errors name the source and the field path."""
+    try:
+        config: ModelsConfig = ModelsConfigSchema().load(data)
+    except ValidationError as error:
+        raise ModelsConfigError(f"{source}: {_first_error(error.messages)}") from None
+    for index, model in enumerate(config.models):
+        if model.provider == "builtin":
+            problem = check_strategy(model.strategy or "", model.params)
+            if problem:
+                raise ModelsConfigError(f"{source}: models.{index}.params: {problem}")
+    return config
+
+
+def load_models_config(path: str | Path) -> ModelsConfig:
+    """Read and validate the models config file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ModelsConfigError(f"{path}: cannot read models config: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        message = f"{path}: invalid JSON at line {error.lineno}: {error.msg}"
+        raise ModelsConfigError(message) from None
+    return parse_models_config(data, str(path))
+
+
+def is_valid_signature(text: str) -> bool:
+    """Whether text has the allowed form of a signature."""
+    return re.fullmatch(SIGNATURE_PATTERN, text) is not None

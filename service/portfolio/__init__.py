@@ -1,0 +1,1 @@
+"""Portfolio engine: orders, valuation, P&L and the stored timeline."""

@@ -1,0 +1,138 @@
+"""The order book of one model-day: whole-share orders filled at the open (SPEC §2 rule 4)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from service.market.asof import AsOfView
+from service.market.prices import PriceData
+
+ActionType = Literal["init", "buy", "sell", "hold"]
+# Cash is compared with this tolerance so that float noise never rejects an exactly affordable buy.
+CASH_EPSILON = 1e-9
+MAX_ORDER_SHARES = 10_000_000
+
+
+class OrderError(ValueError):
+    """An order that was rejected; the message tells the model why, and nothing changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One executed order and the state right after it."""
+
+    action_type: ActionType
+    symbol: str
+    amount: int
+    price: float
+    cash_after: float
+    holdings_after: dict[str, int]
+
+
+@dataclass(slots=True)
+class Holdings:
+    """Cash and whole-share positions; quantities are never zero or negative."""
+
+    cash: float
+    shares: dict[str, int] = field(default_factory=dict)
+
+    def copy(self) -> Holdings:
+        """An independent copy."""
+        return Holdings(self.cash, dict(self.shares))
+
+    def value(self, prices: PriceData, day: str) -> float:
+        """Cash plus shares at day's close, a missing close replaced by the latest earlier one."""
+        total = self.cash
+        for symbol, quantity in self.shares.items():
+            total += quantity * (prices.close_on_or_before(symbol, day) or 0.0)
+        return total
+
+
+def check_amount(amount: object) -> int:
+    """A positive whole number of shares, or OrderError."""
+    if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+        raise OrderError("amount must be a positive whole number of shares")
+    try:
+        number = float(amount)
+    except ValueError:
+        raise OrderError(f"amount must be a whole number of shares, got {amount!r}") from None
+    if not number.is_integer():
+        raise OrderError(f"amount must be a whole number of shares, got {amount}")
+    if number <= 0:
+        raise OrderError(f"amount must be positive, got {int(number)}")
+    if number > MAX_ORDER_SHARES:
+        raise OrderError(f"amount {int(number)} is larger than {MAX_ORDER_SHARES} shares")
+    return int(number)
+
+
+class OrderBook:
+    """Executes one model's orders on one trading day against the running state of the day."""
+
+    def __init__(
+        self,
+        view: AsOfView,
+        start: Holdings,
+        fee_bps: float = 0.0,
+        slippage_bps: float = 0.0,
+    ) -> None:
+        self.view = view
+        self.state = start.copy()
+        self.fee_rate = fee_bps / 10_000
+        self.slippage_rate = slippage_bps / 10_000
+        self.fills: list[Fill] = []
+
+    def _symbol_and_open(self, symbol: object) -> tuple[str, float]:
+        if not isinstance(symbol, str) or not symbol.strip():
+            raise OrderError("symbol must be a ticker such as AAPL")
+        ticker = symbol.strip().upper()
+        if ticker not in self.view.prices.symbols:
+            raise OrderError(f"unknown symbol {ticker}: it is not in the universe")
+        price = self.view.open(ticker)
+        if price is None:
+            raise OrderError(f"{ticker} has no open on {self.view.day}; it cannot be traded today")
+        return ticker, price
+
+    def buy(self, symbol: object, amount: object) -> Fill:
+        """Buy whole shares at today's open (plus slippage and fee) if cash allows."""
+        ticker, open_price = self._symbol_and_open(symbol)
+        shares = check_amount(amount)
+        price = open_price * (1 + self.slippage_rate)
+        cost = shares * price * (1 + self.fee_rate)
+        if cost > self.state.cash + CASH_EPSILON:
+            raise OrderError(
+                f"insufficient cash: buying {shares} {ticker} at {price:.4f} costs {cost:.2f}, "
+                f"cash is {self.state.cash:.2f}"
+            )
+        self.state.cash -= cost
+        self.state.shares[ticker] = self.state.shares.get(ticker, 0) + shares
+        return self._record("buy", ticker, shares, price)
+
+    def affordable(self, symbol: str) -> int:
+        """How many shares of symbol the cash buys at today's open, costs included."""
+        price = self.view.open(symbol)
+        if not price:
+            return 0
+        unit = price * (1 + self.slippage_rate) * (1 + self.fee_rate)
+        return max(0, math.floor((self.state.cash + CASH_EPSILON) / unit))
+
+    def sell(self, symbol: object, amount: object) -> Fill:
+        """Sell whole shares held at today's open (less slippage and fee)."""
+        ticker, open_price = self._symbol_and_open(symbol)
+        shares = check_amount(amount)
+        held = self.state.shares.get(ticker, 0)
+        if shares > held:
+            raise OrderError(f"cannot sell {shares} {ticker}: {held} held (no shorting)")
+        price = open_price * (1 - self.slippage_rate)
+        self.state.cash += shares * price * (1 - self.fee_rate)
+        if held == shares:
+            del self.state.shares[ticker]
+        else:
+            self.state.shares[ticker] = held - shares
+        return self._record("sell", ticker, shares, price)
+
+    def _record(self, action: ActionType, symbol: str, amount: int, price: float) -> Fill:
+        fill = Fill(action, symbol, amount, price, self.state.cash, dict(self.state.shares))
+        self.fills.append(fill)
+        return fill

@@ -1,0 +1,88 @@
+"""HTTP resources: one package per resource, registered on a flask-smorest Api."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, send_from_directory
+from flask.typing import ResponseReturnValue
+from flask_smorest import Api
+from swagger_ui_bundle import swagger_ui_path
+from werkzeug.exceptions import HTTPException
+
+from service.db import DatabaseUnavailable
+
+API_DESCRIPTION = (
+    "Trading competitions between AI models on NASDAQ-100 daily prices. Trigger a job, follow"
+    " its progress, then read results, the leaderboard and risk metrics."
+)
+DOCS_ASSETS = "/docs/assets/"
+
+
+def _api_settings() -> dict[str, Any]:
+    return {
+        "API_TITLE": "AI-Trader Service",
+        "API_VERSION": "1.0.0",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": DOCS_ASSETS,
+        "API_SPEC_OPTIONS": {"info": {"description": API_DESCRIPTION}},
+    }
+
+
+def _summary(messages: Any, path: str = "") -> list[str]:
+    """Validation messages flattened to 'field: message' lines."""
+    if isinstance(messages, dict):
+        return [
+            line
+            for key, value in messages.items()
+            for line in _summary(value, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
+        return [f"{path}: {' '.join(messages)}"]
+    return [f"{path}: {messages}"]
+
+
+class ServiceApi(Api):  # type: ignore[misc]
+    """An Api whose every error body carries a human-readable message."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        """Add a message naming the fields to validation errors, a description to others."""
+        data = getattr(error, "data", None)
+        if data is None:
+            data = error.data = {}  # type: ignore[attr-defined]
+        if "message" not in data:
+            messages = data.get("errors") or data.get("messages")
+            if messages:
+                locations = messages.values() if isinstance(messages, dict) else [messages]
+                data["message"] = "; ".join(line for loc in locations for line in _summary(loc))
+            else:
+                data["message"] = error.description
+        return super().handle_http_exception(error)
+
+
+def _docs_asset(filename: str) -> ResponseReturnValue:
+    """Swagger UI's files come from the installed package, never from a CDN."""
+    return send_from_directory(str(swagger_ui_path), filename, max_age=86400)
+
+
+def _database_unavailable(error: DatabaseUnavailable) -> ResponseReturnValue:
+    body = {"code": 503, "status": "Service Unavailable", "message": str(error)}
+    return body, 503
+
+
+def register_api(app: Flask) -> None:
+    """Create the Api and register every resource's blueprint."""
+    from service.resources.health.routes import blp as health
+    from service.resources.leaderboard.routes import blp as leaderboard
+    from service.resources.results.routes import blp as results
+    from service.resources.simulate.routes import blp as simulate
+
+    app.config.update(_api_settings())
+    api = ServiceApi(app)
+    for blueprint in (simulate, results, leaderboard, health):
+        api.register_blueprint(blueprint)
+    app.add_url_rule(f"{DOCS_ASSETS}<path:filename>", "docs_asset", _docs_asset)
+    app.register_error_handler(DatabaseUnavailable, _database_unavailable)

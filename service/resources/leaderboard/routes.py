@@ -1,0 +1,29 @@
+"""Leaderboard resource: who is winning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service.resources.context import get_db, prices
+from service.resources.leaderboard.schemas import LeaderboardQueryArgsSchema, LeaderboardSchema
+from service.results.leaderboard import latest_date, leaderboard
+
+blp = Blueprint("leaderboard", __name__, url_prefix="/leaderboard", description="Rankings")
+
+
+@blp.route("")
+class LeaderboardView(MethodView):
+    """Rankings."""
+
+    @blp.arguments(LeaderboardQueryArgsSchema, location="query")
+    @blp.response(200, LeaderboardSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Models ranked by portfolio value on a day, with the QQQ benchmark."""
+        conn = get_db()
+        day = args["date"].isoformat() if "date" in args else latest_date(conn)
+        if day is None:
+            return {"date": None, "rankings": [], "benchmark": None}
+        return leaderboard(conn, prices(), day)

@@ -1,0 +1,44 @@
+"""Results resource: stored model-days, end-of-day state and P&L."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+
+from service.resources.context import get_db
+from service.resources.errors import fail
+from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSchema
+from service.results.queries import ResultFilter, count_results, end_of_day_results, job_exists
+
+blp = Blueprint("results", __name__, url_prefix="/results", description="Stored results")
+
+
+def result_filter(args: dict[str, Any]) -> ResultFilter:
+    """Query arguments as a filter, dates as ISO text."""
+    values = {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in args.items()
+    }
+    return ResultFilter(**values)
+
+
+@blp.route("")
+class ResultsView(MethodView):
+    """Model-days."""
+
+    @blp.arguments(ResultsQueryArgsSchema, location="query")
+    @blp.response(200, ResultSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
+        """End-of-day cash, value, P&L and holdings per model-day, by date then model."""
+        conn = get_db()
+        filters = result_filter(args)
+        if filters.job_id and not job_exists(conn, filters.job_id):
+            fail(404, f"job {filters.job_id} not found")
+        pagination_parameters.item_count = count_results(conn, filters)
+        return end_of_day_results(
+            conn, filters, pagination_parameters.page_size, pagination_parameters.first_item
+        )

@@ -1,0 +1,105 @@
+"""Simulate resource: trigger a job, follow its progress, cancel it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from service.jobs.creation import JobConflictError, create_job
+from service.jobs.lifecycle import cancel_job
+from service.jobs.planning import JobRequest, JobRequestError
+from service.jobs.status import job_status, latest_job_id
+from service.resources.context import get_db, models_config, prices, settings
+from service.resources.errors import fail
+from service.resources.simulate.schemas import (
+    CancelResponseSchema,
+    JobStatusSchema,
+    TriggerResponseSchema,
+    TriggerSchema,
+)
+from tasks import enqueue_days
+
+blp = Blueprint("simulate", __name__, url_prefix="/simulate", description="Run simulations")
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def status_or_404(job_id: str) -> dict[str, Any]:
+    """The job's status, or a 404 answer."""
+    status = job_status(get_db(), job_id)
+    if status is None:
+        fail(404, f"job {job_id} not found")
+    return status
+
+
+@blp.route("/trigger")
+class TriggerView(MethodView):
+    """Start simulations."""
+
+    @blp.arguments(TriggerSchema)
+    @blp.response(202, TriggerResponseSchema)
+    @blp.alt_response(400, description="Dates, models or timelines do not allow this job")
+    @blp.alt_response(409, description="A requested model is already in an active job")
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Start a job that simulates models over a date range."""
+        request = JobRequest(
+            end_date=body["end_date"].isoformat(),
+            start_date=_iso(body["start_date"]),
+            models=body["models"],
+            replace_existing=body["replace_existing"],
+        )
+        try:
+            created = create_job(
+                get_db(), prices(), models_config(), request, settings().max_simulation_days
+            )
+        except JobRequestError as error:
+            fail(400, str(error), error.field_name)
+        except JobConflictError as error:
+            fail(409, str(error))
+        enqueue_days(created.job_id, created.first_days)
+        answer = status_or_404(created.job_id)
+        answer["message"] = f"job queued: {answer['progress']['total']} model-days"
+        return answer
+
+
+@blp.route("/status/<string:job_id>")
+class StatusView(MethodView):
+    """One job."""
+
+    @blp.response(200, JobStatusSchema)
+    def get(self, job_id: str) -> dict[str, Any]:
+        """Progress of a job and the state of each model-day."""
+        return status_or_404(job_id)
+
+
+@blp.route("/current")
+class CurrentView(MethodView):
+    """The latest job."""
+
+    @blp.response(200, JobStatusSchema)
+    def get(self) -> dict[str, Any]:
+        """The most recently created job, running or not."""
+        job_id = latest_job_id(get_db())
+        if job_id is None:
+            fail(404, "no job yet: POST /simulate/trigger starts one")
+        return status_or_404(job_id)
+
+
+@blp.route("/<string:job_id>/cancel")
+class CancelView(MethodView):
+    """Stop a job."""
+
+    @blp.response(200, CancelResponseSchema)
+    @blp.alt_response(409, description="The job has already ended")
+    def post(self, job_id: str) -> dict[str, Any]:
+        """Cancel a job: pending model-days are skipped, running ones finish."""
+        status_or_404(job_id)
+        skipped = cancel_job(get_db(), job_id)
+        if skipped is None:
+            fail(409, f"job {job_id} has already ended")
+        return {"job_id": job_id, "status": "cancelled", "cancelled_model_days": skipped}

@@ -1,0 +1,86 @@
+"""Schemas of the simulate resource: the trigger body and the job status answer."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from service.resources.schemas import Day, JobSchema, Signature
+
+
+class TriggerSchema(Schema):
+    """POST /simulate/trigger body."""
+
+    start_date = Day(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "First day (YYYY-MM-DD); null resumes each model's timeline"},
+    )
+    end_date = Day(required=True, metadata={"description": "Last day (YYYY-MM-DD)"})
+    models = fields.List(
+        Signature(),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "Signatures; missing or empty means every enabled model"},
+    )
+    replace_existing = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Delete and re-run stored days from start_date on"},
+    )
+
+    @validates_schema
+    def replace_needs_start(self, data: dict[str, object], **_: object) -> None:
+        """replace_existing needs a start_date to know what to replace."""
+        if data.get("replace_existing") and data.get("start_date") is None:
+            raise ValidationError("replace_existing needs a start_date", "replace_existing")
+
+
+class ProgressSchema(Schema):
+    """How far a job is."""
+
+    total = fields.Integer()
+    pending = fields.Integer()
+    running = fields.Integer()
+    completed = fields.Integer()
+    failed = fields.Integer()
+    skipped = fields.Integer()
+    percent = fields.Float()
+    elapsed_seconds = fields.Float(allow_none=True)
+    eta_seconds = fields.Float(allow_none=True)
+    last_completed_date = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class ModelDaySchema(Schema):
+    """One model-day of a job."""
+
+    model = fields.String()
+    date = fields.String()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    started_at = fields.String(allow_none=True)
+    completed_at = fields.String(allow_none=True)
+    duration_seconds = fields.Float(allow_none=True)
+    prompt_tokens = fields.Integer(allow_none=True)
+    completion_tokens = fields.Integer(allow_none=True)
+
+
+class JobStatusSchema(JobSchema):
+    """A job with its progress and model-days."""
+
+    progress = fields.Nested(ProgressSchema)
+    details = fields.List(fields.Nested(ModelDaySchema))
+
+
+class TriggerResponseSchema(JobStatusSchema):
+    """A job just created."""
+
+    message = fields.String()
+
+
+class CancelResponseSchema(Schema):
+    """What a cancel did."""
+
+    job_id = fields.String()
+    status = fields.String()
+    cancelled_model_days = fields.Integer()

@@ -1,0 +1,1 @@
+"""Results: risk and return metrics of stored timelines."""

@@ -1,0 +1,58 @@
+"""The leaderboard: each model's latest stored day on or before a date, ranked by value."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from service.market.prices import BENCHMARK_SYMBOL, PriceData
+
+RANKING_SQL = """
+WITH latest AS (
+    SELECT model, MAX(date) AS date FROM positions WHERE date <= ? GROUP BY model
+)
+SELECT p.model, p.date, MAX(p.action_id) AS action_id, p.portfolio_value,
+       p.cumulative_return_pct, p.daily_return_pct,
+       (SELECT MIN(date) FROM positions AS first WHERE first.model = p.model) AS registered
+FROM positions AS p JOIN latest ON latest.model = p.model AND latest.date = p.date
+GROUP BY p.model
+ORDER BY p.portfolio_value DESC, p.model
+"""
+
+
+def latest_date(conn: sqlite3.Connection) -> str | None:
+    """The newest stored day of any model."""
+    row = conn.execute("SELECT MAX(date) FROM positions").fetchone()
+    return row[0] if row else None
+
+
+def benchmark_return_pct(prices: PriceData, start: str, end: str) -> float | None:
+    """Return of holding QQQ from start's close to end's close (SPEC §2 rule 7)."""
+    first = prices.close_on_or_before(BENCHMARK_SYMBOL, start)
+    last = prices.close_on_or_before(BENCHMARK_SYMBOL, end)
+    if not first or not last:
+        return None
+    return (last / first - 1) * 100
+
+
+def leaderboard(conn: sqlite3.Connection, prices: PriceData, day: str) -> dict[str, Any]:
+    """Rankings on day and the benchmark from the earliest registration among them."""
+    rows = [dict(row) for row in conn.execute(RANKING_SQL, (day,))]
+    rankings = [
+        {
+            "rank": rank,
+            "model": row["model"],
+            "date": row["date"],
+            "portfolio_value": row["portfolio_value"],
+            "cumulative_return_pct": row["cumulative_return_pct"],
+            "daily_return_pct": row["daily_return_pct"],
+        }
+        for rank, row in enumerate(rows, start=1)
+    ]
+    start = min((row["registered"] for row in rows), default=None)
+    benchmark = {
+        "symbol": BENCHMARK_SYMBOL,
+        "start_date": start,
+        "cumulative_return_pct": benchmark_return_pct(prices, start, day) if start else None,
+    }
+    return {"date": day, "rankings": rankings, "benchmark": benchmark}

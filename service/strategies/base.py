@@ -1,0 +1,100 @@
+"""What a built-in strategy sees and the order helpers every strategy shares."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from service.market.asof import AsOfView
+from service.portfolio.engine import OrderBook, OrderError
+
+P = TypeVar("P")
+
+
+@dataclass
+class StrategyContext:
+    """One model-day for a strategy: the book to trade through and the day's place in its run."""
+
+    signature: str
+    book: OrderBook
+    day_number: int  # 1 on the first trading day after registration
+    rejections: list[str] = field(default_factory=list)
+
+    @property
+    def view(self) -> AsOfView:
+        """The as-of market view of the day."""
+        return self.book.view
+
+    def rng(self, *salt: object) -> random.Random:
+        """A random generator that depends only on the signature, the day and the salt."""
+        text = "|".join([self.signature, self.view.day, *map(str, salt)])
+        return random.Random(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
+
+    def order(self, action: str, symbol: str, amount: object) -> None:
+        """Place an order through the book; a rejection is remembered, never raised."""
+        try:
+            if action == "buy":
+                self.book.buy(symbol, amount)
+            else:
+                self.book.sell(symbol, amount)
+        except OrderError as error:
+            self.rejections.append(f"{action} {amount} {symbol}: {error}")
+
+
+class Strategy(Protocol):
+    """A built-in model: places today's orders on the context's book."""
+
+    def trade(self, context: StrategyContext) -> None:
+        """Place today's orders."""
+
+
+def parse_params(kind: type[P], params: dict[str, Any]) -> P:
+    """Build a params dataclass, rejecting unknown names and values of the wrong type."""
+    known = {spec.name: spec.default for spec in dataclasses.fields(kind)}  # type: ignore[arg-type]
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ValueError(f"unknown parameter {unknown[0]!r}; allowed: {', '.join(sorted(known))}")
+    values = {name: _checked(name, value, known[name]) for name, value in params.items()}
+    return kind(**values)
+
+
+def _checked(name: str, value: Any, default: Any) -> Any:
+    """The value in the type of its default: a positive int, or a list of tickers."""
+    if isinstance(default, int) and not isinstance(value, bool):
+        if isinstance(value, int) and 1 <= value <= 100_000:
+            return value
+    elif isinstance(value, list) and value and len(value) <= 200:
+        if all(isinstance(item, str) and item.strip() for item in value):
+            return tuple(item.strip().upper() for item in value)
+    raise ValueError(f"parameter {name!r} has an invalid value {value!r}")
+
+
+def open_value(context: StrategyContext) -> float:
+    """Cash plus holdings at today's open (the last close where a symbol has no open)."""
+    state = context.book.state
+    total = state.cash
+    for symbol, quantity in state.shares.items():
+        price = context.view.open(symbol) or context.view.last_close(symbol) or 0.0
+        total += quantity * price
+    return total
+
+
+def rebalance_equal(context: StrategyContext, targets: list[str]) -> None:
+    """Hold the target symbols in equal value at today's open; sell the rest first."""
+    view, state = context.view, context.book.state
+    tradable = [symbol for symbol in targets if view.open(symbol)]
+    budget = open_value(context) / len(tradable) if tradable else 0.0
+    wanted = {symbol: math.floor(budget / (view.open(symbol) or math.inf)) for symbol in tradable}
+    for symbol, quantity in sorted(state.shares.items()):
+        excess = quantity - wanted.get(symbol, 0)
+        if excess > 0 and view.open(symbol):
+            context.order("sell", symbol, excess)
+    for symbol in tradable:
+        missing = wanted[symbol] - state.shares.get(symbol, 0)
+        affordable = context.book.affordable(symbol)
+        if min(missing, affordable) > 0:
+            context.order("buy", symbol, min(missing, affordable))

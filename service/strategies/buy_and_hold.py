@@ -1,0 +1,35 @@
+"""buy_and_hold: spend the cash on a fixed list of symbols on the first trading day, then hold."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from service.strategies.base import StrategyContext
+
+
+@dataclass(frozen=True)
+class BuyAndHoldParams:
+    """symbols: what to buy, in equal value (default the benchmark, QQQ)."""
+
+    symbols: tuple[str, ...] = ("QQQ",)
+
+
+class BuyAndHold:
+    """Buys once, while it holds nothing, and never sells."""
+
+    def __init__(self, params: BuyAndHoldParams) -> None:
+        self.params = params
+
+    def trade(self, context: StrategyContext) -> None:
+        """Buy every symbol for an equal share of the cash if nothing is held yet."""
+        if context.book.state.shares:
+            return
+        view = context.view
+        symbols = [symbol for symbol in self.params.symbols if view.open(symbol)]
+        budget = context.book.state.cash / len(symbols) if symbols else 0.0
+        for symbol in symbols:
+            shares = math.floor(budget / (view.open(symbol) or math.inf))
+            shares = min(shares, context.book.affordable(symbol))
+            if shares > 0:
+                context.order("buy", symbol, shares)
