@@ -1,0 +1,35 @@
+"""The release step: create or migrate the database and check prices and models config."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import closing
+
+from service.db import connect, init_db
+from service.market.prices import PriceDataError, load_prices
+from service.models_config import ModelsConfigError, load_models_config
+from service.settings import SettingsError, from_environment
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the release step; a one-line reason and exit 1 when something is unusable."""
+    del argv
+    try:
+        settings = from_environment()
+        prices = load_prices(settings.price_data)
+        config = load_models_config(settings.config_path)
+        with closing(connect(settings.database_path)) as conn:
+            init_db(conn)
+    except (PriceDataError, ModelsConfigError, SettingsError, OSError) as error:
+        print(f"release: {error}", file=sys.stderr)
+        return 1
+    enabled = [model.signature for model in config.models if model.enabled]
+    print(
+        f"release: database {settings.database_path} ready; prices {prices.first_day}.."
+        f"{prices.last_day} ({len(prices.symbols)} symbols); enabled models: {', '.join(enabled)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

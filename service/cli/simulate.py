@@ -1,0 +1,104 @@
+"""bin/simulate: one job run synchronously in this process, then the leaderboard as a table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from contextlib import closing
+from datetime import date
+from typing import Any
+
+from service.cli.progress import ProgressBar
+from service.db import connect, init_db
+from service.jobs.batch import run_job
+from service.jobs.creation import JobConflictError, create_job
+from service.jobs.model_day import DayOutcome
+from service.jobs.planning import JobRequest, JobRequestError
+from service.jobs.status import job_status
+from service.market.prices import PriceDataError, load_prices
+from service.models_config import ModelsConfigError, load_models_config
+from service.results.leaderboard import leaderboard
+from service.settings import SettingsError, from_environment
+
+
+def _day(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="bin/simulate",
+        description="Run one simulation job in this process (no server, no queue) and print "
+        "the leaderboard. Uses DATABASE_PATH, PRICE_DATA and CONFIG_PATH like the service.",
+    )
+    parser.add_argument("--start", type=_day, help="first day; omit to resume each model")
+    parser.add_argument("--end", type=_day, required=True, help="last day (YYYY-MM-DD)")
+    parser.add_argument(
+        "--models", default="", help="comma-separated signatures (default: enabled)"
+    )
+    parser.add_argument("--replace", action="store_true", help="re-run days already stored")
+    return parser.parse_args(argv)
+
+
+def format_leaderboard(board: dict[str, Any]) -> str:
+    """The leaderboard as a fixed-width table, the benchmark last."""
+    lines = [
+        f"Leaderboard on {board['date']}",
+        f"{'rank':>4}  {'model':<28}{'value':>12}{'return':>10}",
+    ]
+    for row in board["rankings"]:
+        lines.append(
+            f"{row['rank']:>4}  {row['model']:<28}{row['portfolio_value']:>12,.2f}"
+            f"{row['cumulative_return_pct']:>9.2f}%"
+        )
+    bench = board["benchmark"]
+    if bench and bench["cumulative_return_pct"] is not None:
+        label = f"{bench['symbol']} benchmark (from {bench['start_date']})"
+        lines.append(f"{'':>4}  {label:<40}{bench['cumulative_return_pct']:>9.2f}%")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Create the job, run it with a progress bar, print the leaderboard."""
+    args = parse_args(argv)
+    try:
+        settings = from_environment()
+        prices = load_prices(settings.price_data)
+        config = load_models_config(settings.config_path)
+        models = [name.strip() for name in args.models.split(",") if name.strip()]
+        request = JobRequest(args.end, args.start, models, args.replace)
+        with closing(connect(settings.database_path)) as conn:
+            init_db(conn)
+            created = create_job(conn, prices, config, request, settings.max_simulation_days)
+            total = job_status(conn, created.job_id)["progress"]["pending"]  # type: ignore[index]
+            bar, lock = ProgressBar(total, "model-days"), threading.Lock()
+
+            def tick(_outcome: DayOutcome) -> None:
+                with lock:
+                    bar.advance()
+
+            run_job(settings.database_path, prices, created.job_id, created.first_days, tick)
+            bar.close()
+            status = job_status(conn, created.job_id) or {}
+            board = leaderboard(conn, prices, args.end)
+    except (
+        JobRequestError,
+        JobConflictError,
+        PriceDataError,
+        ModelsConfigError,
+        SettingsError,
+    ) as error:
+        print(f"simulate: {error}", file=sys.stderr)
+        return 1
+    print(f"job {created.job_id}: {status['status']}")
+    print(format_leaderboard(board))
+    return 0 if status["status"] == "completed" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
