@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
+from service.agent.client import ChatClient
+from service.agent.loop import ChatClientProtocol, LogEntry, ToolStat, run_conversation
+from service.agent.mock import MockChatClient
+from service.agent.news import load_news
+from service.agent.prompt import render_system_prompt, user_message
+from service.agent.tools import TradingTools
 from service.db import now
 from service.models_config import AgentConfig, ModelSpec
 from service.portfolio.engine import OrderBook
+from service.settings import from_environment
 from service.strategies import StrategyContext, build_strategy
 
-
-@dataclass(frozen=True)
-class LogRecord:
-    """One message of a model-day, as stored in reasoning_logs."""
-
-    step_number: int
-    role: str
-    content: str
-    tool_name: str | None = None
-    timestamp: str = field(default_factory=now)
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 @dataclass
 class DayRecord:
     """What a model-day leaves besides its trades: messages, tool usage and tokens."""
 
-    logs: list[LogRecord] = field(default_factory=list)
-    tool_usage: dict[str, tuple[int, float]] = field(default_factory=dict)
+    logs: list[LogEntry] = field(default_factory=list)
+    tool_usage: dict[str, ToolStat] = field(default_factory=dict)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
 
@@ -35,16 +34,49 @@ def trade_builtin(spec: ModelSpec, book: OrderBook, day_number: int) -> DayRecor
     """Let a built-in strategy place its orders and explain them in one log message."""
     context = StrategyContext(spec.signature, book, day_number)
     build_strategy(spec.strategy or "", spec.params).trade(context)
-    lines = [
-        f"{fill.action_type} {fill.amount} {fill.symbol} at {fill.price:.4f}" for fill in book.fills
-    ]
+    lines = [f"{f.action_type} {f.amount} {f.symbol} at {f.price:.4f}" for f in book.fills]
     lines += [f"rejected: {reason}" for reason in context.rejections]
-    summary = "; ".join(lines) or "no orders today"
-    return DayRecord([LogRecord(1, "assistant", f"{spec.strategy}: {summary}")])
+    summary = f"{spec.strategy}: " + ("; ".join(lines) or "no orders today")
+    return DayRecord([LogEntry(1, "assistant", summary, None, now())])
+
+
+def chat_client(spec: ModelSpec, agent: AgentConfig, day: str) -> ChatClientProtocol:
+    """The model's client: the offline mock, or an OpenAI-compatible API with its key."""
+    if spec.provider == "mock":
+        return MockChatClient(spec.signature, day)
+    base_url = spec.openai_base_url or os.environ.get("OPENAI_API_BASE") or DEFAULT_BASE_URL
+    return ChatClient(
+        base_url,
+        os.environ.get(spec.api_key_env),
+        spec.basemodel or spec.signature,
+        max_retries=agent.max_retries,
+        base_delay=agent.base_delay,
+        timeout=agent.timeout,
+    )
+
+
+def trade_llm(spec: ModelSpec, agent: AgentConfig, book: OrderBook) -> DayRecord:
+    """Run the agent loop; every message, tool call and token count is recorded."""
+    day = book.view.day
+    tools = TradingTools(book, load_news(from_environment().news_data))
+    conversation = run_conversation(
+        chat_client(spec, agent, day),
+        tools,
+        render_system_prompt(book.view, book.state),
+        user_message(day),
+        max_steps=agent.max_steps,
+    )
+    usage = conversation.usage or {}
+    return DayRecord(
+        conversation.messages,
+        conversation.tool_usage,
+        usage.get("prompt_tokens"),
+        usage.get("completion_tokens"),
+    )
 
 
 def trade_day(spec: ModelSpec, agent: AgentConfig, book: OrderBook, day_number: int) -> DayRecord:
     """Run one model-day through the model's provider; orders go through the book."""
     if spec.provider == "builtin":
         return trade_builtin(spec, book, day_number)
-    raise NotImplementedError(f"provider {spec.provider!r} is not available yet")
+    return trade_llm(spec, agent, book)

@@ -76,13 +76,20 @@ def _database_unavailable(error: DatabaseUnavailable) -> ResponseReturnValue:
 def register_api(app: Flask) -> None:
     """Create the Api and register every resource's blueprint."""
     from service.resources.health.routes import blp as health
+    from service.resources.jobs.routes import blp as jobs
     from service.resources.leaderboard.routes import blp as leaderboard
+    from service.resources.metrics.routes import MetricsSchema
+    from service.resources.metrics.routes import blp as metrics
+    from service.resources.models.routes import blp as models
+    from service.resources.portfolio.routes import blp as portfolio
     from service.resources.results.routes import blp as results
     from service.resources.simulate.routes import blp as simulate
 
     app.config.update(_api_settings())
     api = ServiceApi(app)
-    for blueprint in (simulate, results, leaderboard, health):
+    api.spec.components.schema("Metrics", schema=MetricsSchema)
+    resources = (simulate, jobs, results, portfolio, leaderboard, metrics, models, health)
+    for blueprint in resources:
         api.register_blueprint(blueprint)
     app.add_url_rule(f"{DOCS_ASSETS}<path:filename>", "docs_asset", _docs_asset)
     app.register_error_handler(DatabaseUnavailable, _database_unavailable)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from service.models_config import SIGNATURE_PATTERN
 
@@ -42,3 +45,37 @@ class PaginationArgsSchema(Schema):
 
     page = fields.Integer(load_default=1, validate=validate.Range(1, 1_000_000))
     page_size = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+def iso_dates(args: dict[str, object]) -> dict[str, object]:
+    """Query arguments with dates turned into ISO text, as the domain code takes them."""
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in args.items()
+    }
+
+
+class RangeQueryArgsSchema(Schema):
+    """A model and an optional date range."""
+
+    model = Signature(required=True)
+    start_date = Day(metadata={"description": "From this day (default: the first stored)"})
+    end_date = Day(metadata={"description": "To this day (default: the last stored)"})
+
+    @validates_schema
+    def ordered(self, data: dict[str, object], **_: object) -> None:
+        """start_date must not be after end_date."""
+        start, end = data.get("start_date"), data.get("end_date")
+        if isinstance(start, date) and isinstance(end, date) and start > end:
+            raise ValidationError("start_date is after end_date", "start_date")
+
+
+class Rounded(fields.Float):
+    """A number stored unrounded and shown rounded (cents for money, 4 places for percents)."""
+
+    def __init__(self, digits: int = 2, **kwargs: Any) -> None:
+        super().__init__(allow_none=True, **kwargs)
+        self.digits = digits
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else round(float(value), self.digits)

@@ -13,7 +13,9 @@ WITH latest AS (
 )
 SELECT p.model, p.date, MAX(p.action_id) AS action_id, p.portfolio_value,
        p.cumulative_return_pct, p.daily_return_pct,
-       (SELECT MIN(date) FROM positions AS first WHERE first.model = p.model) AS registered
+       (SELECT MIN(date) FROM positions AS first WHERE first.model = p.model) AS registered,
+       (SELECT COUNT(*) FROM positions AS t WHERE t.model = p.model AND t.date <= latest.date
+          AND t.action_type IN ('buy', 'sell')) AS trades
 FROM positions AS p JOIN latest ON latest.model = p.model AND latest.date = p.date
 GROUP BY p.model
 ORDER BY p.portfolio_value DESC, p.model
@@ -46,6 +48,7 @@ def leaderboard(conn: sqlite3.Connection, prices: PriceData, day: str) -> dict[s
             "portfolio_value": row["portfolio_value"],
             "cumulative_return_pct": row["cumulative_return_pct"],
             "daily_return_pct": row["daily_return_pct"],
+            "trades": row["trades"],
         }
         for rank, row in enumerate(rows, start=1)
     ]

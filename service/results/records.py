@@ -39,7 +39,7 @@ def insert_day_records(
     conn.executemany(
         INSERT_TOOL_SQL,
         [
-            (job_id, day, model, name, count, duration)
-            for name, (count, duration) in sorted(record.tool_usage.items())
+            (job_id, day, model, name, stat.call_count, stat.total_duration_seconds)
+            for name, stat in sorted(record.tool_usage.items())
         ],
     )

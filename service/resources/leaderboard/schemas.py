@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from service.resources.schemas import Day
+from service.resources.schemas import Day, Rounded
 
 
 class LeaderboardQueryArgsSchema(Schema):
@@ -13,21 +13,16 @@ class LeaderboardQueryArgsSchema(Schema):
     date = Day(metadata={"description": "Rank as of this day (default: the latest stored day)"})
 
 
-def _rounded(name: str, digits: int) -> fields.Function:
-    return fields.Function(
-        lambda row: None if row[name] is None else round(row[name], digits), allow_none=True
-    )
-
-
 class RankingSchema(Schema):
     """One model's place."""
 
     rank = fields.Integer()
     model = fields.String()
     date = fields.String(metadata={"description": "The model's latest stored day used"})
-    portfolio_value = _rounded("portfolio_value", 2)
-    cumulative_return_pct = _rounded("cumulative_return_pct", 4)
-    daily_return_pct = _rounded("daily_return_pct", 4)
+    portfolio_value = Rounded(2)
+    cumulative_return_pct = Rounded(4)
+    daily_return_pct = Rounded(4)
+    trades = fields.Integer(metadata={"description": "Buys and sells up to this day"})
 
 
 class BenchmarkSchema(Schema):
@@ -35,7 +30,7 @@ class BenchmarkSchema(Schema):
 
     symbol = fields.String()
     start_date = fields.String(allow_none=True)
-    cumulative_return_pct = _rounded("cumulative_return_pct", 4)
+    cumulative_return_pct = Rounded(4)
 
 
 class LeaderboardSchema(Schema):

@@ -8,9 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
-from service.resources.context import get_db
+from service.resources.context import get_db, models_config
 from service.resources.errors import fail
 from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSchema
+from service.resources.schemas import iso_dates
+from service.results.contamination import cutoffs, is_contaminated
+from service.results.detail import add_full_detail
 from service.results.queries import ResultFilter, count_results, end_of_day_results, job_exists
 
 blp = Blueprint("results", __name__, url_prefix="/results", description="Stored results")
@@ -18,11 +21,8 @@ blp = Blueprint("results", __name__, url_prefix="/results", description="Stored 
 
 def result_filter(args: dict[str, Any]) -> ResultFilter:
     """Query arguments as a filter, dates as ISO text."""
-    values = {
-        name: value.isoformat() if hasattr(value, "isoformat") else value
-        for name, value in args.items()
-    }
-    return ResultFilter(**values)
+    values = iso_dates({name: value for name, value in args.items() if name != "detail"})
+    return ResultFilter(**values)  # type: ignore[arg-type]
 
 
 @blp.route("")
@@ -39,6 +39,12 @@ class ResultsView(MethodView):
         if filters.job_id and not job_exists(conn, filters.job_id):
             fail(404, f"job {filters.job_id} not found")
         pagination_parameters.item_count = count_results(conn, filters)
-        return end_of_day_results(
+        rows = end_of_day_results(
             conn, filters, pagination_parameters.page_size, pagination_parameters.first_item
         )
+        cutoff_by_model = cutoffs(models_config())
+        for row in rows:
+            row["contaminated"] = is_contaminated(cutoff_by_model, row["model"], row["date"])
+        if args["detail"] == "full":
+            add_full_detail(conn, rows)
+        return rows

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from service.resources.schemas import Day, Signature
-
-Money = fields.Float  # stored unrounded; rounded to cents on the way out
+from service.resources.schemas import Day, Rounded, Signature
 
 
 class ResultsQueryArgsSchema(Schema):
@@ -17,6 +15,39 @@ class ResultsQueryArgsSchema(Schema):
     date = Day()
     start_date = Day()
     end_date = Day()
+    detail = fields.String(
+        load_default="minimal",
+        validate=validate.OneOf(("minimal", "full")),
+        metadata={"description": "full adds trades, the reasoning log and tool usage"},
+    )
+
+
+class TradeSchema(Schema):
+    """One executed order."""
+
+    action_id = fields.Integer()
+    action_type = fields.String()
+    symbol = fields.String()
+    amount = fields.Integer()
+    price = fields.Float()
+
+
+class ReasoningSchema(Schema):
+    """One message of the model's conversation."""
+
+    step_number = fields.Integer()
+    role = fields.String()
+    content = fields.String(allow_none=True)
+    tool_name = fields.String(allow_none=True)
+    timestamp = fields.String()
+
+
+class ToolUsageSchema(Schema):
+    """Calls of one tool on one model-day."""
+
+    tool_name = fields.String()
+    call_count = fields.Integer()
+    total_duration_seconds = fields.Float()
 
 
 class ResultSchema(Schema):
@@ -25,10 +56,16 @@ class ResultSchema(Schema):
     job_id = fields.String()
     model = fields.String()
     date = fields.String()
-    cash = fields.Function(lambda row: round(row["cash"], 2))
-    portfolio_value = fields.Function(lambda row: round(row["portfolio_value"], 2))
-    daily_profit = fields.Function(lambda row: round(row["daily_profit"], 2))
-    daily_return_pct = fields.Function(lambda row: round(row["daily_return_pct"], 4))
-    cumulative_profit = fields.Function(lambda row: round(row["cumulative_profit"], 2))
-    cumulative_return_pct = fields.Function(lambda row: round(row["cumulative_return_pct"], 4))
+    cash = Rounded(2)
+    portfolio_value = Rounded(2)
+    daily_profit = Rounded(2)
+    daily_return_pct = Rounded(4)
+    cumulative_profit = Rounded(2)
+    cumulative_return_pct = Rounded(4)
     holdings = fields.Dict(keys=fields.String(), values=fields.Integer())
+    contaminated = fields.Boolean(
+        metadata={"description": "The day is on or before the model's knowledge_cutoff"}
+    )
+    trades = fields.List(fields.Nested(TradeSchema))
+    reasoning = fields.List(fields.Nested(ReasoningSchema))
+    tool_usage = fields.List(fields.Nested(ToolUsageSchema))

@@ -1,0 +1,252 @@
+"""OpenAI-compatible chat-completions client with function calling and retries."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+MAX_DELAY = 60.0
+RETRYABLE_STATUS = frozenset({429}) | frozenset(range(500, 600))
+USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
+TEXT_LIMIT = 300
+# Closed blocks, then a dangling close tag (the opening one was in the prompt template), then a
+# block cut off by max_tokens.
+THINK_PATTERNS = (
+    re.compile(r"<think>.*?</think>", re.DOTALL),
+    re.compile(r"^.*</think>", re.DOTALL),
+    re.compile(r"<think>.*$", re.DOTALL),
+)
+
+
+class LLMError(RuntimeError):
+    """The model could not be reached or answered nonsense; the message never holds the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One function call requested by the model; arguments is None when they were unusable."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any] | None
+    raw_arguments: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResponse:
+    """One assistant turn: cleaned text, tool calls, token usage and the message to send back."""
+
+    content: str | None
+    raw_content: str | None
+    tool_calls: list[ToolCall]
+    usage: dict[str, int] | None
+    assistant_message: dict[str, Any]
+
+
+def strip_think(text: str) -> str:
+    """Text without <think>...</think> reasoning blocks."""
+    for pattern in THINK_PATTERNS:
+        text = pattern.sub("", text)
+    return text.strip()
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "..."
+
+
+def _arguments(raw: Any) -> tuple[dict[str, Any] | None, str, str | None]:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return {}, "" if raw is None else raw, None
+    if isinstance(raw, dict):
+        return raw, json.dumps(raw), None
+    if not isinstance(raw, str):
+        text = json.dumps(raw)
+        return None, text, f"arguments must be a JSON object, got {text}"
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as error:
+        return None, raw, f"arguments are not valid JSON ({error.msg}): {_shorten(raw)}"
+    if not isinstance(value, dict):
+        return None, raw, f"arguments must be a JSON object, got {_shorten(raw)}"
+    return value, raw, None
+
+
+def _tool_call(index: int, item: Any) -> ToolCall:
+    item = item if isinstance(item, dict) else {}
+    function = item.get("function")
+    function = function if isinstance(function, dict) else {}
+    name = function.get("name")
+    arguments, raw, error = _arguments(function.get("arguments"))
+    call_id = item.get("id")
+    return ToolCall(
+        id=call_id if isinstance(call_id, str) and call_id else f"call_{index}",
+        name=name if isinstance(name, str) else "",
+        arguments=arguments,
+        raw_arguments=raw,
+        error=error,
+    )
+
+
+def _usage(raw: Any) -> dict[str, int] | None:
+    if not isinstance(raw, dict):
+        return None
+    usage = {
+        key: value
+        for key in USAGE_KEYS
+        if isinstance(value := raw.get(key), int) and not isinstance(value, bool)
+    }
+    return usage or None
+
+
+def _wire_call(call: ToolCall) -> dict[str, Any]:
+    # Unusable arguments go back as "{}": some servers (Ollama) reject a conversation holding
+    # invalid JSON arguments, and the tool error already tells the model what was wrong.
+    arguments = json.dumps(call.arguments) if call.arguments is not None else "{}"
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": arguments},
+    }
+
+
+def parse_message(message: dict[str, Any], usage: Any = None) -> ChatResponse:
+    """A ChatResponse from an OpenAI-format assistant message and usage object."""
+    raw_content = message.get("content")
+    raw_content = raw_content if isinstance(raw_content, str) else None
+    content = strip_think(raw_content) if raw_content is not None else None
+    raw_calls = message.get("tool_calls")
+    raw_calls = raw_calls if isinstance(raw_calls, list) else []
+    calls = [_tool_call(index, item) for index, item in enumerate(raw_calls)]
+    assistant: dict[str, Any] = {"role": "assistant", "content": content}
+    if calls:
+        assistant["tool_calls"] = [_wire_call(call) for call in calls]
+    return ChatResponse(content, raw_content, calls, _usage(usage), assistant)
+
+
+def provider_message(body: Any, text: str) -> str:
+    """The provider's error message from an error body, else the shortened body text."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return _shorten(error["message"])
+    if isinstance(error, str):
+        return _shorten(error)
+    for key in ("message", "detail"):
+        if isinstance(body, dict) and isinstance(body.get(key), str):
+            return _shorten(body[key])
+    return _shorten(text) or "(empty body)"
+
+
+def _json_body(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    try:
+        seconds = float(response.headers.get("Retry-After", ""))
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+class ChatClient:
+    """Calls POST {base_url}/chat/completions for one model, retrying transient failures."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        model: str,
+        max_retries: int = 3,
+        base_delay: float = 1.0,
+        timeout: float = 60.0,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.url = f"{base_url.rstrip('/')}/chat/completions"
+        self._api_key = api_key
+        self.model = model
+        self.max_retries = max(0, max_retries)
+        self.base_delay = base_delay
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+
+    def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> ChatResponse:
+        """One chat completion; raises LLMError once retries are exhausted or on a hard error."""
+        payload = {"model": self.model, "messages": messages, "tools": tools, "tool_choice": "auto"}
+        failure, retry_after = "", None
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                self.sleep(self._delay(attempt - 1, retry_after))
+            response, failure, retry_after = self._attempt(payload)
+            if response is not None:
+                return self._parse(response)
+        raise self._error(f"{failure}; gave up after {self.max_retries + 1} attempts")
+
+    def _attempt(
+        self, payload: dict[str, Any]
+    ) -> tuple[requests.Response | None, str, float | None]:
+        """A successful response, or why it failed and the server's Retry-After."""
+        try:
+            response = self.session.post(
+                self.url, json=payload, headers=self._headers(), timeout=self.timeout
+            )
+        except (requests.Timeout, requests.ConnectionError) as error:
+            detail = f"{type(error).__name__}: {_shorten(str(error))}"
+            return None, f"{self.model} at {self.url}: {detail}", None
+        except requests.RequestException as error:
+            raise self._error(f"{self.model} at {self.url}: {_shorten(str(error))}") from None
+        if response.ok:
+            return response, "", None
+        failure = self._http_failure(response)
+        if response.status_code not in RETRYABLE_STATUS:
+            raise self._error(failure)
+        return None, failure, _retry_after(response)
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        return headers
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, MAX_DELAY)
+        delay = self.base_delay * 2.0**attempt
+        return min(delay + self.rng.uniform(0, delay), MAX_DELAY)
+
+    def _http_failure(self, response: requests.Response) -> str:
+        detail = provider_message(_json_body(response), response.text)
+        return f"{self.model} at {self.url}: HTTP {response.status_code}: {detail}"
+
+    def _parse(self, response: requests.Response) -> ChatResponse:
+        body = _json_body(response)
+        if body is None:
+            raise self._error(f"{self.model}: response is not JSON: {_shorten(response.text)}")
+        choices = body.get("choices") if isinstance(body, dict) else None
+        if not isinstance(choices, list) or not choices:
+            detail = provider_message(body, response.text)
+            raise self._error(f"{self.model}: response has no choices: {detail}")
+        message = choices[0].get("message") if isinstance(choices[0], dict) else None
+        if not isinstance(message, dict):
+            raise self._error(f"{self.model}: first choice has no message")
+        return parse_message(message, body.get("usage"))
+
+    def _error(self, message: str) -> LLMError:
+        if self._api_key:
+            message = message.replace(self._api_key, "***")
+        return LLMError(message)

@@ -1,0 +1,140 @@
+"""Offline news in Alpha Vantage NEWS_SENTIMENT format, searchable as of a trading day."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+TIME_FORMATS = ("%Y%m%dT%H%M%S", "%Y%m%dT%H%M")
+TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class NewsDataError(ValueError):
+    """A news file that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewsItem:
+    """One dated article: what the model is shown and the words it can be found by."""
+
+    published: str
+    record: dict[str, Any]
+    tokens: frozenset[str]
+
+    @property
+    def day(self) -> str:
+        """The ISO date the article was published."""
+        return self.published[:10]
+
+    def matches(self, words: list[str]) -> bool:
+        """Whether every word starts some token of the tickers, title or summary."""
+        return all(any(token.startswith(word) for token in self.tokens) for word in words)
+
+
+class NewsIndex:
+    """Articles newest first; search never returns anything published on or after a day."""
+
+    def __init__(self, items: list[NewsItem]) -> None:
+        self.items = sorted(items, key=lambda item: item.published, reverse=True)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def search(self, query: str, before_day: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Up to limit articles published before before_day matching all words of query."""
+        words = TOKEN.findall(query.lower())
+        found: list[dict[str, Any]] = []
+        for item in self.items:
+            if len(found) >= limit:
+                break
+            if item.day < before_day and item.matches(words):
+                found.append({**item.record, "tickers": list(item.record["tickers"])})
+        return found
+
+
+def _published(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    for time_format in TIME_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), time_format).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _tickers(raw: Any) -> list[str]:
+    entries = raw if isinstance(raw, list) else []
+    tickers = [entry.get("ticker") for entry in entries if isinstance(entry, dict)]
+    return [ticker.strip().upper() for ticker in tickers if isinstance(ticker, str)]
+
+
+def news_item(raw: Any) -> NewsItem | None:
+    """The searchable item of one feed entry; None when it has no usable publication time."""
+    published = _published(raw.get("time_published")) if isinstance(raw, dict) else None
+    if published is None:
+        return None
+    title, summary = _text(raw.get("title")), _text(raw.get("summary"))
+    tickers = _tickers(raw.get("ticker_sentiment"))
+    record = {
+        "title": title,
+        "source": _text(raw.get("source")),
+        "time_published": published,
+        "summary": summary,
+        "url": _text(raw.get("url")),
+        "overall_sentiment_label": _text(raw.get("overall_sentiment_label")) or None,
+        "tickers": tickers,
+    }
+    words = " ".join([*tickers, title, summary]).lower()
+    return NewsItem(published, record, frozenset(TOKEN.findall(words)))
+
+
+def parse_news(document: Any, source: str) -> NewsIndex:
+    """An index of a NEWS_SENTIMENT document ({"feed": [...]}) or a bare list of entries."""
+    feed = document.get("feed") if isinstance(document, dict) else document
+    if not isinstance(feed, list):
+        raise NewsDataError(f'{source}: no "feed" list of news items')
+    items = [item for item in map(news_item, feed) if item is not None]
+    return NewsIndex(items)
+
+
+def _read(path: Path) -> NewsIndex:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            document = json.load(handle)
+    except OSError as error:
+        raise NewsDataError(f"{path}: cannot read news data: {error.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise NewsDataError(f"{path}: news data is not valid JSON: {error}") from None
+    return parse_news(document, str(path))
+
+
+EMPTY = NewsIndex([])
+
+
+def load_news(path: str | os.PathLike[str] | None) -> NewsIndex:
+    """Load a news file once per file version; None means no news at all."""
+    if path is None:
+        return EMPTY
+    resolved = Path(path).resolve()
+    try:
+        stat = resolved.stat()
+    except OSError:
+        raise NewsDataError(f"{path}: news data file not found") from None
+    return _load(str(resolved), stat.st_mtime_ns, stat.st_size)
+
+
+# Keyed by file version so an edited file is read again; the index is immutable and shared.
+@functools.lru_cache(maxsize=8)
+def _load(path: str, mtime_ns: int, size: int) -> NewsIndex:
+    return _read(Path(path))

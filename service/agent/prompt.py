@@ -1,0 +1,70 @@
+"""The system prompt and user message of one model-day, built only from what the model may see."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from string import Template
+
+from service.agent.tools import TOOL_DEFINITIONS
+from service.market.asof import AsOfView
+from service.portfolio.engine import Holdings
+
+FINISH_SIGNAL = "<FINISH_SIGNAL>"
+MISSING = "n/a"
+
+
+@functools.cache
+def _template() -> Template:
+    return Template(resources.files("service.agent").joinpath("prompt.txt").read_text("utf-8"))
+
+
+def _price(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.2f}"
+
+
+def _holdings(view: AsOfView, holdings: Holdings) -> str:
+    if not holdings.shares:
+        return "- No shares held."
+    lines = []
+    for symbol, quantity in sorted(holdings.shares.items()):
+        close = view.last_close(symbol)
+        value = MISSING if close is None else f"{quantity * close:.2f}"
+        lines.append(
+            f"- {symbol}: {quantity} shares, previous close {_price(close)} (value {value})"
+        )
+    return "\n".join(lines)
+
+
+def _market(view: AsOfView) -> str:
+    return "\n".join(
+        f"{symbol},{_price(view.last_close(symbol))},{_price(view.open(symbol))}"
+        for symbol in view.symbols
+    )
+
+
+def _tools() -> str:
+    lines = []
+    for tool in TOOL_DEFINITIONS:
+        function = tool["function"]
+        parameters = ", ".join(function["parameters"]["properties"])
+        lines.append(f"- {function['name']}({parameters}): {function['description']}")
+    return "\n".join(lines)
+
+
+def render_system_prompt(view: AsOfView, holdings: Holdings) -> str:
+    """The system prompt of view.day: holdings, earlier closes, today's opens and the rules."""
+    return _template().substitute(
+        date=view.day,
+        cash=f"{holdings.cash:.2f}",
+        holdings=_holdings(view, holdings),
+        previous_day=view.previous_day() or MISSING,
+        market=_market(view),
+        tools=_tools(),
+        finish_signal=FINISH_SIGNAL,
+    )
+
+
+def user_message(day: str) -> str:
+    """The user turn that starts a model-day, worded like AI-Trader's."""
+    return f"Please analyze and update today's ({day}) positions."

@@ -1,0 +1,200 @@
+"""The trading tools a model calls, bound to one model-day's order book and news."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from service.agent.news import NewsIndex
+from service.market.asof import LookAheadError
+from service.portfolio.engine import Fill, OrderBook, OrderError
+
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+NEWS_LIMIT = 10
+
+
+def _function(
+    name: str, description: str, properties: dict[str, Any], required: list[str]
+) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {
+                "type": "object",
+                "properties": properties,
+                "required": required,
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+SYMBOL = {"type": "string", "description": "Ticker symbol, e.g. AAPL"}
+AMOUNT = {"type": "integer", "minimum": 1, "description": "Number of whole shares"}
+TOOL_DEFINITIONS: list[dict[str, Any]] = [
+    _function(
+        "get_price_local",
+        "Daily bar of a symbol: open, high, low, close and volume of an earlier trading day, "
+        "or only the open of today. Today's close and later days are not available.",
+        {"symbol": SYMBOL, "date": {"type": "string", "description": "YYYY-MM-DD; default today"}},
+        ["symbol"],
+    ),
+    _function("get_portfolio", "Current cash and shares held.", {}, []),
+    _function(
+        "buy",
+        "Buy whole shares at today's open; needs enough cash.",
+        {"symbol": SYMBOL, "amount": AMOUNT},
+        ["symbol", "amount"],
+    ),
+    _function(
+        "sell",
+        "Sell whole shares you hold at today's open.",
+        {"symbol": SYMBOL, "amount": AMOUNT},
+        ["symbol", "amount"],
+    ),
+    _function(
+        "search_news",
+        "Search news published before today by ticker or keywords; newest first.",
+        {"query": {"type": "string", "description": "Ticker or keywords, e.g. NVDA earnings"}},
+        ["query"],
+    ),
+]
+PARAMETERS: dict[str, dict[str, Any]] = {
+    tool["function"]["name"]: tool["function"]["parameters"] for tool in TOOL_DEFINITIONS
+}
+
+
+class ToolInputError(ValueError):
+    """Arguments a tool cannot use; the message tells the model what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What a tool answers: JSON text for the model, and whether the call succeeded."""
+
+    content: str
+    ok: bool
+
+
+def _success(payload: dict[str, Any]) -> ToolResult:
+    return ToolResult(json.dumps(payload), True)
+
+
+def _failure(message: str) -> ToolResult:
+    return ToolResult(json.dumps({"error": message}), False)
+
+
+def check_arguments(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments without nulls, after checking names and string types against the schema."""
+    schema = PARAMETERS[name]
+    given = {key: value for key, value in arguments.items() if value is not None}
+    extra = sorted(set(given) - set(schema["properties"]))
+    if extra:
+        raise ToolInputError(f"unexpected argument(s) {', '.join(extra)} for {name}")
+    missing = [key for key in schema["required"] if key not in given]
+    if missing:
+        raise ToolInputError(f"missing required argument(s) {', '.join(missing)} for {name}")
+    # Only strings are type-checked here: amounts go to the order book, which also accepts the
+    # "5" and 5.0 that models often send and explains anything else.
+    for key, value in given.items():
+        if schema["properties"][key]["type"] == "string" and not isinstance(value, str):
+            raise ToolInputError(f"{key} must be a string, got {json.dumps(value)}")
+    return given
+
+
+def _fill(fill: Fill) -> dict[str, Any]:
+    return {
+        "action": fill.action_type,
+        "symbol": fill.symbol,
+        "amount": fill.amount,
+        "price": fill.price,
+        "cash_after": fill.cash_after,
+        "shares_after": fill.holdings_after,
+    }
+
+
+class TradingTools:
+    """Runs the tools of TOOL_DEFINITIONS; every problem becomes an error result, not a raise."""
+
+    def __init__(self, book: OrderBook, news: NewsIndex) -> None:
+        self.book = book
+        self.news = news
+        self._handlers: dict[str, Callable[..., dict[str, Any]]] = {
+            "get_price_local": self.get_price_local,
+            "get_portfolio": self.get_portfolio,
+            "buy": self.buy,
+            "sell": self.sell,
+            "search_news": self.search_news,
+        }
+
+    @property
+    def today(self) -> str:
+        """The trading day of the book."""
+        return self.book.view.day
+
+    def call(
+        self, name: str, arguments: dict[str, Any] | None, argument_error: str | None = None
+    ) -> ToolResult:
+        """Run one tool call and describe the outcome for the model."""
+        handler = self._handlers.get(name)
+        if handler is None:
+            return _failure(f"unknown tool {name!r}; available: {', '.join(self._handlers)}")
+        if argument_error is not None:
+            return _failure(f"invalid arguments for {name}: {argument_error}")
+        try:
+            return _success(handler(**check_arguments(name, arguments or {})))
+        except (ToolInputError, OrderError, LookAheadError) as error:
+            return _failure(str(error))
+
+    def get_price_local(self, symbol: str, date: str | None = None) -> dict[str, Any]:
+        """The visible part of a symbol's bar: the open today, the whole bar before."""
+        ticker = symbol.strip().upper()
+        if ticker not in self.book.view.symbols:
+            raise ToolInputError(f"unknown symbol {ticker}: it is not in the universe")
+        day = self._day(date)
+        if day > self.today:
+            raise LookAheadError(
+                f"{day} is after today ({self.today}): only closes before today and today's "
+                "open can be seen"
+            )
+        bar = self.book.view.bar(ticker, day)
+        if not any(value is not None for value in bar.values()):
+            raise ToolInputError(f"no price of {ticker} on {day} (not a trading day?)")
+        answer: dict[str, Any] = {"symbol": ticker, "date": day, **bar}
+        if day == self.today:
+            answer["note"] = "today's high, low, close and volume are unknown until the day ends"
+        return answer
+
+    def _day(self, text: str | None) -> str:
+        if text is None or not text.strip():
+            return self.today
+        try:
+            if not ISO_DAY.match(text.strip()):
+                raise ValueError
+            return datetime.date.fromisoformat(text.strip()).isoformat()
+        except ValueError:
+            raise ToolInputError(f"date must be YYYY-MM-DD, got {text!r}") from None
+
+    def get_portfolio(self) -> dict[str, Any]:
+        """Cash and shares after the orders of today so far."""
+        state = self.book.state
+        return {"date": self.today, "cash": state.cash, "shares": dict(state.shares)}
+
+    def buy(self, symbol: Any, amount: Any) -> dict[str, Any]:
+        """Buy through the order book."""
+        return _fill(self.book.buy(symbol, amount))
+
+    def sell(self, symbol: Any, amount: Any) -> dict[str, Any]:
+        """Sell through the order book."""
+        return _fill(self.book.sell(symbol, amount))
+
+    def search_news(self, query: str) -> dict[str, Any]:
+        """News published before today matching the query."""
+        items = self.news.search(query, before_day=self.today, limit=NEWS_LIMIT)
+        return {"query": query, "count": len(items), "items": items}

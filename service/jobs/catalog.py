@@ -1,0 +1,58 @@
+"""Listing and deleting jobs."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from service.db import transaction
+from service.jobs.status import decode_job
+
+LIST_SQL = """
+SELECT job_id, kind, status, start_date, end_date, models, options, error, warnings,
+       created_at, started_at, completed_at
+FROM jobs WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, job_id LIMIT ? OFFSET ?
+"""
+COUNT_SQL = "SELECT COUNT(*) FROM jobs WHERE (? IS NULL OR status = ?)"
+# Days of the same models stored after this job's days by other jobs: they continue the
+# timelines this job's rows start, so deleting this job would leave them without a past.
+LATER_DAYS_SQL = """
+SELECT later.model, later.job_id FROM positions AS later
+JOIN (SELECT model, MAX(date) AS last FROM positions WHERE job_id = ? GROUP BY model) AS mine
+  ON mine.model = later.model AND later.date > mine.last
+WHERE later.job_id != ? LIMIT 1
+"""
+
+
+class JobDeleteError(RuntimeError):
+    """A job that cannot be deleted now (HTTP 409)."""
+
+
+def list_jobs(
+    conn: sqlite3.Connection, status: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of jobs, newest first, and the total count."""
+    rows = conn.execute(LIST_SQL, (status, status, limit, offset)).fetchall()
+    total = conn.execute(COUNT_SQL, (status, status)).fetchone()[0]
+    return [decode_job(row) for row in rows], int(total)
+
+
+def delete_job(conn: sqlite3.Connection, job_id: str) -> bool:
+    """Delete a job and, through the foreign keys, every row it stored; False if unknown."""
+    with transaction(conn):
+        row = conn.execute("SELECT status FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        if row is None:
+            return False
+        running = conn.execute(
+            "SELECT 1 FROM job_details WHERE job_id = ? AND status = 'running' LIMIT 1", (job_id,)
+        ).fetchone()
+        if row[0] == "running" or running:
+            raise JobDeleteError(f"job {job_id} is running; cancel it and wait for it to stop")
+        later = conn.execute(LATER_DAYS_SQL, (job_id, job_id)).fetchone()
+        if later:
+            raise JobDeleteError(
+                f"job {later[1]} continues model {later[0]!r} after this job's days; "
+                "delete it first so that no timeline loses its beginning"
+            )
+        conn.execute("DELETE FROM jobs WHERE job_id = ?", (job_id,))
+    return True

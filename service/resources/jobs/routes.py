@@ -1,0 +1,58 @@
+"""Jobs resource: list jobs and delete one with everything it stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.pagination import PaginationParameters
+from marshmallow import Schema, fields, validate
+
+from service.jobs.catalog import JobDeleteError, delete_job, list_jobs
+from service.resources.context import get_db
+from service.resources.errors import fail
+from service.resources.schemas import JOB_STATUSES, JobSchema
+
+blp = Blueprint("jobs", __name__, url_prefix="/jobs", description="Jobs")
+
+
+class JobsQueryArgsSchema(Schema):
+    """GET /jobs arguments."""
+
+    status = fields.String(validate=validate.OneOf(JOB_STATUSES))
+
+
+@blp.route("")
+class JobsView(MethodView):
+    """All jobs."""
+
+    @blp.arguments(JobsQueryArgsSchema, location="query")
+    @blp.response(200, JobSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
+        """Jobs, newest first, optionally of one status."""
+        jobs, total = list_jobs(
+            get_db(),
+            args.get("status"),
+            pagination_parameters.page_size,
+            pagination_parameters.first_item,
+        )
+        pagination_parameters.item_count = total
+        return jobs
+
+
+@blp.route("/<string:job_id>")
+class JobByIdView(MethodView):
+    """One job."""
+
+    @blp.response(204)
+    @blp.alt_response(409, description="The job is running, or later jobs continue its days")
+    def delete(self, job_id: str) -> None:
+        """Delete a job and every row it stored (positions, holdings, logs, tool usage)."""
+        try:
+            deleted = delete_job(get_db(), job_id)
+        except JobDeleteError as error:
+            fail(409, str(error))
+        if not deleted:
+            fail(404, f"job {job_id} not found")

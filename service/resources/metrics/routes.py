@@ -1,0 +1,88 @@
+"""Metrics resource: risk and return of each model over a range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from service.resources.context import get_db, models_config, prices, settings
+from service.resources.errors import fail
+from service.resources.schemas import Day, Rounded, Signature, iso_dates
+from service.results.contamination import cutoffs
+from service.results.performance import model_metrics, stored_models
+
+blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Risk and return")
+
+
+class MetricsQueryArgsSchema(Schema):
+    """GET /metrics arguments."""
+
+    model = Signature(metadata={"description": "One model (default: every stored model)"})
+    start_date = Day()
+    end_date = Day()
+
+
+class MetricsSchema(Schema):
+    """Metrics of one model; formulas in the README. null where a value is undefined."""
+
+    model = fields.String()
+    start_date = fields.String()
+    end_date = fields.String()
+    trading_days = fields.Integer()
+    total_return_pct = Rounded(4)
+    annualized_return_pct = Rounded(4)
+    volatility_pct = Rounded(4)
+    sharpe = Rounded(4)
+    sortino = Rounded(4)
+    max_drawdown_pct = Rounded(4)
+    calmar = Rounded(4)
+    win_rate_pct = Rounded(2)
+    trades = fields.Integer()
+    turnover = Rounded(4)
+    benchmark_return_pct = Rounded(4)
+    equal_weight_return_pct = Rounded(4)
+    excess_return_pct = Rounded(4)
+    contaminated = fields.Boolean()
+
+
+METRICS_REF = {"$ref": "#/components/schemas/Metrics"}
+ONE_OR_LIST = {
+    "description": "With model: that model's metrics. Without: a list, one per stored model.",
+    "content": {
+        "application/json": {
+            "schema": {"oneOf": [METRICS_REF, {"type": "array", "items": METRICS_REF}]}
+        }
+    },
+}
+
+
+@blp.route("")
+class MetricsView(MethodView):
+    """Metrics."""
+
+    @blp.arguments(MetricsQueryArgsSchema, location="query")
+    @blp.doc(responses={"200": ONE_OR_LIST})
+    def get(self, args: dict[str, Any]) -> Response:
+        """Return, volatility, Sharpe, Sortino, drawdown, Calmar, win rate, turnover, excess."""
+        query = iso_dates(args)
+        start = str(query.get("start_date", "0000-01-01"))
+        end = str(query.get("end_date", "9999-12-31"))
+        conn = get_db()
+        models = [str(query["model"])] if "model" in query else stored_models(conn)
+        cutoff_by_model = cutoffs(models_config())
+        found = []
+        for model in models:
+            metrics = model_metrics(conn, prices(), model, start, end, settings().risk_free_rate)
+            if metrics:
+                cutoff = cutoff_by_model.get(model)
+                metrics["contaminated"] = cutoff is not None and metrics["start_date"] <= cutoff
+                found.append(metrics)
+        if "model" not in query:
+            return jsonify(MetricsSchema(many=True).dump(found))
+        if not found:
+            fail(404, f"model {query['model']!r} has no stored days in this range")
+        return jsonify(MetricsSchema().dump(found[0]))

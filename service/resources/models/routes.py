@@ -1,0 +1,46 @@
+"""Models resource: the configured competitors (never their keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from service.portfolio.timeline import timeline_bounds
+from service.resources.context import get_db, models_config
+
+blp = Blueprint("models", __name__, url_prefix="/models", description="Configured models")
+
+
+class ModelSchema(Schema):
+    """One configured model and its stored timeline."""
+
+    signature = fields.String()
+    name = fields.String()
+    provider = fields.String(metadata={"enum": ["openai", "builtin", "mock"]})
+    basemodel = fields.String(allow_none=True)
+    enabled = fields.Boolean()
+    strategy = fields.String(allow_none=True)
+    params = fields.Dict()
+    openai_base_url = fields.String(allow_none=True)
+    api_key_env = fields.String(metadata={"description": "Name of the env var with the key"})
+    knowledge_cutoff = fields.String(allow_none=True)
+    first_date = fields.String(allow_none=True, metadata={"description": "Registration day"})
+    last_date = fields.String(allow_none=True, metadata={"description": "Last stored day"})
+
+
+@blp.route("")
+class ModelsView(MethodView):
+    """Models."""
+
+    @blp.response(200, ModelSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """Every configured model with its provider, enabled flag and stored date range."""
+        conn = get_db()
+        answer = []
+        for model in models_config().models:
+            bounds = timeline_bounds(conn, model.signature) or (None, None)
+            answer.append({**model.to_dict(), "first_date": bounds[0], "last_date": bounds[1]})
+        return answer

@@ -1,0 +1,56 @@
+"""Portfolio resource: how one model's portfolio moved, day by day, against QQQ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from service.resources.context import get_db, prices
+from service.resources.errors import fail
+from service.resources.schemas import RangeQueryArgsSchema, Rounded, iso_dates
+from service.results.performance import timeseries
+
+blp = Blueprint("portfolio", __name__, url_prefix="/portfolio", description="Value over time")
+
+
+class PointSchema(Schema):
+    """One stored day."""
+
+    date = fields.String()
+    portfolio_value = Rounded(2)
+    cash = Rounded(2)
+    daily_return_pct = Rounded(4)
+    cumulative_return_pct = Rounded(4)
+    benchmark_return_pct = Rounded(4)
+
+
+class TimeseriesSchema(Schema):
+    """A model's series."""
+
+    model = fields.String()
+    series = fields.List(fields.Nested(PointSchema))
+
+
+@blp.route("/timeseries")
+class TimeseriesView(MethodView):
+    """Equity curve."""
+
+    @blp.arguments(RangeQueryArgsSchema, location="query")
+    @blp.response(200, TimeseriesSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """End-of-day value, cash and returns of a model, with QQQ since its registration."""
+        query = iso_dates(args)
+        model = str(query["model"])
+        series = timeseries(
+            get_db(),
+            prices(),
+            model,
+            str(query.get("start_date", "0000-01-01")),
+            str(query.get("end_date", "9999-12-31")),
+        )
+        if not series and "start_date" not in query and "end_date" not in query:
+            fail(404, f"model {model!r} has no stored days")
+        return {"model": model, "series": series}

@@ -1,0 +1,91 @@
+"""A model's performance over a range: the value series, benchmarks and risk metrics."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import asdict
+from typing import Any
+
+from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.results.leaderboard import benchmark_return_pct
+from service.results.metrics import DayPoint, compute_metrics
+
+SERIES_SQL = """
+SELECT date, MAX(action_id) AS action_id, portfolio_value, cash, daily_return_pct,
+       cumulative_return_pct
+FROM positions WHERE model = ? AND date >= ? AND date <= ?
+GROUP BY date ORDER BY date
+"""
+TRADES_SQL = """
+SELECT COUNT(*), COALESCE(SUM(amount * price), 0) FROM positions
+WHERE model = ? AND date > ? AND date <= ? AND action_type IN ('buy', 'sell')
+"""
+REGISTRATION_SQL = "SELECT MIN(date) FROM positions WHERE model = ?"
+MODELS_SQL = "SELECT DISTINCT model FROM positions ORDER BY model"
+
+
+def stored_models(conn: sqlite3.Connection) -> list[str]:
+    """Every model with a stored timeline."""
+    return [row[0] for row in conn.execute(MODELS_SQL)]
+
+
+def registration_day(conn: sqlite3.Connection, model: str) -> str | None:
+    """The first day of a model's timeline."""
+    return conn.execute(REGISTRATION_SQL, (model,)).fetchone()[0]  # type: ignore[no-any-return]
+
+
+def end_of_day_series(
+    conn: sqlite3.Connection, model: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    """The model's end-of-day rows from start to end."""
+    return [dict(row) for row in conn.execute(SERIES_SQL, (model, start, end))]
+
+
+def timeseries(
+    conn: sqlite3.Connection, prices: PriceData, model: str, start: str, end: str
+) -> list[dict[str, Any]]:
+    """One point per stored day, with QQQ's return since the model's registration day."""
+    registered = registration_day(conn, model) or start
+    points = end_of_day_series(conn, model, start, end)
+    for point in points:
+        point.pop("action_id")
+        point["benchmark_return_pct"] = benchmark_return_pct(prices, registered, point["date"])
+    return points
+
+
+def equal_weight_return_pct(prices: PriceData, start: str, end: str) -> float | None:
+    """Buy-and-hold of the whole universe in equal value from start's close to end's close."""
+    returns = []
+    for symbol in prices.symbols:
+        first = prices.close_on_or_before(symbol, start)
+        last = prices.close_on_or_before(symbol, end)
+        if first and last and symbol != BENCHMARK_SYMBOL:
+            returns.append(last / first - 1)
+    return sum(returns) / len(returns) * 100 if returns else None
+
+
+def model_metrics(
+    conn: sqlite3.Connection,
+    prices: PriceData,
+    model: str,
+    start: str,
+    end: str,
+    risk_free_rate: float = 0.0,
+) -> dict[str, Any] | None:
+    """Metrics of the model from the close of its first stored day in range to end."""
+    rows = end_of_day_series(conn, model, start, end)
+    if not rows:
+        return None
+    first, last = rows[0]["date"], rows[-1]["date"]
+    trades, traded_value = conn.execute(TRADES_SQL, (model, first, last)).fetchone()
+    metrics = compute_metrics(
+        [DayPoint(r["date"], r["portfolio_value"], r["daily_return_pct"]) for r in rows],
+        initial_value=rows[0]["portfolio_value"],
+        benchmark_start=prices.close_on_or_before(BENCHMARK_SYMBOL, first),
+        benchmark_end=prices.close_on_or_before(BENCHMARK_SYMBOL, last),
+        equal_weight_return_pct=equal_weight_return_pct(prices, first, last),
+        trades=trades,
+        traded_value=traded_value,
+        risk_free_rate=risk_free_rate,
+    )
+    return {"model": model, **asdict(metrics)}
