@@ -13,10 +13,6 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 
 
-class DatabaseUnavailable(RuntimeError):
-    """The database cannot be written (read-only, full disk, locked for too long)."""
-
-
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection in autocommit mode; write with `transaction()` so each write is short."""
     if str(path) != ":memory:":

@@ -6,11 +6,14 @@ import logging
 import threading
 from contextlib import closing
 
+from huey import crontab
+
 from service.db import connect
-from service.jobs.lifecycle import requeue_interrupted
+from service.jobs.lifecycle import next_days_to_run, requeue_interrupted
 from service.jobs.model_day import run_model_day
 from service.market.prices import load_prices
 from service.settings import from_environment
+from tasks.heartbeat import start_heartbeat
 from tasks.queue import huey
 
 log = logging.getLogger("tasks.model_days")
@@ -45,17 +48,32 @@ def enqueue_days(job_id: str, days: list[tuple[str, str]]) -> None:
         model_day_task(job_id, model, day)
 
 
+def _enqueue(days: list[tuple[str, str, str]], reason: str) -> None:
+    for job_id, model, day in days:
+        model_day_task(job_id, model, day)
+    if days:
+        log.info("%s: queued %d model-days", reason, len(days))
+
+
 @huey.on_startup()
 def requeue_after_crash() -> None:
-    """Once per consumer process: model-days a dead consumer left running run again."""
+    """Once per consumer process: start the heartbeat; days a dead consumer left run again."""
     with _recovery_lock:
         if _recovered.is_set():
             return
         _recovered.set()
-        settings = from_environment()
-        with closing(connect(settings.database_path)) as conn:
-            pending = requeue_interrupted(conn)
-    for job_id, model, day in pending:
-        model_day_task(job_id, model, day)
-    if pending:
-        log.info("requeued %d unfinished model-days", len(pending))
+        start_heartbeat()
+        with closing(connect(from_environment().database_path)) as conn:
+            days = requeue_interrupted(conn)
+    _enqueue(days, "recovery after restart")
+
+
+@huey.periodic_task(crontab(minute="*"))
+def requeue_stalled() -> None:
+    """Every minute: queue the next day of every open model again (a duplicate is a no-op).
+
+    This repairs a chain whose next task was lost, e.g. when the web process died between
+    storing a new job and queueing its first days.
+    """
+    with closing(connect(from_environment().database_path)) as conn:
+        _enqueue(next_days_to_run(conn), "periodic check")

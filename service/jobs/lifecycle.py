@@ -25,20 +25,30 @@ START_JOB_SQL = """
 UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?)
 WHERE job_id = ? AND status = 'pending'
 """
+ATTEMPT_SQL = "SELECT attempts FROM job_details WHERE job_id = ? AND model = ? AND date = ?"
 NEXT_DAY_SQL = """
 SELECT date FROM job_details WHERE job_id = ? AND model = ? AND status = 'pending'
 ORDER BY date LIMIT 1
 """
 
 
-def claim_model_day(conn: sqlite3.Connection, job_id: str, model: str, day: str) -> bool:
-    """Mark a pending model-day running; False when it is not this task's to run."""
+def claim_model_day(conn: sqlite3.Connection, job_id: str, model: str, day: str) -> int | None:
+    """Mark a pending model-day running and return its attempt number; None if not ours."""
     with transaction(conn):
         stamp = now()
-        claimed = conn.execute(CLAIM_SQL, (stamp, job_id, model, day)).rowcount == 1
-        if claimed:
-            conn.execute(START_JOB_SQL, (stamp, job_id))
-    return claimed
+        if conn.execute(CLAIM_SQL, (stamp, job_id, model, day)).rowcount != 1:
+            return None
+        conn.execute(START_JOB_SQL, (stamp, job_id))
+        return int(conn.execute(ATTEMPT_SQL, (job_id, model, day)).fetchone()[0])
+
+
+def holds_claim(conn: sqlite3.Connection, job_id: str, model: str, day: str, attempt: int) -> bool:
+    """Whether this attempt still owns the model-day (a requeue after a crash takes it over)."""
+    row = conn.execute(
+        "SELECT status, attempts FROM job_details WHERE job_id = ? AND model = ? AND date = ?",
+        (job_id, model, day),
+    ).fetchone()
+    return row is not None and row[0] == "running" and row[1] == attempt
 
 
 def complete_model_day(
@@ -59,10 +69,18 @@ def complete_model_day(
 
 
 def fail_model_day(
-    conn: sqlite3.Connection, job_id: str, model: str, day: str, error: str, duration: float
-) -> None:
-    """Mark a model-day failed and skip the model's later days in the job."""
+    conn: sqlite3.Connection,
+    job_id: str,
+    model: str,
+    day: str,
+    attempt: int,
+    error: str,
+    duration: float,
+) -> bool:
+    """Mark a model-day failed and skip the model's later days; False if no longer ours."""
     with transaction(conn):
+        if not holds_claim(conn, job_id, model, day, attempt):
+            return False
         stamp = now()
         conn.execute(
             "UPDATE job_details SET status = 'failed', error = ?, completed_at = ?,"
@@ -75,6 +93,7 @@ def fail_model_day(
             (PREVIOUS_DAY_FAILED, stamp, job_id, model, day),
         )
         finish_job_if_done(conn, job_id)
+    return True
 
 
 def next_pending_day(conn: sqlite3.Connection, job_id: str, model: str) -> str | None:
@@ -130,10 +149,15 @@ def requeue_interrupted(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     """After a crash: running model-days back to pending; the next day of every open model."""
     with transaction(conn):
         conn.execute("UPDATE job_details SET status = 'pending' WHERE status = 'running'")
-        rows = conn.execute(
-            "SELECT d.job_id, d.model, MIN(d.date) FROM job_details AS d"
-            " JOIN jobs AS j ON j.job_id = d.job_id"
-            " WHERE j.status IN ('pending', 'running') AND d.status = 'pending'"
-            " GROUP BY d.job_id, d.model"
-        ).fetchall()
+    return next_days_to_run(conn)
+
+
+def next_days_to_run(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """(job, model, day) of the first pending day of every model in an active job."""
+    rows = conn.execute(
+        "SELECT d.job_id, d.model, MIN(d.date) FROM job_details AS d"
+        " JOIN jobs AS j ON j.job_id = d.job_id"
+        " WHERE j.status IN ('pending', 'running') AND d.status = 'pending'"
+        " GROUP BY d.job_id, d.model"
+    ).fetchall()
     return [(row[0], row[1], row[2]) for row in rows]

@@ -15,6 +15,7 @@ from service.jobs.lifecycle import (
     complete_model_day,
     fail_model_day,
     finish_job_if_done,
+    holds_claim,
     next_pending_day,
 )
 from service.market.asof import AsOfView
@@ -80,27 +81,34 @@ def _compute_day(
     return trading_rows(prices, day, previous, agent.initial_cash, book.fills), record
 
 
+class Superseded(RuntimeError):
+    """Another attempt took the model-day over (it was requeued after a crash, or deleted)."""
+
+
 def _store_day(
     conn: sqlite3.Connection,
     job_id: str,
     model: str,
     day: str,
+    attempt: int,
     rows: list[PositionRow],
     record: DayRecord,
     duration: float,
 ) -> None:
     with transaction(conn):
-        state = conn.execute(
-            "SELECT status FROM job_details WHERE job_id = ? AND model = ? AND date = ?",
-            (job_id, model, day),
-        ).fetchone()
-        if state is None or state[0] != "running":
-            raise ModelDayError("the model-day is no longer running (deleted or reset)")
+        if not holds_claim(conn, job_id, model, day, attempt):
+            raise Superseded(f"{model} {day} is no longer this attempt's to store")
         insert_rows(conn, job_id, model, day, rows)
         insert_day_records(conn, job_id, model, day, record)
         tokens = (record.prompt_tokens, record.completion_tokens)
         complete_model_day(conn, job_id, model, day, duration, tokens)
         finish_job_if_done(conn, job_id)
+
+
+def _failure_message(error: Exception) -> str:
+    if isinstance(error, ModelDayError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def run_model_day(
@@ -109,24 +117,25 @@ def run_model_day(
     job_id: str,
     model: str,
     day: str,
-    trader: Trader = trade_day,
+    trader: Trader | None = None,
 ) -> DayOutcome:
     """Run a model-day if it is pending and its previous day is done; safe to call twice."""
-    if not claim_model_day(conn, job_id, model, day):
+    attempt = claim_model_day(conn, job_id, model, day)
+    if attempt is None:
         return DayOutcome("skipped")
     started = time.perf_counter()
     try:
-        rows, record = _compute_day(conn, prices, job_id, model, day, trader)
-        _store_day(conn, job_id, model, day, rows, record, time.perf_counter() - started)
+        rows, record = _compute_day(conn, prices, job_id, model, day, trader or trade_day)
+        _store_day(conn, job_id, model, day, attempt, rows, record, time.perf_counter() - started)
+    except Superseded:
+        return DayOutcome("skipped")
     except Exception as error:  # any failure fails this model-day only, never the others
-        message = (
-            f"{type(error).__name__}: {error}"
-            if not isinstance(error, ModelDayError)
-            else str(error)
-        )
+        message = _failure_message(error)
         log.warning("model-day failed: %s %s %s: %s", job_id, model, day, message)
-        fail_model_day(conn, job_id, model, day, message, time.perf_counter() - started)
-        return DayOutcome("failed", duration=time.perf_counter() - started, error=message)
+        elapsed = time.perf_counter() - started
+        if not fail_model_day(conn, job_id, model, day, attempt, message, elapsed):
+            return DayOutcome("skipped")
+        return DayOutcome("failed", duration=elapsed, error=message)
     trades = sum(1 for row in rows if row.action_type in ("buy", "sell"))
     return DayOutcome(
         "completed",

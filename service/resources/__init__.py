@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
 
 from flask import Flask, send_from_directory
@@ -10,13 +12,15 @@ from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException
 
-from service.db import DatabaseUnavailable
+from service.models_config import ModelsConfigError
+from service.resources.auth import init_auth
 
 API_DESCRIPTION = (
     "Trading competitions between AI models on NASDAQ-100 daily prices. Trigger a job, follow"
     " its progress, then read results, the leaderboard and risk metrics."
 )
 DOCS_ASSETS = "/docs/assets/"
+log = logging.getLogger(__name__)
 
 
 def _api_settings() -> dict[str, Any]:
@@ -68,9 +72,18 @@ def _docs_asset(filename: str) -> ResponseReturnValue:
     return send_from_directory(str(swagger_ui_path), filename, max_age=86400)
 
 
-def _database_unavailable(error: DatabaseUnavailable) -> ResponseReturnValue:
-    body = {"code": 503, "status": "Service Unavailable", "message": str(error)}
-    return body, 503
+def _unavailable(message: str) -> ResponseReturnValue:
+    return {"code": 503, "status": "Service Unavailable", "message": message}, 503
+
+
+def _database_error(error: sqlite3.OperationalError) -> ResponseReturnValue:
+    """A full disk, a read-only file or a lock held too long: nothing was written."""
+    log.error("database error: %s", error)
+    return _unavailable(f"the database cannot be used right now ({error}); nothing was changed")
+
+
+def _config_error(error: ModelsConfigError) -> ResponseReturnValue:
+    return _unavailable(f"the models config cannot be used: {error}")
 
 
 def register_api(app: Flask) -> None:
@@ -92,4 +105,6 @@ def register_api(app: Flask) -> None:
     for blueprint in resources:
         api.register_blueprint(blueprint)
     app.add_url_rule(f"{DOCS_ASSETS}<path:filename>", "docs_asset", _docs_asset)
-    app.register_error_handler(DatabaseUnavailable, _database_unavailable)
+    app.register_error_handler(sqlite3.OperationalError, _database_error)
+    app.register_error_handler(ModelsConfigError, _config_error)
+    init_auth(app, api)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from service.models_config import SIGNATURE_PATTERN
 
@@ -40,11 +40,19 @@ class JobSchema(Schema):
     completed_at = fields.String(allow_none=True)
 
 
-class PaginationArgsSchema(Schema):
-    """page and page_size."""
+PAGINATION_ARGS = ("page", "page_size")
 
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 1_000_000))
-    page_size = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+class QueryArgsSchema(Schema):
+    """Query arguments: a misspelt or unknown one is an error, not silently ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+    @pre_load
+    def leave_pagination(self, data: Any, **_: Any) -> dict[str, Any]:
+        """page and page_size are read by the pagination decorator, not here."""
+        return {key: data[key] for key in data if key not in PAGINATION_ARGS}
 
 
 def iso_dates(args: dict[str, object]) -> dict[str, object]:
@@ -55,7 +63,7 @@ def iso_dates(args: dict[str, object]) -> dict[str, object]:
     }
 
 
-class RangeQueryArgsSchema(Schema):
+class RangeQueryArgsSchema(QueryArgsSchema):
     """A model and an optional date range."""
 
     model = Signature(required=True)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from service.jobs.catalog import JobDeleteError, delete_job, list_jobs
+from service.resources.auth import SECURITY
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db
 from service.resources.errors import fail
-from service.resources.schemas import JOB_STATUSES, JobSchema
+from service.resources.schemas import JOB_STATUSES, JobSchema, QueryArgsSchema
 
 blp = Blueprint("jobs", __name__, url_prefix="/jobs", description="Jobs")
 
 
-class JobsQueryArgsSchema(Schema):
+class JobsQueryArgsSchema(QueryArgsSchema):
     """GET /jobs arguments."""
 
     status = fields.String(validate=validate.OneOf(JOB_STATUSES))
@@ -46,6 +47,8 @@ class JobsView(MethodView):
 class JobByIdView(MethodView):
     """One job."""
 
+    @blp.doc(security=SECURITY)
+    @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
     @blp.response(204)
     @blp.alt_response(409, description="The job is running, or later jobs continue its days")
     def delete(self, job_id: str) -> None:

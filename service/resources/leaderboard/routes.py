@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, prices
 from service.resources.leaderboard.schemas import LeaderboardQueryArgsSchema, LeaderboardSchema
 from service.results.leaderboard import latest_date, leaderboard

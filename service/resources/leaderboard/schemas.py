@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from service.resources.schemas import Day, Rounded
+from service.resources.schemas import Day, QueryArgsSchema, Rounded
 
 
-class LeaderboardQueryArgsSchema(Schema):
+class LeaderboardQueryArgsSchema(QueryArgsSchema):
     """GET /leaderboard arguments."""
 
     date = Day(metadata={"description": "Rank as of this day (default: the latest stored day)"})

@@ -6,19 +6,19 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config, prices, settings
 from service.resources.errors import fail
-from service.resources.schemas import Day, Rounded, Signature, iso_dates
+from service.resources.schemas import Day, QueryArgsSchema, Rounded, Signature, iso_dates
 from service.results.contamination import cutoffs
 from service.results.performance import model_metrics, stored_models
 
 blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Risk and return")
 
 
-class MetricsQueryArgsSchema(Schema):
+class MetricsQueryArgsSchema(QueryArgsSchema):
     """GET /metrics arguments."""
 
     model = Signature(metadata={"description": "One model (default: every stored model)"})

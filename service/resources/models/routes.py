@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from service.portfolio.timeline import timeline_bounds
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config
 
 blp = Blueprint("models", __name__, url_prefix="/models", description="Configured models")

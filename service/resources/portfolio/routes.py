@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, prices
 from service.resources.errors import fail
 from service.resources.schemas import RangeQueryArgsSchema, Rounded, iso_dates

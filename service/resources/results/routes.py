@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config
 from service.resources.errors import fail
 from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSchema

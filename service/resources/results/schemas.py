@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from service.resources.schemas import Day, Rounded, Signature
+from service.resources.schemas import Day, QueryArgsSchema, Rounded, Signature
 
 
-class ResultsQueryArgsSchema(Schema):
+class ResultsQueryArgsSchema(QueryArgsSchema):
     """Filters of GET /results."""
 
     job_id = fields.String(validate=validate.Length(1, 64))

@@ -6,12 +6,13 @@ from datetime import date
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from service.jobs.creation import JobConflictError, create_job
 from service.jobs.lifecycle import cancel_job
 from service.jobs.planning import JobRequest, JobRequestError
 from service.jobs.status import job_status, latest_job_id
+from service.resources.auth import SECURITY
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config, prices, settings
 from service.resources.errors import fail
 from service.resources.simulate.schemas import (
@@ -41,6 +42,8 @@ def status_or_404(job_id: str) -> dict[str, Any]:
 class TriggerView(MethodView):
     """Start simulations."""
 
+    @blp.doc(security=SECURITY)
+    @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
     @blp.arguments(TriggerSchema)
     @blp.response(202, TriggerResponseSchema)
     @blp.alt_response(400, description="Dates, models or timelines do not allow this job")
@@ -94,6 +97,8 @@ class CurrentView(MethodView):
 class CancelView(MethodView):
     """Stop a job."""
 
+    @blp.doc(security=SECURITY)
+    @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
     @blp.response(200, CancelResponseSchema)
     @blp.alt_response(409, description="The job has already ended")
     def post(self, job_id: str) -> dict[str, Any]:

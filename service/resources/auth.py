@@ -1,0 +1,50 @@
+"""API key authentication: write endpoints need the key when API_KEY is set (reads optionally)."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Flask, request
+from flask_smorest import Api
+
+from service.resources.context import settings
+from service.resources.errors import fail
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The documentation and the health check stay open so that people and load balancers can use them.
+OPEN_PATHS = ("/docs", "/openapi.json", "/health")
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer <API_KEY>",
+    },
+    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+}
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKeyHeader": []}]
+
+
+def presented_key() -> str | None:
+    """The key a request carries, from either header."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.headers.get("X-API-Key")
+
+
+def _check_key() -> None:
+    expected = settings().api_key
+    if not expected or request.path.startswith(OPEN_PATHS) or request.path == "/":
+        return
+    if request.method in READ_METHODS and not settings().api_read_auth:
+        return
+    given = presented_key()
+    if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
+        fail(401, "missing or wrong API key: send Authorization: Bearer <key> or X-API-Key")
+
+
+def init_auth(app: Flask, api: Api) -> None:
+    """Check keys before every request and document the schemes for Swagger UI."""
+    for name, scheme in SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    app.before_request(_check_key)
