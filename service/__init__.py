@@ -12,9 +12,11 @@ from service.settings import Settings, from_environment
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app; settings come from the environment, overridden by test_config."""
+    from service.logs import configure_logging
     from service.resources import register_api
     from service.resources.context import init_context
 
+    configure_logging()
     app = Flask(__name__)
     settings: Settings = from_environment().with_overrides(test_config or {})
     app.config["SETTINGS"] = settings

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
-from service.strategies import check_strategy
+from service.strategies import STRATEGIES, check_strategy
 
 SIGNATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 PROVIDERS = ("openai", "builtin", "mock")
@@ -104,7 +104,7 @@ class ModelSpecSchema(Schema):
     provider = fields.String(load_default="openai", validate=validate.OneOf(PROVIDERS))
     basemodel = fields.String(allow_none=True, validate=validate.Length(max=200))
     enabled = fields.Boolean(load_default=True)
-    strategy = fields.String(allow_none=True)
+    strategy = fields.String(allow_none=True, validate=validate.OneOf(tuple(STRATEGIES)))
     params = fields.Dict(keys=fields.String(), load_default=dict)
     openai_base_url = fields.Url(allow_none=True, require_tld=False, schemes={"http", "https"})
     api_key_env = fields.String(

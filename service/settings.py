@@ -26,6 +26,7 @@ class Settings:
 
     database_path: str = "data/trader.db"
     huey_path: str = "data/huey.db"
+    huey_url: str | None = None
     price_data: str = str(DEFAULT_PRICE_DATA)
     news_data: str = str(DEFAULT_NEWS_DATA)
     config_path: str = str(DEFAULT_CONFIG_PATH)

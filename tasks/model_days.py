@@ -10,7 +10,7 @@ from huey import crontab
 
 from service.db import connect
 from service.jobs.lifecycle import next_days_to_run, requeue_interrupted
-from service.jobs.model_day import run_model_day
+from service.jobs.model_day import DayOutcome, run_model_day
 from service.market.prices import load_prices
 from service.settings import from_environment
 from tasks.heartbeat import start_heartbeat
@@ -29,17 +29,33 @@ def model_day_task(job_id: str, model: str, day: str) -> None:
     with closing(connect(settings.database_path)) as conn:
         outcome = run_model_day(conn, prices, job_id, model, day)
     if outcome.status != "skipped":
-        log.info(
-            "model-day %s model=%s date=%s trades=%d value=%s duration=%.3fs",
-            outcome.status,
-            model,
-            day,
-            outcome.trades,
-            f"{outcome.portfolio_value:.2f}" if outcome.portfolio_value is not None else "-",
-            outcome.duration,
-        )
+        log_outcome(model, day, outcome)
     if outcome.next_day:
         model_day_task(job_id, model, outcome.next_day)
+
+
+def log_outcome(model: str, day: str, outcome: DayOutcome) -> None:
+    """One line per model-day: model, date, trades, value, duration (fields too, for JSON)."""
+    value = f"{outcome.portfolio_value:.2f}" if outcome.portfolio_value is not None else "-"
+    fields = {
+        "model": model,
+        "date": day,
+        "status": outcome.status,
+        "trades": outcome.trades,
+        "portfolio_value": outcome.portfolio_value,
+        "duration_seconds": round(outcome.duration, 4),
+    }
+    log.info(
+        "model-day %s model=%s date=%s trades=%d value=%s duration=%.3fs%s",
+        outcome.status,
+        model,
+        day,
+        outcome.trades,
+        value,
+        outcome.duration,
+        f" error={outcome.error}" if outcome.error else "",
+        extra=fields,
+    )
 
 
 def enqueue_days(job_id: str, days: list[tuple[str, str]]) -> None:

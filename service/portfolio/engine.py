@@ -56,7 +56,7 @@ def check_amount(amount: object) -> int:
         raise OrderError("amount must be a positive whole number of shares")
     try:
         number = float(amount)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise OrderError(f"amount must be a whole number of shares, got {amount!r}") from None
     if not number.is_integer():
         raise OrderError(f"amount must be a whole number of shares, got {amount}")
@@ -111,7 +111,7 @@ class OrderBook:
 
     def affordable(self, symbol: str) -> int:
         """How many shares of symbol the cash buys at today's open, costs included."""
-        price = self.view.open(symbol)
+        price = self.view.open(symbol.strip().upper())
         if not price:
             return 0
         unit = price * (1 + self.slippage_rate) * (1 + self.fee_rate)
