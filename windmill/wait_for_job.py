@@ -1,0 +1,36 @@
+"""Windmill script: poll an AI-Trader Service job until it ends, and return its final status."""
+
+import time
+
+import requests
+
+FINAL = ("completed", "partial", "failed", "cancelled")
+
+
+def main(
+    base_url: str,
+    job_id: str,
+    poll_seconds: float = 5.0,
+    timeout_seconds: float = 6 * 3600,
+    fail_on_error: bool = True,
+) -> dict:
+    """GET /simulate/status/{job_id} until the job is final; raise if it failed (optional)."""
+    deadline = time.monotonic() + timeout_seconds
+    url = f"{base_url.rstrip('/')}/simulate/status/{job_id}"
+    while True:
+        response = requests.get(url, timeout=30)
+        response.raise_for_status()
+        job = response.json()
+        progress = job["progress"]
+        print(
+            f"{job['status']}: {progress['percent']}% ({progress['completed']}/{progress['total']})"
+        )
+        if job["status"] in FINAL:
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"job {job_id} still {job['status']} after {timeout_seconds} s")
+        time.sleep(poll_seconds)
+    if fail_on_error and job["status"] == "failed":
+        raise RuntimeError(f"job {job_id} failed: {job.get('error')}")
+    failures = [d for d in job["details"] if d["status"] == "failed"]
+    return {"job_id": job_id, "status": job["status"], "progress": progress, "failures": failures}
