@@ -1,0 +1,85 @@
+"""bin/export-ai-trader: stored timelines and reasoning logs written as AI-Trader agent data."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+
+from service.db import connect
+from service.importer.export import ExportError, export_model, stored_models
+from service.importer.reader import POSITION_FILE
+from service.settings import SettingsError, from_environment
+
+PROG = "export-ai-trader"
+
+DESCRIPTION = f"""\
+Write each model's timeline from the database (DATABASE_PATH) as AI-Trader agent data:
+DIR/<signature>/{POSITION_FILE} (one line per action, with every held symbol and CASH)
+and DIR/<signature>/log/<date>/log.jsonl (the reasoning log). bin/import-ai-trader reads it
+back unchanged. A model's folder must not exist yet (or be empty): nothing is overwritten."""
+
+EPILOG = """\
+examples:
+  export-ai-trader exported/agent_data
+  export-ai-trader exported/agent_data --models gpt-5
+
+exit status: 0 every model exported, 1 some model not exported, 2 usage error"""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("dir", type=Path, metavar="DIR", help="directory to write into")
+    parser.add_argument(
+        "--models", default="", help="comma-separated signatures (default: every stored model)"
+    )
+    return parser.parse_args(argv)
+
+
+def export_models(conn: sqlite3.Connection, root: Path, models: list[str]) -> int:
+    """Export each model on its own; returns how many failed."""
+    failed = 0
+    for signature in models:
+        try:
+            exported = export_model(conn, signature, root)
+        except (ExportError, OSError, sqlite3.Error) as error:
+            print(f"{PROG}: {signature}: not exported: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(
+            f"{signature}: {exported.actions} actions, {exported.log_days} days of logs "
+            f"-> {exported.folder}"
+        )
+    return failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; returns the exit status."""
+    args = parse_args(argv)
+    only = [name.strip() for name in args.models.split(",") if name.strip()]
+    try:
+        settings = from_environment()
+        if not Path(settings.database_path).is_file():
+            raise ExportError(f"{settings.database_path}: no database (check DATABASE_PATH)")
+        with closing(connect(settings.database_path)) as conn:
+            models = only or stored_models(conn)
+            if not models:
+                raise ExportError(f"{settings.database_path}: no model has a timeline")
+            args.dir.mkdir(parents=True, exist_ok=True)
+            failed = export_models(conn, args.dir, models)
+    except (SettingsError, ExportError, sqlite3.Error, OSError) as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 1
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

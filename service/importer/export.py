@@ -1,0 +1,122 @@
+"""Writing stored timelines back as AI-Trader agent data, so that export then import round-trips."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from service.importer.reader import CASH_KEY, LOG_DIR, LOG_FILE, POSITION_FILE
+
+POSITIONS_SQL = """
+SELECT id, date, action_id, action_type, symbol, amount, price, cash FROM positions
+WHERE model = ? ORDER BY date, action_id
+"""
+HOLDINGS_SQL = """
+SELECT h.position_id, h.symbol, h.quantity FROM holdings AS h
+JOIN positions AS p ON p.id = h.position_id
+WHERE p.model = ? ORDER BY h.position_id, h.symbol
+"""
+LOGS_SQL = """
+SELECT date, role, content, tool_name FROM reasoning_logs
+WHERE model = ? ORDER BY date, step_number, id
+"""
+NO_TRADE = {"action": "no_trade", "symbol": "", "amount": 0}
+
+
+class ExportError(RuntimeError):
+    """A model that cannot be exported; nothing of it was written."""
+
+
+@dataclass(frozen=True)
+class ExportedModel:
+    """What was written for one model."""
+
+    signature: str
+    actions: int
+    log_days: int
+    folder: Path
+
+
+def stored_models(conn: sqlite3.Connection) -> list[str]:
+    """Every model with a timeline."""
+    return [row[0] for row in conn.execute("SELECT DISTINCT model FROM positions ORDER BY model")]
+
+
+def this_action(row: sqlite3.Row) -> dict[str, Any] | None:
+    """AI-Trader's this_action of a positions row; the registration has none."""
+    if row["action_type"] == "init":
+        return None
+    if row["action_type"] == "hold":
+        return dict(NO_TRADE)
+    action = {"action": row["action_type"], "symbol": row["symbol"], "amount": row["amount"]}
+    if row["price"] is not None:
+        action["price"] = row["price"]
+    return action
+
+
+def position_lines(conn: sqlite3.Connection, signature: str) -> list[dict[str, Any]]:
+    """The position.jsonl records of a model: every held symbol and CASH after each action."""
+    shares: dict[int, dict[str, int]] = {}
+    for position_id, symbol, quantity in conn.execute(HOLDINGS_SQL, (signature,)):
+        shares.setdefault(position_id, {})[symbol] = quantity
+    lines = []
+    for row in conn.execute(POSITIONS_SQL, (signature,)):
+        line: dict[str, Any] = {"date": row["date"], "id": row["action_id"]}
+        action = this_action(row)
+        if action is not None:
+            line["this_action"] = action
+        line["positions"] = {**shares.get(row["id"], {}), CASH_KEY: row["cash"]}
+        lines.append(line)
+    return lines
+
+
+def log_lines(conn: sqlite3.Connection, signature: str) -> dict[str, list[dict[str, Any]]]:
+    """The log.jsonl records of a model by date, one message per line."""
+    days: dict[str, list[dict[str, Any]]] = {}
+    for row in conn.execute(LOGS_SQL, (signature,)):
+        message = {"role": row["role"], "content": row["content"]}
+        if row["tool_name"] is not None:
+            message["name"] = row["tool_name"]
+        days.setdefault(row["date"], []).append({"signature": signature, "new_messages": [message]})
+    return days
+
+
+def _write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    path.write_text(text, encoding="utf-8")
+
+
+def check_target(root: Path, signature: str) -> Path:
+    """The model's folder under root, which must not exist yet or be empty."""
+    target = root / signature
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ExportError(f"{target} already exists; export into an empty directory")
+    return target
+
+
+def export_model(conn: sqlite3.Connection, signature: str, root: Path) -> ExportedModel:
+    """Write one model's folder under root; it appears complete or not at all."""
+    target = check_target(root, signature)
+    positions = position_lines(conn, signature)
+    if not positions:
+        raise ExportError(f"{signature} has no timeline in the database")
+    logs = log_lines(conn, signature)
+    staging = Path(tempfile.mkdtemp(prefix=f".{signature}.", dir=root))
+    try:
+        # mkdtemp makes the folder private; the exported one should be like any other folder.
+        staging.chmod(0o755)
+        _write_jsonl(staging / POSITION_FILE, positions)
+        for day, records in logs.items():
+            _write_jsonl(staging / LOG_DIR / day / LOG_FILE, records)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ExportedModel(signature, len(positions), len(logs), target)

@@ -1,0 +1,206 @@
+"""Storing one imported model: timeline, logs and model-days in one transaction (all or nothing)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.agent.loop import LogEntry
+from service.db import now, transaction
+from service.importer.reader import AgentData, LogMessage, PositionLine
+from service.jobs.creation import busy_models
+from service.market.prices import PriceData
+from service.portfolio.engine import Holdings
+from service.portfolio.timeline import PositionRow, insert_rows, timeline_bounds
+from service.results.records import insert_day_records
+from service.trading import DayRecord
+
+IMPORT_CONFIG: dict[str, Any] = {"models": [], "agent_config": {}}
+IMPORT_OPTIONS = {"source": "ai-trader"}
+DELETE_TIMELINE_SQL = (
+    "DELETE FROM positions WHERE model = ?",
+    "DELETE FROM reasoning_logs WHERE model = ?",
+    "DELETE FROM tool_usage WHERE model = ?",
+)
+INSERT_JOB_SQL = """
+INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, options, warnings,
+    created_at, started_at, completed_at)
+VALUES (?, 'import', 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+UPDATE_JOB_SQL = """
+UPDATE jobs SET models = ?, warnings = ?, start_date = MIN(start_date, ?),
+    end_date = MAX(end_date, ?), completed_at = ?
+WHERE job_id = ?
+"""
+INSERT_DETAIL_SQL = """
+INSERT INTO job_details (job_id, date, model, status, attempts, started_at, completed_at)
+VALUES (?, ?, ?, 'completed', 1, ?, ?)
+"""
+
+
+class ModelImportError(RuntimeError):
+    """A model that cannot be imported as asked; nothing of it was stored."""
+
+
+@dataclass(frozen=True)
+class ImportedModel:
+    """What was stored for one model."""
+
+    signature: str
+    days: int
+    actions: int
+    log_messages: int
+    first_date: str
+    last_date: str
+    final_value: float
+    return_pct: float
+    warnings: list[str] = field(default_factory=list)
+
+
+def _percent(part: float, whole: float) -> float:
+    return part / whole * 100 if whole else 0.0
+
+
+def _value(line: PositionLine, prices: PriceData) -> float:
+    """SPEC §2 rule 5, refusing symbols the price data cannot value at all."""
+    missing = sorted(s for s in line.shares if prices.close_on_or_before(s, line.date) is None)
+    if missing:
+        raise ModelImportError(
+            f"no close of {', '.join(missing)} on or before {line.date} in {prices.source}"
+        )
+    return Holdings(line.cash, line.shares).value(prices, line.date)
+
+
+def _row(line: PositionLine, prices: PriceData, previous: float, initial: float) -> PositionRow:
+    value = _value(line, prices)
+    price = line.price
+    if price is None and line.symbol is not None:
+        price = prices.open(line.symbol, line.date)
+    profit, cumulative = value - previous, value - initial
+    return PositionRow(
+        line.action_id,
+        line.action_type,
+        line.symbol,
+        line.amount,
+        price,
+        line.cash,
+        line.shares,
+        value,
+        profit,
+        _percent(profit, previous),
+        cumulative,
+        _percent(cumulative, initial),
+    )
+
+
+def timeline_rows(positions: list[PositionLine], prices: PriceData) -> dict[str, list[PositionRow]]:
+    """The positions rows of each day, P&L against the previous day and the registration cash."""
+    days: dict[str, list[PositionLine]] = {}
+    for line in positions:
+        days.setdefault(line.date, []).append(line)
+    initial = previous = positions[0].cash
+    rows: dict[str, list[PositionRow]] = {}
+    for day, lines in days.items():
+        rows[day] = [_row(line, prices, previous, initial) for line in lines]
+        previous = rows[day][-1].portfolio_value
+    return rows
+
+
+def _day_logs(
+    data: AgentData, days: dict[str, list[PositionRow]]
+) -> tuple[dict[str, DayRecord], list[str]]:
+    records = {
+        day: DayRecord([_log_entry(step, m) for step, m in enumerate(messages, start=1)])
+        for day, messages in data.logs.items()
+        if day in days
+    }
+    warnings = [
+        f"{data.signature}: log of {day} ignored: no position on that day"
+        for day in sorted(set(data.logs) - set(days))
+    ]
+    return records, warnings
+
+
+def _log_entry(step: int, message: LogMessage) -> LogEntry:
+    return LogEntry(step, message.role, message.content, message.tool_name, now())
+
+
+def _make_room(conn: sqlite3.Connection, signature: str, replace: bool) -> None:
+    busy = busy_models(conn, [signature])
+    if busy:
+        raise ModelImportError(f"{signature} is in active job {busy[signature]}; try again later")
+    bounds = timeline_bounds(conn, signature)
+    if bounds and not replace:
+        raise ModelImportError(
+            f"{signature} already has a timeline ({bounds[0]} to {bounds[1]}); "
+            "use --replace to overwrite it"
+        )
+    for statement in DELETE_TIMELINE_SQL:
+        conn.execute(statement, (signature,))
+
+
+def _record_in_job(conn: sqlite3.Connection, job_id: str, imported: ImportedModel) -> None:
+    """Create the import job with its first model, or add a model to it."""
+    stamp = now()
+    row = conn.execute("SELECT models, warnings FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    if row is None:
+        conn.execute(
+            INSERT_JOB_SQL,
+            (
+                job_id,
+                imported.first_date,
+                imported.last_date,
+                json.dumps([imported.signature]),
+                json.dumps(IMPORT_CONFIG),
+                json.dumps(IMPORT_OPTIONS),
+                json.dumps(imported.warnings),
+                stamp,
+                stamp,
+                stamp,
+            ),
+        )
+        return
+    models = json.loads(row["models"]) + [imported.signature]
+    warnings = json.loads(row["warnings"]) + imported.warnings
+    conn.execute(
+        UPDATE_JOB_SQL,
+        (
+            json.dumps(models),
+            json.dumps(warnings),
+            imported.first_date,
+            imported.last_date,
+            stamp,
+            job_id,
+        ),
+    )
+
+
+def store_model(
+    conn: sqlite3.Connection, job_id: str, data: AgentData, prices: PriceData, replace: bool
+) -> ImportedModel:
+    """Store one model under the import job atomically; an existing timeline needs replace."""
+    rows = timeline_rows(data.positions, prices)
+    records, warnings = _day_logs(data, rows)
+    last = rows[data.positions[-1].date][-1]
+    imported = ImportedModel(
+        data.signature,
+        len(rows),
+        len(data.positions),
+        sum(len(record.logs) for record in records.values()),
+        data.positions[0].date,
+        data.positions[-1].date,
+        last.portfolio_value,
+        last.cumulative_return_pct,
+        warnings,
+    )
+    with transaction(conn):
+        _make_room(conn, data.signature, replace)
+        _record_in_job(conn, job_id, imported)
+        stamp = now()
+        for day, day_rows in rows.items():
+            insert_rows(conn, job_id, data.signature, day, day_rows)
+            insert_day_records(conn, job_id, data.signature, day, records.get(day, DayRecord()))
+            conn.execute(INSERT_DETAIL_SQL, (job_id, day, data.signature, stamp, stamp))
+    return imported
