@@ -8,12 +8,12 @@ from typing import Any
 from service.db import transaction
 from service.jobs.status import decode_job
 
-LIST_SQL = """
+JOB_FIELDS = """
 SELECT job_id, kind, status, start_date, end_date, models, options, error, warnings,
-       created_at, started_at, completed_at
-FROM jobs WHERE (? IS NULL OR status = ?) ORDER BY created_at DESC, job_id LIMIT ? OFFSET ?
+       created_at, started_at, completed_at FROM jobs
 """
-COUNT_SQL = "SELECT COUNT(*) FROM jobs WHERE (? IS NULL OR status = ?)"
+LIST_SQL = JOB_FIELDS + "ORDER BY created_at DESC LIMIT ? OFFSET ?"
+LIST_BY_STATUS_SQL = JOB_FIELDS + "WHERE status = ? ORDER BY created_at DESC LIMIT ? OFFSET ?"
 # Days of the same models stored after this job's days by other jobs: they continue the
 # timelines this job's rows start, so deleting this job would leave them without a past.
 LATER_DAYS_SQL = """
@@ -32,8 +32,12 @@ def list_jobs(
     conn: sqlite3.Connection, status: str | None, limit: int, offset: int
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of jobs, newest first, and the total count."""
-    rows = conn.execute(LIST_SQL, (status, status, limit, offset)).fetchall()
-    total = conn.execute(COUNT_SQL, (status, status)).fetchone()[0]
+    if status is None:
+        rows = conn.execute(LIST_SQL, (limit, offset)).fetchall()
+        total = conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+    else:
+        rows = conn.execute(LIST_BY_STATUS_SQL, (status, limit, offset)).fetchall()
+        total = conn.execute("SELECT COUNT(*) FROM jobs WHERE status = ?", (status,)).fetchone()[0]
     return [decode_job(row) for row in rows], int(total)
 
 

@@ -6,10 +6,15 @@ import sqlite3
 from typing import Any
 
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.results.queries import MODELS_CTE
 
-RANKING_SQL = """
-WITH latest AS (
-    SELECT model, MAX(date) AS date FROM positions WHERE date <= ? GROUP BY model
+RANKING_SQL = (
+    MODELS_CTE
+    + """,
+latest AS (
+    SELECT model, (SELECT MAX(date) FROM positions AS own
+                   WHERE own.model = models.model AND own.date <= ?) AS date
+    FROM models WHERE model IS NOT NULL
 )
 SELECT p.model, p.date, MAX(p.action_id) AS action_id, p.portfolio_value,
        p.cumulative_return_pct, p.daily_return_pct,
@@ -20,6 +25,7 @@ FROM positions AS p JOIN latest ON latest.model = p.model AND latest.date = p.da
 GROUP BY p.model
 ORDER BY p.portfolio_value DESC, p.model
 """
+)
 
 
 def latest_date(conn: sqlite3.Connection) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
 from service.results.leaderboard import benchmark_return_pct
 from service.results.metrics import DayPoint, compute_metrics
+from service.results.queries import MODELS_CTE
 
 SERIES_SQL = """
 SELECT date, MAX(action_id) AS action_id, portfolio_value, cash, daily_return_pct,
@@ -21,7 +22,7 @@ SELECT COUNT(*), COALESCE(SUM(amount * price), 0) FROM positions
 WHERE model = ? AND date > ? AND date <= ? AND action_type IN ('buy', 'sell')
 """
 REGISTRATION_SQL = "SELECT MIN(date) FROM positions WHERE model = ?"
-MODELS_SQL = "SELECT DISTINCT model FROM positions ORDER BY model"
+MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"
 
 
 def stored_models(conn: sqlite3.Connection) -> list[str]:

@@ -1,0 +1,208 @@
+"""Equity curves of every model and the benchmark, drawn on the server as an SVG string."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+
+Point = tuple[str, float]
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+# Twenty colours that stay apart from each other and readable on white; grey and black are left
+# for the benchmark. Beyond twenty models the colours repeat with a dash pattern.
+PALETTE = (
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+    "#17becf", "#e377c2", "#8c564b", "#bcbd22", "#000075",
+    "#469990", "#f032e6", "#9a6324", "#800000", "#808000",
+    "#4363d8", "#e6b800", "#7cb518", "#b388eb", "#ff6f91",
+)  # fmt: skip
+DASHES = ("", "6 3", "2 3", "10 3 2 3")
+WIDTH = 760
+LEFT, RIGHT, TOP = 76, 44, 16
+PLOT_HEIGHT = 300
+AXIS_SPACE = 40
+LEGEND_COLUMNS = 3
+LEGEND_ROW = 22
+LABEL_CHARS = 26
+Y_TICKS = 5
+X_TICKS = 6
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one series is drawn: a colour and a dash pattern ('' for a solid line)."""
+
+    colour: str
+    dash: str = ""
+
+
+BENCHMARK_STYLE = Style("#374151", "7 4")
+
+
+def series_style(index: int) -> Style:
+    """The style of the index-th model: palette colours first, then the same with dashes."""
+    cycle, position = divmod(index, len(PALETTE))
+    return Style(PALETTE[position], DASHES[cycle % len(DASHES)])
+
+
+def styles(names: Sequence[str]) -> dict[str, Style]:
+    """Each model's style, in the order the chart draws them."""
+    return {name: series_style(index) for index, name in enumerate(names)}
+
+
+def nice_ticks(low: float, high: float, count: int = Y_TICKS) -> list[float]:
+    """Round values (1, 2, 2.5 or 5 times a power of ten apart) spanning low to high."""
+    # A flat line (or one flat to rounding) gets a band around it, not ticks a rounding apart.
+    if high - low < max(abs(low), abs(high), 1.0) * 1e-6:
+        pad = max(abs(low) * 0.01, 1.0)
+        low, high = low - pad, high + pad
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    steps = math.ceil(round((high - first) / step, 9))
+    return [round(first + i * step, 10) for i in range(steps + 1)]
+
+
+class Frame:
+    """Where dates and values land: trading days evenly spaced, values on the tick range."""
+
+    def __init__(self, dates: Sequence[str], ticks: Sequence[float]) -> None:
+        self.dates = tuple(dates)
+        self.ticks = tuple(ticks)
+        self._positions = {day: index for index, day in enumerate(self.dates)}
+
+    @property
+    def plot_width(self) -> float:
+        """Width of the plotting area."""
+        return WIDTH - LEFT - RIGHT
+
+    def x(self, day: str) -> float:
+        """Horizontal position of a date."""
+        if len(self.dates) == 1:
+            return LEFT + self.plot_width / 2
+        return LEFT + self._positions[day] / (len(self.dates) - 1) * self.plot_width
+
+    def y(self, value: float) -> float:
+        """Vertical position of a value (higher values are drawn higher)."""
+        low, high = self.ticks[0], self.ticks[-1]
+        return TOP + (high - value) / (high - low) * PLOT_HEIGHT
+
+
+def _attr(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _money(value: float, step: float) -> str:
+    return f"${value:,.0f}" if step >= 1 else f"${value:,.2f}"
+
+
+def _y_axis(frame: Frame) -> list[str]:
+    step = frame.ticks[1] - frame.ticks[0]
+    parts = []
+    for tick in frame.ticks:
+        y = frame.y(tick)
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"'
+            ' stroke="#e5e7eb" stroke-width="1"/>'
+            f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#4b5563">'
+            f"{_money(tick, step)}</text>"
+        )
+    return parts
+
+
+def _x_axis(frame: Frame) -> list[str]:
+    count = min(X_TICKS, len(frame.dates))
+    last = len(frame.dates) - 1
+    indexes = sorted({round(i * last / (count - 1)) for i in range(count)} if count > 1 else {0})
+    bottom = TOP + PLOT_HEIGHT
+    parts = [
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}" stroke="#9ca3af"/>'
+    ]
+    for index in indexes:
+        x = frame.x(frame.dates[index])
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 5}" stroke="#9ca3af"/>'
+            f'<text x="{x:.1f}" y="{bottom + 20}" text-anchor="middle" fill="#4b5563">'
+            f"{_attr(frame.dates[index])}</text>"
+        )
+    return parts
+
+
+def _dash(style: Style) -> str:
+    return f' stroke-dasharray="{style.dash}"' if style.dash else ""
+
+
+def _line(frame: Frame, name: str, points: Sequence[Point], style: Style, kind: str) -> str:
+    coordinates = [(frame.x(day), frame.y(value)) for day, value in points]
+    path = " L".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
+    last_day, last_value = points[-1]
+    title = f"{name}: ${last_value:,.2f} on {last_day}"
+    # A timeline of one day (just registered) is a dot: a path of one point would be invisible.
+    marker = (
+        f'<circle cx="{coordinates[0][0]:.1f}" cy="{coordinates[0][1]:.1f}" r="3.5"'
+        f' fill="{style.colour}"/>'
+        if len(points) == 1
+        else ""
+    )
+    return (
+        f'<g><title>{_attr(title)}</title><path class="{kind}" data-model="{_attr(name)}"'
+        f' d="M{path}" fill="none" stroke="{style.colour}" stroke-width="2"'
+        f' stroke-linejoin="round" stroke-linecap="round"{_dash(style)}/>{marker}</g>'
+    )
+
+
+def _legend(entries: Sequence[tuple[str, Style]], top: float) -> list[str]:
+    column_width = (WIDTH - LEFT) / LEGEND_COLUMNS
+    parts = []
+    for index, (name, style) in enumerate(entries):
+        row, column = divmod(index, LEGEND_COLUMNS)
+        x = LEFT + column * column_width
+        y = top + row * LEGEND_ROW
+        label = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+        parts.append(
+            f'<g class="legend-entry"><title>{_attr(name)}</title>'
+            f'<line x1="{x:.1f}" x2="{x + 26:.1f}" y1="{y:.1f}" y2="{y:.1f}"'
+            f' stroke="{style.colour}" stroke-width="3"{_dash(style)}/>'
+            f'<text x="{x + 32:.1f}" y="{y + 4:.1f}" fill="#111827">{_attr(label)}</text></g>'
+        )
+    return parts
+
+
+def _finite(points: Sequence[Point]) -> list[Point]:
+    return [(day, value) for day, value in points if math.isfinite(value)]
+
+
+def equity_chart(
+    series: Mapping[str, Sequence[Point]],
+    benchmark: Sequence[Point] = (),
+    benchmark_label: str = "QQQ (benchmark)",
+) -> str | None:
+    """An SVG of each model's value over time and the benchmark; None when no model has data."""
+    lines = {name: _finite(points) for name, points in series.items()}
+    lines = {name: points for name, points in lines.items() if points}
+    if not lines:
+        return None
+    reference = _finite(benchmark)
+    every = [point for points in [*lines.values(), reference] for point in points]
+    values = [value for _, value in every]
+    frame = Frame(sorted({day for day, _ in every}), nice_ticks(min(values), max(values)))
+    palette = styles(list(series))
+    entries = [(name, palette[name]) for name in lines]
+    drawn = [_line(frame, name, points, palette[name], "series") for name, points in lines.items()]
+    if reference:
+        entries.append((benchmark_label, BENCHMARK_STYLE))
+        drawn.append(_line(frame, benchmark_label, reference, BENCHMARK_STYLE, "series benchmark"))
+    legend_top = TOP + PLOT_HEIGHT + AXIS_SPACE + 6
+    height = legend_top + math.ceil(len(entries) / LEGEND_COLUMNS) * LEGEND_ROW
+    title = (
+        f"Portfolio value per model and {benchmark_label}, {frame.dates[0]} to {frame.dates[-1]}"
+    )
+    body = [*_y_axis(frame), *_x_axis(frame), *drawn, *_legend(entries, legend_top)]
+    return (
+        f'<svg xmlns="{SVG_NAMESPACE}" class="equity-chart" viewBox="0 0 {WIDTH} {height}"'
+        f' role="img" font-family="{_attr(FONT)}" font-size="13">'
+        f"<title>{_attr(title)}</title>{''.join(body)}</svg>"
+    )

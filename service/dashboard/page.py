@@ -1,0 +1,142 @@
+"""What the dashboard shows: the leaderboard with its benchmark row, value series, current job."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from service.dashboard.chart import Point
+from service.jobs.status import job_row, latest_job_id, progress
+from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.results.leaderboard import latest_date, leaderboard
+from service.results.performance import end_of_day_series, registration_day
+
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+ACTIVE_STATUSES = ("pending", "running")
+# The example job in the empty state covers about a month of trading days: quick to run.
+EXAMPLE_TRADING_DAYS = 21
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the page needs, read in one go."""
+
+    day: str | None
+    latest_day: str | None
+    rankings: list[dict[str, Any]]
+    benchmark: dict[str, Any] | None
+    series: dict[str, list[Point]]
+    benchmark_series: list[Point]
+    job: dict[str, Any] | None
+    example_start: str
+    example_end: str
+
+
+def parse_day(text: str) -> str:
+    """text as an ISO date (YYYY-MM-DD), or ValueError saying what is expected."""
+    try:
+        if ISO_DAY.fullmatch(text):
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD, for example 2025-10-29")
+
+
+def model_series(conn: sqlite3.Connection, models: list[str], end: str) -> dict[str, list[Point]]:
+    """Each model's end-of-day value from its registration day to end, models in name order."""
+    series = {}
+    for model in sorted(models):
+        start = registration_day(conn, model) or end
+        rows = end_of_day_series(conn, model, start, end)
+        series[model] = [(row["date"], row["portfolio_value"]) for row in rows]
+    return series
+
+
+def benchmark_series(prices: PriceData, start: str, end: str, initial: float) -> list[Point]:
+    """Holding the benchmark from start's close to end, scaled to begin at initial."""
+    first = prices.close_on_or_before(BENCHMARK_SYMBOL, start)
+    if not first:
+        return []
+    points = []
+    for day in prices.trading_days_between(start, end):
+        close = prices.close_on_or_before(BENCHMARK_SYMBOL, day)
+        if close:
+            points.append((day, initial * close / first))
+    return points
+
+
+def _initial_value(series: dict[str, list[Point]], start: str) -> float | None:
+    """The value on the day the benchmark starts: what a model registered then held."""
+    return next((points[0][1] for points in series.values() if points[0][0] == start), None)
+
+
+def benchmark_row(board: dict[str, Any], points: list[Point]) -> dict[str, Any] | None:
+    """The benchmark as a leaderboard row: its value as if it had the same initial cash."""
+    if not points:
+        return None
+    value = points[-1][1]
+    daily = (value / points[-2][1] - 1) * 100 if len(points) > 1 else 0.0
+    return {
+        **board["benchmark"],
+        "date": points[-1][0],
+        "portfolio_value": value,
+        "daily_return_pct": daily,
+    }
+
+
+def current_job(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The latest job with its progress, and whether it is still going."""
+    job_id = latest_job_id(conn)
+    job = job_row(conn, job_id) if job_id else None
+    if job is None:
+        return None
+    job["progress"] = progress(conn, job)
+    job["active"] = job["status"] in ACTIVE_STATUSES
+    return job
+
+
+def _reference(
+    prices: PriceData, board: dict[str, Any] | None, series: dict[str, list[Point]]
+) -> list[Point]:
+    """The benchmark series from the earliest registration among the ranked models."""
+    start = board["benchmark"]["start_date"] if board else None
+    if board is None or start is None:
+        return []
+    initial = _initial_value(series, start)
+    return benchmark_series(prices, start, board["date"], initial) if initial else []
+
+
+def gather(conn: sqlite3.Connection, prices: PriceData, day: str | None = None) -> Dashboard:
+    """The leaderboard on day (default: the newest stored day) and everything around it."""
+    latest = latest_date(conn)
+    day = day or latest
+    board = leaderboard(conn, prices, day) if day else None
+    rankings = board["rankings"] if board else []
+    series = model_series(conn, [row["model"] for row in rankings], day) if day else {}
+    reference = _reference(prices, board, series)
+    return Dashboard(
+        day=day,
+        latest_day=latest,
+        rankings=rankings,
+        benchmark=benchmark_row(board, reference) if board else None,
+        series=series,
+        benchmark_series=reference,
+        job=current_job(conn),
+        example_start=prices.trading_days[-EXAMPLE_TRADING_DAYS:][0],
+        example_end=prices.last_day,
+    )
+
+
+def format_duration(seconds: float | None) -> str:
+    """A duration for people: '45s', '3m 05s', '2h 01m'; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"

@@ -1,0 +1,1 @@
+"""Dashboard resource: the HTML page at / and /dashboard."""

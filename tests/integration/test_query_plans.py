@@ -1,0 +1,76 @@
+"""Every query behind the API reads through an index (EXPLAIN QUERY PLAN), never a bare scan."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from service.db import connect, init_db
+from service.jobs.catalog import LATER_DAYS_SQL, LIST_BY_STATUS_SQL, LIST_SQL
+from service.jobs.lifecycle import CLAIM_SQL, NEXT_DAY_SQL
+from service.jobs.status import JOB_SQL
+from service.portfolio.timeline import END_OF_DAY_SQL, HOLDINGS_SQL
+from service.results.detail import DETAIL_SQL
+from service.results.leaderboard import RANKING_SQL
+from service.results.performance import MODELS_SQL, REGISTRATION_SQL, SERIES_SQL, TRADES_SQL
+from service.results.queries import END_OF_DAY_SELECT, ResultFilter
+
+pytestmark = pytest.mark.integration
+TABLES = ("jobs", "job_details", "positions", "holdings", "reasoning_logs", "tool_usage")
+
+
+def results_sql(filters: ResultFilter) -> tuple[str, list[object]]:
+    where, params = filters.where()
+    sql = END_OF_DAY_SELECT + where + " GROUP BY date, model ORDER BY date, model LIMIT ? OFFSET ?"
+    return sql, [*params, 10, 0]
+
+
+QUERIES: dict[str, tuple[str, tuple[object, ...] | list[object]]] = {
+    "results by date": results_sql(ResultFilter(date="2025-09-02")),
+    "results by model and range": results_sql(
+        ResultFilter(model="m", start_date="a", end_date="b")
+    ),
+    "results by job": results_sql(ResultFilter(job_id="j")),
+    "leaderboard": (RANKING_SQL, ("2025-09-30",)),
+    "timeseries": (SERIES_SQL, ("m", "a", "b")),
+    "metrics trades": (TRADES_SQL, ("m", "a", "b")),
+    "registration day": (REGISTRATION_SQL, ("m",)),
+    "stored models": (MODELS_SQL, ()),
+    "jobs": (LIST_SQL, (10, 0)),
+    "jobs by status": (LIST_BY_STATUS_SQL, ("completed", 10, 0)),
+    "job": (JOB_SQL, ("j",)),
+    "delete check": (LATER_DAYS_SQL, ("j", "j")),
+    "end of day": (END_OF_DAY_SQL, ("m", "d")),
+    "holdings": (HOLDINGS_SQL, (1,)),
+    "claim": (CLAIM_SQL, ("t", "j", "m", "d")),
+    "next day": (NEXT_DAY_SQL, ("j", "m")),
+    **{
+        f"detail {name}": (sql.format(pairs="(?, ?)"), ("m", "d"))
+        for name, sql in DETAIL_SQL.items()
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
+    path: Path = tmp_path_factory.mktemp("plans") / "plans.db"
+    with closing(connect(path)) as connection:
+        init_db(connection)
+        yield connection
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_query_uses_an_index(conn: sqlite3.Connection, name: str) -> None:
+    sql, params = QUERIES[name]
+    plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    bare_scans = [
+        line
+        for line in plan
+        if line.startswith("SCAN ") and line.split()[1] in TABLES and "INDEX" not in line
+    ]
+    assert not bare_scans, plan
+    assert any("INDEX" in line for line in plan), plan
