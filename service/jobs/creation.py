@@ -13,6 +13,7 @@ from service.jobs.planning import (
     JobRequestError,
     ModelPlan,
     check_range,
+    check_span,
     choose_models,
     plan_model,
 )
@@ -68,6 +69,8 @@ def create_job(
             model, job_id = sorted(busy.items())[0]
             raise JobConflictError(f"model {model!r} is already in active job {job_id}")
         plans = [plan_model(conn, prices, model, request) for model in models]
+        for plan in plans:
+            check_span(plan, max_days)
         if not any(plan.run for plan in plans):
             raise JobRequestError(
                 "nothing left to do: every requested day is already simulated "

@@ -108,6 +108,19 @@ def plan_model(
     return plan
 
 
+def check_span(plan: ModelPlan, max_days: int) -> None:
+    """A resumed model's days must fit in MAX_SIMULATION_DAYS too."""
+    if not plan.run:
+        return
+    first, last = date.fromisoformat(plan.run[0]), date.fromisoformat(plan.run[-1])
+    if (last - first).days + 1 > max_days:
+        raise JobRequestError(
+            f"model {plan.model!r} would run {plan.run[0]}..{plan.run[-1]}, longer than "
+            f"MAX_SIMULATION_DAYS ({max_days} days)",
+            "end_date",
+        )
+
+
 def _after(prices: PriceData, last: str, end: str) -> list[str]:
     following = prices.next_trading_day(last)
     return prices.trading_days_between(following, end) if following else []

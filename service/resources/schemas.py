@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -12,9 +13,19 @@ from service.models_config import SIGNATURE_PATTERN
 JOB_STATUSES = ("pending", "running", "completed", "partial", "failed", "cancelled")
 
 
+class StrictDate(fields.Date):
+    """A date written exactly YYYY-MM-DD (strptime alone also takes 2025-9-2)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is None:
+            raise self.make_error("invalid")
+        parsed: date = super()._deserialize(value, attr, data, **kwargs)
+        return parsed
+
+
 def Day(**kwargs: object) -> fields.Date:  # noqa: N802 - reads like a field class
     """A YYYY-MM-DD date and nothing else."""
-    return fields.Date(format="%Y-%m-%d", **kwargs)  # type: ignore[arg-type]
+    return StrictDate(format="%Y-%m-%d", **kwargs)  # type: ignore[arg-type]
 
 
 def Signature(**kwargs: object) -> fields.String:  # noqa: N802

@@ -8,8 +8,9 @@ from typing import Any
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
 from service.results.queries import MODELS_CTE
 
+# Constant SQL text only; every value is a parameter.
 RANKING_SQL = (
-    MODELS_CTE
+    MODELS_CTE  # nosec B608
     + """,
 latest AS (
     SELECT model, (SELECT MAX(date) FROM positions AS own

@@ -22,7 +22,7 @@ SELECT COUNT(*), COALESCE(SUM(amount * price), 0) FROM positions
 WHERE model = ? AND date > ? AND date <= ? AND action_type IN ('buy', 'sell')
 """
 REGISTRATION_SQL = "SELECT MIN(date) FROM positions WHERE model = ?"
-MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"
+MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
 
 
 def stored_models(conn: sqlite3.Connection) -> list[str]:

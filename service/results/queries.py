@@ -56,7 +56,8 @@ class ResultFilter:
 def count_results(conn: sqlite3.Connection, filters: ResultFilter) -> int:
     """How many model-days match."""
     where, params = filters.where()
-    sql = "SELECT COUNT(*) FROM (SELECT 1 FROM positions" + where + " GROUP BY date, model)"
+    # `where` is made of the fixed FILTERS fragments; the values are parameters.
+    sql = "SELECT COUNT(*) FROM (SELECT 1 FROM positions" + where + " GROUP BY date, model)"  # nosec B608
     return int(conn.execute(sql, params).fetchone()[0])
 
 
@@ -64,7 +65,7 @@ def holdings_of(conn: sqlite3.Connection, position_ids: list[int]) -> dict[int, 
     """Holdings after each of the given positions rows."""
     found: dict[int, dict[str, int]] = {position_id: {} for position_id in position_ids}
     marks = ",".join("?" * len(position_ids))
-    sql = "SELECT position_id, symbol, quantity FROM holdings WHERE position_id IN (" + marks + ")"
+    sql = "SELECT position_id, symbol, quantity FROM holdings WHERE position_id IN (" + marks + ")"  # nosec B608
     for position_id, symbol, quantity in conn.execute(sql, position_ids):
         found[position_id][symbol] = quantity
     return found

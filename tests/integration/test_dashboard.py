@@ -1,0 +1,239 @@
+"""The dashboard page: empty state, leaderboard and chart after a job, 20 models, bad dates."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.dashboard.chart import SVG_NAMESPACE
+from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.resources.dashboard.routes import blp
+from tests.integration.conftest import AppFactory, PendingJob, Trigger, payload
+
+pytestmark = pytest.mark.integration
+
+START, END = "2025-09-22", "2025-09-26"
+SVG = f"{{{SVG_NAMESPACE}}}"
+ROW = re.compile(r'<tr class="model-row" data-model="([^"]+)">(.*?)</tr>', re.S)
+ABSOLUTE_URL = re.compile(r"https?://[^\s\"'<>)]+")
+STRATEGIES: list[tuple[str, dict[str, Any]]] = [
+    *[("momentum", {"lookback": lookback, "top_k": 3}) for lookback in (5, 10, 15, 20, 30, 40)],
+    *[("equal_weight", {"top_n": top_n}) for top_n in (3, 5, 8, 10, 15, 20, 30)],
+    *[("buy_and_hold", {"symbols": [s]}) for s in ("QQQ", "AAPL", "MSFT", "NVDA", "AMZN")],
+    ("buy_and_hold", {"symbols": ["GOOGL", "META"]}),
+    ("buy_and_hold", {"symbols": ["TSLA", "AVGO"]}),
+]
+
+
+def with_dashboard(app: Flask) -> Flask:
+    """The app with the dashboard, whether or not the API registration includes it yet."""
+    if "dashboard" not in app.blueprints:
+        app.register_blueprint(blp)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def dashboard(app: Flask) -> Flask:
+    """The default app, serving the dashboard."""
+    return with_dashboard(app)
+
+
+def page(client: FlaskClient, path: str = "/", status: int = 200) -> str:
+    """The HTML of a page answered with status."""
+    response = client.get(path)
+    assert response.status_code == status, response.text
+    assert response.mimetype == "text/html"
+    return response.text
+
+
+def chart(html: str) -> ET.Element:
+    """The equity chart of a page, parsed as XML."""
+    match = re.search(r'<svg xmlns="[^"]+" class="equity-chart".*?</svg>', html, re.S)
+    assert match, "no chart on the page"
+    return ET.fromstring(match.group(0))
+
+
+def model_rows(html: str) -> dict[str, str]:
+    """The leaderboard's model rows by signature."""
+    return {model: cells for model, cells in ROW.findall(html)}
+
+
+def money(value: float) -> str:
+    """A value as the page shows it."""
+    return f"${value:,.2f}"
+
+
+def external_urls(html: str, own_root: str = "http://localhost/") -> set[str]:
+    """Absolute URLs other than the SVG namespace (an identifier, never fetched) and the server."""
+    return {
+        url
+        for url in ABSOLUTE_URL.findall(html)
+        if url != SVG_NAMESPACE and not url.startswith(own_root)
+    }
+
+
+def test_empty_database_shows_how_to_start(client: FlaskClient) -> None:
+    html = page(client)
+    assert "No results yet" in html
+    assert "curl -X POST http://localhost/simulate/trigger" in html
+    assert 'href="/docs"' in html
+    assert "equity-chart" not in html and 'id="leaderboard"' not in html
+    assert external_urls(html) == set()
+
+
+@pytest.fixture
+def ran(trigger: Trigger, enabled_models: list[str]) -> list[str]:
+    """The default enabled models simulated from START to END; their signatures."""
+    job = trigger(start_date=START, end_date=END)
+    assert job["status"] == "completed"
+    return enabled_models
+
+
+@pytest.mark.parametrize("path", ["/", "/dashboard"])
+def test_rows_match_the_leaderboard(client: FlaskClient, ran: list[str], path: str) -> None:
+    html = page(client, path)
+    board = payload(client.get("/leaderboard"))
+    rows = model_rows(html)
+    assert sorted(rows) == sorted(ran)
+    for ranking in board["rankings"]:
+        cells = rows[ranking["model"]]
+        assert money(ranking["portfolio_value"]) in cells
+        assert f"{ranking['cumulative_return_pct']:+.2f}%" in cells
+        assert f'<td class="num">{ranking["rank"]}</td>' in cells
+    assert [model for model, _ in ROW.findall(html)] == [r["model"] for r in board["rankings"]]
+    assert f'id="leaderboard-date">{END}<' in html
+
+
+def test_benchmark_row_holds_qqq_with_the_same_cash(
+    client: FlaskClient, ran: list[str], price_data: PriceData
+) -> None:
+    html = page(client)
+    first = price_data.close(BENCHMARK_SYMBOL, START) or 0
+    last = price_data.close(BENCHMARK_SYMBOL, END) or 0
+    benchmark = re.search(r'<tr class="benchmark-row">(.*?)</tr>', html, re.S)
+    assert benchmark
+    assert money(10000 * last / first) in benchmark.group(1)
+    assert f"{(last / first - 1) * 100:+.2f}%" in benchmark.group(1)
+
+
+def test_chart_has_one_line_per_model_and_the_benchmark(
+    client: FlaskClient, ran: list[str]
+) -> None:
+    svg = chart(page(client))
+    paths = svg.findall(f".//{SVG}path")
+    assert sorted(path.get("data-model") or "" for path in paths) == sorted(
+        [*ran, "QQQ (benchmark)"]
+    )
+    assert sum("benchmark" in (path.get("class") or "") for path in paths) == 1
+    labels = [text.text for text in svg.iter(f"{SVG}text")]
+    assert START in labels and END in labels
+
+
+def test_each_model_opens_its_trades_and_reasoning(client: FlaskClient, ran: list[str]) -> None:
+    rows = model_rows(page(client))
+    for model in ran:
+        cells = rows[model]
+        assert 'action="/results"' in cells
+        assert f'name="model" value="{model}"' in cells
+        assert f'name="date" value="{END}"' in cells and 'name="detail" value="full"' in cells
+        # What the form sends is accepted by the strict query parser of /results.
+        query = {"model": model, "date": END, "detail": "full"}
+        detail = payload(client.get("/results", query_string=query))
+        assert [item["model"] for item in detail] == [model]
+        assert {"trades", "reasoning", "tool_usage"} <= set(detail[0])
+
+
+def test_date_picks_the_leaderboard_day(client: FlaskClient, ran: list[str]) -> None:
+    html = page(client, "/?date=2025-09-24")
+    board = payload(client.get("/leaderboard?date=2025-09-24"))
+    rows = model_rows(html)
+    for ranking in board["rankings"]:
+        assert money(ranking["portfolio_value"]) in rows[ranking["model"]]
+    assert f"newest stored day {END}" in html
+    labels = [text.text for text in chart(html).iter(f"{SVG}text")]
+    assert "2025-09-24" in labels and END not in labels
+
+
+def test_a_day_before_any_result(client: FlaskClient, ran: list[str]) -> None:
+    html = page(client, "/?date=2025-06-02")
+    assert "No results on or before 2025-06-02" in html
+    assert "equity-chart" not in html
+
+
+@pytest.mark.parametrize("bad", ["2025-13-01", "yesterday", "20250926", "2025-9-3", "<b>x</b>"])
+def test_bad_date_is_a_400_page(client: FlaskClient, bad: str) -> None:
+    response = client.get("/dashboard", query_string={"date": bad})
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    assert "use YYYY-MM-DD" in response.text
+    assert "<b>x</b>" not in response.text
+
+
+def test_finished_job_is_shown_without_polling(client: FlaskClient, ran: list[str]) -> None:
+    html = page(client)
+    assert 'data-active="false"' in html
+    assert '<span class="badge completed" id="job-status">completed</span>' in html
+    assert 'value="100.0"' in html
+
+
+def test_pending_job_is_polled(client: FlaskClient, pending_job: PendingJob) -> None:
+    job = pending_job("2025-09-03", "2025-09-02", ("qqq-buy-and-hold",))
+    html = page(client)
+    assert f'data-job-id="{job.job_id}" data-active="true"' in html
+    assert 'data-status-url="/simulate/current"' in html
+    assert "0 of 2 model-days done" in html
+    # The fields the script reads are in the answer of the URL it polls.
+    current = payload(client.get("/simulate/current"))
+    assert current["job_id"] == job.job_id and current["status"] == "pending"
+    fields = {"percent", "completed", "total", "running", "failed", "skipped", "eta_seconds"}
+    assert fields <= set(current["progress"])
+
+
+def test_inline_code_is_the_only_code_allowed(client: FlaskClient, ran: list[str]) -> None:
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce and "default-src 'none'" in policy and "connect-src 'self'" in policy
+    assert response.text.count(f'nonce="{nonce.group(1)}"') == 2  # the style and the script
+    assert "<script>" not in response.text and "<style>" not in response.text
+    assert external_urls(response.text) == set()
+
+
+def twenty_models(path: Path) -> Path:
+    """A models config of twenty built-in strategies, one with markup in its name."""
+    models = [
+        {
+            "signature": f"{strategy.replace('_', '-')}-{index:02d}",
+            "name": f"{strategy} {json.dumps(params)}",
+            "provider": "builtin",
+            "strategy": strategy,
+            "params": params,
+        }
+        for index, (strategy, params) in enumerate(STRATEGIES)
+    ]
+    models[0]["name"] = "Momentum <script>alert(1)</script>"
+    path.write_text(json.dumps({"models": models}), encoding="utf-8")
+    return path
+
+
+def test_twenty_models(make_app: AppFactory, tmp_path: Path) -> None:
+    app = with_dashboard(make_app(config_path=str(twenty_models(tmp_path / "models.json"))))
+    client = app.test_client()
+    response = client.post(
+        "/simulate/trigger", json={"start_date": START, "end_date": "2025-09-24"}
+    )
+    assert response.status_code == 202, response.json
+    html = page(client)
+    assert len(model_rows(html)) == 20
+    paths = chart(html).findall(f".//{SVG}path")
+    assert len(paths) == 21
+    colours = {path.get("stroke") for path in paths if "benchmark" not in (path.get("class") or "")}
+    assert len(colours) == 20
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
