@@ -8,6 +8,7 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+from service.cli.arguments import agent_data_parser
 from service.db import connect
 from service.importer.export import ExportError, export_model, stored_models
 from service.importer.reader import POSITION_FILE
@@ -31,15 +32,8 @@ exit status: 0 every model exported, 1 some model not exported, 2 usage error"""
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("dir", type=Path, metavar="DIR", help="directory to write into")
-    parser.add_argument(
-        "--models", default="", help="comma-separated signatures (default: every stored model)"
+    parser = agent_data_parser(
+        PROG, DESCRIPTION, EPILOG, "directory to write into", "every stored model"
     )
     return parser.parse_args(argv)
 
@@ -64,7 +58,7 @@ def export_models(conn: sqlite3.Connection, root: Path, models: list[str]) -> in
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = parse_args(argv)
-    only = [name.strip() for name in args.models.split(",") if name.strip()]
+    only: list[str] = args.models
     try:
         settings = from_environment()
         if not Path(settings.database_path).is_file():

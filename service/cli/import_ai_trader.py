@@ -9,6 +9,7 @@ import uuid
 from contextlib import closing
 from pathlib import Path
 
+from service.cli.arguments import agent_data_parser
 from service.db import connect, init_db
 from service.importer.reader import POSITION_FILE, AgentDataError, find_agents, read_agent
 from service.importer.store import ImportedModel, ModelImportError, store_model
@@ -35,15 +36,8 @@ exit status: 0 every model imported, 1 some model not imported, 2 usage error"""
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description=DESCRIPTION,
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("dir", type=Path, metavar="DIR", help="AI-Trader agent_data directory")
-    parser.add_argument(
-        "--models", default="", help="comma-separated signatures (default: every folder)"
+    parser = agent_data_parser(
+        PROG, DESCRIPTION, EPILOG, "AI-Trader agent_data directory", "every folder"
     )
     parser.add_argument(
         "--replace",
@@ -85,7 +79,7 @@ def import_folders(
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = parse_args(argv)
-    only = [name.strip() for name in args.models.split(",") if name.strip()]
+    only: list[str] = args.models
     try:
         settings = from_environment()
         folders = find_agents(args.dir, only)

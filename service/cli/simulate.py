@@ -9,6 +9,7 @@ from contextlib import closing
 from datetime import date
 from typing import Any
 
+from service.cli.arguments import add_models_option
 from service.cli.progress import ProgressBar
 from service.db import connect, init_db
 from service.jobs.batch import run_job
@@ -38,9 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--start", type=_day, help="first day; omit to resume each model")
     parser.add_argument("--end", type=_day, required=True, help="last day (YYYY-MM-DD)")
-    parser.add_argument(
-        "--models", default="", help="comma-separated signatures (default: enabled)"
-    )
+    add_models_option(parser, "every enabled model")
     parser.add_argument("--replace", action="store_true", help="re-run days already stored")
     return parser.parse_args(argv)
 
@@ -70,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = from_environment()
         prices = load_prices(settings.price_data)
         config = load_models_config(settings.config_path)
-        models = [name.strip() for name in args.models.split(",") if name.strip()]
+        models: list[str] = args.models
         request = JobRequest(args.end, args.start, models, args.replace)
         with closing(connect(settings.database_path)) as conn:
             init_db(conn)
