@@ -10,35 +10,38 @@ from html import escape
 Point = tuple[str, float]
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
-# Twenty colours that stay apart from each other and readable on white; grey and black are left
-# for the benchmark. Beyond twenty models the colours repeat with a dash pattern.
+# Twenty colours chosen for contrast with white, the benchmark's near-black and each other (the
+# closest pair is still about 28 apart in CIELAB). Beyond twenty models they repeat with dashes.
 PALETTE = (
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
     "#17becf", "#e377c2", "#8c564b", "#bcbd22", "#000075",
-    "#469990", "#f032e6", "#9a6324", "#800000", "#808000",
-    "#4363d8", "#e6b800", "#7cb518", "#b388eb", "#ff6f91",
+    "#c000e0", "#206040", "#0000e0", "#a0a060", "#800040",
+    "#a06000", "#0060e0", "#e00080", "#800080", "#404000",
 )  # fmt: skip
 DASHES = ("", "6 3", "2 3", "10 3 2 3")
 WIDTH = 760
+COMPACT_WIDTH = 400
 LEFT, RIGHT, TOP = 76, 44, 16
 PLOT_HEIGHT = 300
 AXIS_SPACE = 40
-LEGEND_COLUMNS = 3
+LEGEND_COLUMN = 220
 LEGEND_ROW = 22
+DATE_LABEL_SPACE = 110
 LABEL_CHARS = 26
-Y_TICKS = 5
+Y_TICKS = 6
 X_TICKS = 6
 
 
 @dataclass(frozen=True)
 class Style:
-    """How one series is drawn: a colour and a dash pattern ('' for a solid line)."""
+    """How one series is drawn: a colour, a dash pattern ('' for a solid line), a line width."""
 
     colour: str
     dash: str = ""
+    width: float = 2.0
 
 
-BENCHMARK_STYLE = Style("#374151", "7 4")
+BENCHMARK_STYLE = Style("#111827", "7 4", 2.75)
 
 
 def series_style(index: int) -> Style:
@@ -69,15 +72,13 @@ def nice_ticks(low: float, high: float, count: int = Y_TICKS) -> list[float]:
 class Frame:
     """Where dates and values land: trading days evenly spaced, values on the tick range."""
 
-    def __init__(self, dates: Sequence[str], ticks: Sequence[float]) -> None:
+    def __init__(self, dates: Sequence[str], ticks: Sequence[float], width: int) -> None:
         self.dates = tuple(dates)
         self.ticks = tuple(ticks)
+        self.width = width
+        self.right = width - RIGHT
+        self.plot_width = self.right - LEFT
         self._positions = {day: index for index, day in enumerate(self.dates)}
-
-    @property
-    def plot_width(self) -> float:
-        """Width of the plotting area."""
-        return WIDTH - LEFT - RIGHT
 
     def x(self, day: str) -> float:
         """Horizontal position of a date."""
@@ -105,7 +106,7 @@ def _y_axis(frame: Frame) -> list[str]:
     for tick in frame.ticks:
         y = frame.y(tick)
         parts.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"'
+            f'<line class="grid" x1="{LEFT}" x2="{frame.right}" y1="{y:.1f}" y2="{y:.1f}"'
             ' stroke="#e5e7eb" stroke-width="1"/>'
             f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#4b5563">'
             f"{_money(tick, step)}</text>"
@@ -114,13 +115,12 @@ def _y_axis(frame: Frame) -> list[str]:
 
 
 def _x_axis(frame: Frame) -> list[str]:
-    count = min(X_TICKS, len(frame.dates))
+    room = max(2, int(frame.plot_width // DATE_LABEL_SPACE) + 1)
+    count = min(X_TICKS, room, len(frame.dates))
     last = len(frame.dates) - 1
     indexes = sorted({round(i * last / (count - 1)) for i in range(count)} if count > 1 else {0})
     bottom = TOP + PLOT_HEIGHT
-    parts = [
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}" stroke="#9ca3af"/>'
-    ]
+    parts = [f'<line x1="{LEFT}" x2="{frame.right}" y1="{bottom}" y2="{bottom}" stroke="#9ca3af"/>']
     for index in indexes:
         x = frame.x(frame.dates[index])
         parts.append(
@@ -149,16 +149,22 @@ def _line(frame: Frame, name: str, points: Sequence[Point], style: Style, kind: 
     )
     return (
         f'<g><title>{_attr(title)}</title><path class="{kind}" data-model="{_attr(name)}"'
-        f' d="M{path}" fill="none" stroke="{style.colour}" stroke-width="2"'
+        f' d="M{path}" fill="none" stroke="{style.colour}" stroke-width="{style.width}"'
         f' stroke-linejoin="round" stroke-linecap="round"{_dash(style)}/>{marker}</g>'
     )
 
 
-def _legend(entries: Sequence[tuple[str, Style]], top: float) -> list[str]:
-    column_width = (WIDTH - LEFT) / LEGEND_COLUMNS
+def legend_columns(width: int) -> int:
+    """How many legend entries fit side by side."""
+    return max(1, (width - LEFT) // LEGEND_COLUMN)
+
+
+def _legend(entries: Sequence[tuple[str, Style]], top: float, width: int) -> list[str]:
+    columns = legend_columns(width)
+    column_width = (width - LEFT) / columns
     parts = []
     for index, (name, style) in enumerate(entries):
-        row, column = divmod(index, LEGEND_COLUMNS)
+        row, column = divmod(index, columns)
         x = LEFT + column * column_width
         y = top + row * LEGEND_ROW
         label = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
@@ -179,8 +185,13 @@ def equity_chart(
     series: Mapping[str, Sequence[Point]],
     benchmark: Sequence[Point] = (),
     benchmark_label: str = "QQQ (benchmark)",
+    width: int = WIDTH,
 ) -> str | None:
-    """An SVG of each model's value over time and the benchmark; None when no model has data."""
+    """An SVG of each model's value over time and the benchmark; None when no model has data.
+
+    width is in SVG units: the picture scales to its box, so a narrow width (COMPACT_WIDTH)
+    gives a phone bigger text and a one-column legend rather than a shrunken wide chart.
+    """
     lines = {name: _finite(points) for name, points in series.items()}
     lines = {name: points for name, points in lines.items() if points}
     if not lines:
@@ -188,7 +199,8 @@ def equity_chart(
     reference = _finite(benchmark)
     every = [point for points in [*lines.values(), reference] for point in points]
     values = [value for _, value in every]
-    frame = Frame(sorted({day for day, _ in every}), nice_ticks(min(values), max(values)))
+    ticks = nice_ticks(min(values), max(values))
+    frame = Frame(sorted({day for day, _ in every}), ticks, width)
     palette = styles(list(series))
     entries = [(name, palette[name]) for name in lines]
     drawn = [_line(frame, name, points, palette[name], "series") for name, points in lines.items()]
@@ -196,13 +208,13 @@ def equity_chart(
         entries.append((benchmark_label, BENCHMARK_STYLE))
         drawn.append(_line(frame, benchmark_label, reference, BENCHMARK_STYLE, "series benchmark"))
     legend_top = TOP + PLOT_HEIGHT + AXIS_SPACE + 6
-    height = legend_top + math.ceil(len(entries) / LEGEND_COLUMNS) * LEGEND_ROW
+    height = legend_top + math.ceil(len(entries) / legend_columns(width)) * LEGEND_ROW
     title = (
         f"Portfolio value per model and {benchmark_label}, {frame.dates[0]} to {frame.dates[-1]}"
     )
-    body = [*_y_axis(frame), *_x_axis(frame), *drawn, *_legend(entries, legend_top)]
+    body = [*_y_axis(frame), *_x_axis(frame), *drawn, *_legend(entries, legend_top, width)]
     return (
-        f'<svg xmlns="{SVG_NAMESPACE}" class="equity-chart" viewBox="0 0 {WIDTH} {height}"'
+        f'<svg xmlns="{SVG_NAMESPACE}" class="equity-chart" viewBox="0 0 {width} {height}"'
         f' role="img" font-family="{_attr(FONT)}" font-size="13">'
         f"<title>{_attr(title)}</title>{''.join(body)}</svg>"
     )

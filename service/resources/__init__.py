@@ -88,6 +88,7 @@ def _config_error(error: ModelsConfigError) -> ResponseReturnValue:
 
 def register_api(app: Flask) -> None:
     """Create the Api and register every resource's blueprint."""
+    from service.resources.dashboard.routes import blp as dashboard
     from service.resources.health.routes import blp as health
     from service.resources.jobs.routes import blp as jobs
     from service.resources.leaderboard.routes import blp as leaderboard
@@ -104,6 +105,7 @@ def register_api(app: Flask) -> None:
     resources = (simulate, jobs, results, portfolio, leaderboard, metrics, models, health)
     for blueprint in resources:
         api.register_blueprint(blueprint)
+    app.register_blueprint(dashboard)
     app.add_url_rule(f"{DOCS_ASSETS}<path:filename>", "docs_asset", _docs_asset)
     app.register_error_handler(sqlite3.OperationalError, _database_error)
     app.register_error_handler(ModelsConfigError, _config_error)

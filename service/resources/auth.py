@@ -11,7 +11,8 @@ from service.resources.context import settings
 from service.resources.errors import fail
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
-# The documentation and the health check stay open so that people and load balancers can use them.
+# The documentation and the health check stay open so that people and load balancers can use
+# them; the dashboard is a read like any other (behind the key when API_READ_AUTH is on).
 OPEN_PATHS = ("/docs", "/openapi.json", "/health")
 SECURITY_SCHEMES = {
     "bearerAuth": {
@@ -34,7 +35,7 @@ def presented_key() -> str | None:
 
 def _check_key() -> None:
     expected = settings().api_key
-    if not expected or request.path.startswith(OPEN_PATHS) or request.path == "/":
+    if not expected or request.path.startswith(OPEN_PATHS):
         return
     if request.method in READ_METHODS and not settings().api_read_auth:
         return

@@ -53,11 +53,17 @@ def page(client: FlaskClient, path: str = "/", status: int = 200) -> str:
     return response.text
 
 
+def charts(html: str) -> list[ET.Element]:
+    """The equity charts of a page (wide, then compact for phones), parsed as XML."""
+    found = re.findall(r'<svg xmlns="[^"]+" class="equity-chart".*?</svg>', html, re.S)
+    return [ET.fromstring(svg) for svg in found]
+
+
 def chart(html: str) -> ET.Element:
-    """The equity chart of a page, parsed as XML."""
-    match = re.search(r'<svg xmlns="[^"]+" class="equity-chart".*?</svg>', html, re.S)
-    assert match, "no chart on the page"
-    return ET.fromstring(match.group(0))
+    """The wide equity chart of a page."""
+    found = charts(html)
+    assert found, "no chart on the page"
+    return found[0]
 
 
 def model_rows(html: str) -> dict[str, str]:
@@ -123,17 +129,28 @@ def test_benchmark_row_holds_qqq_with_the_same_cash(
     assert f"{(last / first - 1) * 100:+.2f}%" in benchmark.group(1)
 
 
-def test_chart_has_one_line_per_model_and_the_benchmark(
+def test_charts_have_one_line_per_model_and_the_benchmark(
     client: FlaskClient, ran: list[str]
 ) -> None:
-    svg = chart(page(client))
-    paths = svg.findall(f".//{SVG}path")
-    assert sorted(path.get("data-model") or "" for path in paths) == sorted(
-        [*ran, "QQQ (benchmark)"]
-    )
-    assert sum("benchmark" in (path.get("class") or "") for path in paths) == 1
-    labels = [text.text for text in svg.iter(f"{SVG}text")]
-    assert START in labels and END in labels
+    drawn = charts(page(client))
+    assert [svg.get("viewBox", "").split()[2] for svg in drawn] == ["760", "400"]
+    for svg in drawn:
+        paths = svg.findall(f".//{SVG}path")
+        assert sorted(path.get("data-model") or "" for path in paths) == sorted(
+            [*ran, "QQQ (benchmark)"]
+        )
+        assert sum("benchmark" in (path.get("class") or "") for path in paths) == 1
+        labels = [text.text for text in svg.iter(f"{SVG}text")]
+        assert START in labels and END in labels
+
+
+def test_one_model(client: FlaskClient, trigger: Trigger) -> None:
+    trigger(models=["momentum-20"], start_date=START, end_date=END)
+    html = page(client)
+    assert list(model_rows(html)) == ["momentum-20"]
+    assert '<tr class="benchmark-row">' in html
+    legend = chart(html).findall(f".//{SVG}g[@class='legend-entry']")
+    assert [entry.findtext(f"{SVG}title") for entry in legend] == ["momentum-20", "QQQ (benchmark)"]
 
 
 def test_each_model_opens_its_trades_and_reasoning(client: FlaskClient, ran: list[str]) -> None:
@@ -180,7 +197,8 @@ def test_finished_job_is_shown_without_polling(client: FlaskClient, ran: list[st
     html = page(client)
     assert 'data-active="false"' in html
     assert '<span class="badge completed" id="job-status">completed</span>' in html
-    assert 'value="100.0"' in html
+    assert 'value="100.0"' in html and '<strong id="job-percent">100.0%</strong>' in html
+    assert "took " in html and 'id="job-eta"' not in html
 
 
 def test_pending_job_is_polled(client: FlaskClient, pending_job: PendingJob) -> None:
@@ -188,7 +206,8 @@ def test_pending_job_is_polled(client: FlaskClient, pending_job: PendingJob) -> 
     html = page(client)
     assert f'data-job-id="{job.job_id}" data-active="true"' in html
     assert 'data-status-url="/simulate/current"' in html
-    assert "0 of 2 model-days done" in html
+    assert "0 of 2 model-days done" in html and 'id="job-eta"' in html
+    assert "no worker is consuming the queue" in html and "curl" not in html
     # The fields the script reads are in the answer of the URL it polls.
     current = payload(client.get("/simulate/current"))
     assert current["job_id"] == job.job_id and current["status"] == "pending"
@@ -204,6 +223,25 @@ def test_inline_code_is_the_only_code_allowed(client: FlaskClient, ran: list[str
     assert response.text.count(f'nonce="{nonce.group(1)}"') == 2  # the style and the script
     assert "<script>" not in response.text and "<style>" not in response.text
     assert external_urls(response.text) == set()
+
+
+def test_with_an_api_key_the_page_stays_open_and_shows_the_header(
+    make_app: AppFactory,
+) -> None:
+    client = with_dashboard(make_app(api_key="s3cret")).test_client()
+    html = page(client)
+    assert '-H "X-API-Key: $API_KEY"' in html
+    assert "s3cret" not in html
+
+
+def test_a_broken_models_config_still_shows_the_results(
+    client: FlaskClient, ran: list[str], app: Flask, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    settings = app.config["SETTINGS"]
+    app.config["SETTINGS"] = settings.with_overrides({"config_path": str(broken)})
+    assert sorted(model_rows(page(client))) == sorted(ran)
 
 
 def twenty_models(path: Path) -> Path:

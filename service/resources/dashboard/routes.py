@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup
 
-from service.dashboard.chart import BENCHMARK_STYLE, equity_chart, styles
+from service.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, equity_chart, styles
 from service.dashboard.page import format_duration, gather, parse_day
+from service.models_config import ModelsConfigError
 from service.resources.context import get_db, models_config, prices, settings
 
 blp = Blueprint("dashboard", __name__, template_folder="templates")
@@ -32,6 +32,14 @@ def _render(status: int, **context: Any) -> ResponseReturnValue:
     return html, status, headers
 
 
+def _names() -> dict[str, str]:
+    """Model names by signature; with a broken config the page still shows the signatures."""
+    try:
+        return {model.signature: model.name for model in models_config().models}
+    except ModelsConfigError:
+        return {}
+
+
 @blp.get("/")
 @blp.get("/dashboard")
 def dashboard() -> ResponseReturnValue:
@@ -42,12 +50,14 @@ def dashboard() -> ResponseReturnValue:
         return _render(400, error=str(error))
     data = gather(get_db(), prices(), day)
     chart = equity_chart(data.series, data.benchmark_series)
+    compact = equity_chart(data.series, data.benchmark_series, width=COMPACT_WIDTH)
     return _render(
         200,
         data=data,
-        chart=Markup(chart) if chart else None,
+        chart=chart,
+        compact_chart=compact,
         styles=styles(list(data.series)),
         benchmark_style=BENCHMARK_STYLE,
-        names={model.signature: model.name for model in models_config().models},
+        names=_names(),
         api_key_required=bool(settings().api_key),
     )

@@ -1,0 +1,1 @@
+"""Jobs: planning, creation, lifecycle and execution of jobs and their model-days."""

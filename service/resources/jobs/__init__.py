@@ -1,0 +1,1 @@
+"""The jobs resource: routes and schemas."""

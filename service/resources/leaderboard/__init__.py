@@ -1,0 +1,1 @@
+"""The leaderboard resource: routes and schemas."""

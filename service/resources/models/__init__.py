@@ -1,0 +1,1 @@
+"""The models resource: routes and schemas."""

@@ -1,0 +1,1 @@
+"""The portfolio resource: routes and schemas."""
