@@ -23,15 +23,20 @@ class StrictDate(fields.Date):
         return parsed
 
 
-def Day(**kwargs: object) -> fields.Date:  # noqa: N802 - reads like a field class
+def _with_example(kwargs: dict[str, Any], example: str) -> dict[str, Any]:
+    """kwargs whose metadata carries an example for Swagger UI."""
+    return {**kwargs, "metadata": {"example": example, **kwargs.get("metadata", {})}}
+
+
+def Day(**kwargs: Any) -> fields.Date:  # noqa: N802 - reads like a field class
     """A YYYY-MM-DD date and nothing else."""
-    return StrictDate(format="%Y-%m-%d", **kwargs)  # type: ignore[arg-type]
+    return StrictDate(format="%Y-%m-%d", **_with_example(kwargs, "2025-09-30"))
 
 
-def Signature(**kwargs: object) -> fields.String:  # noqa: N802
+def Signature(**kwargs: Any) -> fields.String:  # noqa: N802
     """A model signature: letters, digits and . _ : - , at most 64 characters."""
     validator = validate.Regexp(SIGNATURE_PATTERN, error="not a valid model signature")
-    return fields.String(validate=validator, **kwargs)  # type: ignore[arg-type]
+    return fields.String(validate=validator, **_with_example(kwargs, "momentum-20"))
 
 
 class JobSchema(Schema):

@@ -18,15 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 
 from service.dashboard.chart import COMPACT_WIDTH, SVG_NAMESPACE
 from tests.e2e.processes import (
-    BIN,
     consumer,
     free_port,
+    gunicorn,
     request,
-    start,
     stop,
     wait_for_job,
     wait_until_up,
@@ -52,17 +50,6 @@ QUIET = (
 )
 
 
-def serve_app() -> Flask:
-    """The service's app with the dashboard, whether or not the API registration includes it."""
-    from service import create_app
-    from service.resources.dashboard.routes import blp
-
-    app = create_app()
-    if "dashboard" not in app.blueprints:
-        app.register_blueprint(blp)
-    return app
-
-
 @dataclass(frozen=True)
 class Live:
     """A running server with stored results, and a folder for the browser's files."""
@@ -77,8 +64,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     folder = tmp_path_factory.mktemp("dashboard")
     env = {"DATABASE_PATH": str(folder / "trader.db"), "HUEY_PATH": str(folder / "huey.db")}
     port = free_port()
-    command = [str(BIN / "gunicorn"), f"{__name__}:serve_app()", "--bind", f"127.0.0.1:{port}"]
-    web = start(command, env, folder / "web.log")
+    web = gunicorn(port, env, folder / "web.log")
     worker = consumer(env, folder / "worker.log")
     base = f"http://127.0.0.1:{port}"
     try:
@@ -257,3 +243,19 @@ def test_phone_width(live: Live) -> None:
     assert wide_shown is False
     # The compact chart's 13-unit text is drawn at least 10 px high on the phone's screen.
     assert compact * 13 / COMPACT_WIDTH >= 10
+
+
+def test_swagger_ui_renders_every_operation_offline(live: Live) -> None:
+    spec = request(live.base + "/openapi.json")[1]
+    verbs = {"get", "post", "put", "patch", "delete"}
+    operations = sum(len(verbs & set(item)) for item in spec["paths"].values())
+    with loaded(live, live.base + "/docs", 1280) as (browser, session):
+        deadline, shown = time.monotonic() + 30, 0
+        while time.monotonic() < deadline and shown < operations:
+            shown = browser.evaluate(session, "document.querySelectorAll('.opblock').length")
+            time.sleep(0.2)
+        authorize = browser.evaluate(session, "!!document.querySelector('.btn.authorize')")
+        requested = browser.requests()
+    assert shown == operations >= 12
+    assert authorize is True  # the API key security scheme is offered
+    assert [url for url in requested if not url.startswith((live.base, "data:"))] == []

@@ -23,6 +23,12 @@ from service.resources.simulate.schemas import (
 )
 from tasks import enqueue_days
 
+TRIGGER_EXAMPLE = {
+    "start_date": "2025-09-02",
+    "end_date": "2025-09-30",
+    "models": ["qqq-buy-and-hold", "momentum-20"],
+    "replace_existing": False,
+}
 blp = Blueprint("simulate", __name__, url_prefix="/simulate", description="Run simulations")
 
 
@@ -44,7 +50,7 @@ class TriggerView(MethodView):
 
     @blp.doc(security=SECURITY)
     @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
-    @blp.arguments(TriggerSchema)
+    @blp.arguments(TriggerSchema, example=TRIGGER_EXAMPLE)
     @blp.response(202, TriggerResponseSchema)
     @blp.alt_response(400, description="Dates, models or timelines do not allow this job")
     @blp.alt_response(409, description="A requested model is already in an active job")
