@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,3 +72,24 @@ def test_three_builtin_models_through_the_queue(service: tuple[str, Path]) -> No
     assert [row["rank"] for row in board["rankings"]] == [1, 2, 3]
     assert board["benchmark"]["symbol"] == "QQQ"
     assert board["benchmark"]["start_date"] == "2025-09-02"
+
+
+def test_cancel_mid_job_with_a_real_consumer(service: tuple[str, Path]) -> None:
+    base, _ = service
+    status, job = request(
+        f"{base}/simulate/trigger", {"start_date": "2025-06-10", "end_date": "2025-10-29"}
+    )
+    assert status == 202, job
+    status, cancelled = request(f"{base}/simulate/{job['job_id']}/cancel", {}, method="POST")
+    assert status == 200 and cancelled["status"] == "cancelled"
+    final = wait_for_job(base, job["job_id"])
+    deadline = time.monotonic() + 30
+    while final["progress"]["running"] and time.monotonic() < deadline:
+        time.sleep(0.1)  # the model-days running at the cancel finish on their own
+        final = request(f"{base}/simulate/status/{job['job_id']}")[1]
+    reasons = {d["reason"] for d in final["details"] if d["status"] == "skipped"}
+    assert final["status"] == "cancelled"
+    assert final["progress"]["running"] == final["progress"]["pending"] == 0
+    assert final["progress"]["skipped"] == cancelled["cancelled_model_days"] > 0
+    assert reasons == {"cancelled"}
+    assert request(f"{base}/simulate/{job['job_id']}/cancel", {}, method="POST")[0] == 409
