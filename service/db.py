@@ -16,7 +16,11 @@ BUSY_TIMEOUT_MS = 10_000
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection in autocommit mode; write with `transaction()` so each write is short."""
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            message = f"unable to open database file: {error.strerror}"
+            raise sqlite3.OperationalError(message) from None
     conn = sqlite3.connect(
         str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
     )
@@ -34,7 +38,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite has already rolled back by itself after some errors (a full disk).
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 

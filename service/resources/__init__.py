@@ -6,11 +6,11 @@ import logging
 import sqlite3
 from typing import Any
 
-from flask import Flask, send_from_directory
+from flask import Flask, current_app, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from service.models_config import ModelsConfigError
 from service.resources.auth import init_auth
@@ -45,7 +45,8 @@ def _summary(messages: Any, path: str = "") -> list[str]:
             for line in _summary(value, f"{path}.{key}" if path else str(key))
         ]
     if isinstance(messages, list) and all(isinstance(item, str) for item in messages):
-        return [f"{path}: {' '.join(messages)}"]
+        text = " ".join(messages)
+        return [f"{path}: {text}" if path else text]
     return [f"{path}: {messages}"]
 
 
@@ -86,6 +87,13 @@ def _config_error(error: ModelsConfigError) -> ResponseReturnValue:
     return _unavailable(f"the models config cannot be used: {error}")
 
 
+def _refuse_large_bodies() -> None:
+    """413 for a body over the limit on every endpoint, not only those that read one."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+
+
 def register_api(app: Flask) -> None:
     """Create the Api and register every resource's blueprint."""
     from service.resources.dashboard.routes import blp as dashboard
@@ -107,6 +115,7 @@ def register_api(app: Flask) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(dashboard)
     app.add_url_rule(f"{DOCS_ASSETS}<path:filename>", "docs_asset", _docs_asset)
+    app.before_request(_refuse_large_bodies)
     app.register_error_handler(sqlite3.OperationalError, _database_error)
     app.register_error_handler(ModelsConfigError, _config_error)
     init_auth(app, api)

@@ -9,7 +9,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from service.resources.blueprint import Blueprint
+from service.resources.blueprint import Blueprint, NoQueryArgsSchema
 from service.resources.context import get_db, prices
 from tasks import huey
 from tasks.heartbeat import INTERVAL_SECONDS, last_beat
@@ -63,9 +63,10 @@ def queue_summary(waiting_jobs: int) -> dict[str, Any]:
 class HealthView(MethodView):
     """Health."""
 
+    @blp.arguments(NoQueryArgsSchema, location="query")
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database is unusable")
-    def get(self) -> Any:
+    def get(self, _query: dict[str, Any]) -> Any:
         """Database, worker heartbeat and price data; 503 when the database cannot be used."""
         answer: dict[str, Any] = {"status": "ok", "database": "ok", "hint": None}
         answer["price_data"] = price_summary()

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 from service.jobs.catalog import JobDeleteError, delete_job, list_jobs
 from service.resources.auth import SECURITY
-from service.resources.blueprint import Blueprint
+from service.resources.blueprint import Blueprint, NoQueryArgsSchema
 from service.resources.context import get_db
 from service.resources.errors import fail
 from service.resources.schemas import JOB_STATUSES, JobSchema, QueryArgsSchema
@@ -49,9 +49,10 @@ class JobByIdView(MethodView):
 
     @blp.doc(security=SECURITY)
     @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
+    @blp.arguments(NoQueryArgsSchema, location="query")
     @blp.response(204)
     @blp.alt_response(409, description="The job is running, or later jobs continue its days")
-    def delete(self, job_id: str) -> None:
+    def delete(self, _query: dict[str, Any], job_id: str) -> None:
         """Delete a job and every row it stored (positions, holdings, logs, tool usage)."""
         try:
             deleted = delete_job(get_db(), job_id)

@@ -12,7 +12,7 @@ from service.jobs.lifecycle import cancel_job
 from service.jobs.planning import JobRequest, JobRequestError
 from service.jobs.status import job_status, latest_job_id
 from service.resources.auth import SECURITY
-from service.resources.blueprint import Blueprint
+from service.resources.blueprint import Blueprint, NoQueryArgsSchema
 from service.resources.context import get_db, models_config, prices, settings
 from service.resources.errors import fail
 from service.resources.simulate.schemas import (
@@ -50,11 +50,12 @@ class TriggerView(MethodView):
 
     @blp.doc(security=SECURITY)
     @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
+    @blp.arguments(NoQueryArgsSchema, location="query")
     @blp.arguments(TriggerSchema, example=TRIGGER_EXAMPLE)
     @blp.response(202, TriggerResponseSchema)
     @blp.alt_response(400, description="Dates, models or timelines do not allow this job")
     @blp.alt_response(409, description="A requested model is already in an active job")
-    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+    def post(self, _query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """Start a job that simulates models over a date range."""
         request = JobRequest(
             end_date=body["end_date"].isoformat(),
@@ -80,8 +81,9 @@ class TriggerView(MethodView):
 class StatusView(MethodView):
     """One job."""
 
+    @blp.arguments(NoQueryArgsSchema, location="query")
     @blp.response(200, JobStatusSchema)
-    def get(self, job_id: str) -> dict[str, Any]:
+    def get(self, _query: dict[str, Any], job_id: str) -> dict[str, Any]:
         """Progress of a job and the state of each model-day."""
         return status_or_404(job_id)
 
@@ -90,8 +92,9 @@ class StatusView(MethodView):
 class CurrentView(MethodView):
     """The latest job."""
 
+    @blp.arguments(NoQueryArgsSchema, location="query")
     @blp.response(200, JobStatusSchema)
-    def get(self) -> dict[str, Any]:
+    def get(self, _query: dict[str, Any]) -> dict[str, Any]:
         """The most recently created job, running or not."""
         job_id = latest_job_id(get_db())
         if job_id is None:
@@ -105,9 +108,10 @@ class CancelView(MethodView):
 
     @blp.doc(security=SECURITY)
     @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
+    @blp.arguments(NoQueryArgsSchema, location="query")
     @blp.response(200, CancelResponseSchema)
     @blp.alt_response(409, description="The job has already ended")
-    def post(self, job_id: str) -> dict[str, Any]:
+    def post(self, _query: dict[str, Any], job_id: str) -> dict[str, Any]:
         """Cancel a job: pending model-days are skipped, running ones finish."""
         status_or_404(job_id)
         skipped = cancel_job(get_db(), job_id)

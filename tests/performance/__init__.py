@@ -1,0 +1,1 @@
+"""Performance benchmark of the service (bin/bench): data at scale, latency, throughput, memory."""

@@ -1,0 +1,256 @@
+"""bin/bench: the performance report (queries, throughput, memory, start-up, scaling) as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from service.market.prices import load_prices
+from service.settings import DEFAULTS_DIR
+from tests.performance import datagen, queries, report, simulation
+from tests.performance.load import ensure_wrk, write_wrk_script
+from tests.performance.queries import LoadPlan
+from tests.performance.servers import service_env, web
+
+JAN_JUN = DEFAULTS_DIR / "nasdaq100_daily_2025-01-02_2025-06-27_adjusted.jsonl.gz"
+JUN_OCT = DEFAULTS_DIR / "nasdaq100_daily_2025-06-10_2025-10-30.jsonl.gz"
+LLM_LATENCY = 0.1
+BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the figures
+
+
+@dataclass(frozen=True)
+class Mode:
+    """Sizes of one benchmark run; None days means every trading day of the file."""
+
+    name: str
+    bundled_days: int | None
+    consumer_days: int | None
+    llm_models: int
+    llm_days: int
+    synthetic_years: int
+    scale_days: tuple[int, ...]
+    plan: LoadPlan
+    scaling_plan: LoadPlan
+
+
+FULL = Mode(
+    "full", None, None, 8, 20, 5, (80, 320, 1280), LoadPlan(300, 10, 5), LoadPlan(300, 10, 3)
+)
+QUICK = Mode("quick", 20, 20, 4, 5, 1, (10, 40, 160), LoadPlan(50, 3, 1), LoadPlan(30, 3, 1))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(
+        prog="bin/bench",
+        description="Fill databases through the engine, load a real gunicorn and huey_consumer "
+        "on loopback, print the figures as tables and write them as JSON. About 5 minutes "
+        "on 2 cores (--quick: about one).",
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument(
+        "--out", type=Path, default=Path("bench-results/bench.json"), help="the JSON report"
+    )
+    parser.add_argument("--workdir", type=Path, help="keep databases and logs here")
+    return parser.parse_args(argv)
+
+
+def say(text: str) -> None:
+    """Progress on stderr; the report goes to stdout."""
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def bundled(folder: Path, mode: Mode) -> tuple[Path, Path, dict[str, Any]]:
+    """20 built-ins over the Jun-Oct file: the data of the query targets."""
+    prices = load_prices(JUN_OCT)
+    days = prices.trading_days[: mode.bundled_days or len(prices.trading_days)]
+    config = datagen.write_config(
+        folder / "models-jun-oct.json", datagen.builtin_models(prices.symbols)
+    )
+    database = folder / "bundled.db"
+    filled = datagen.fill(database, JUN_OCT, config, days[-1], days[0])
+    info = {
+        "prices": JUN_OCT.name,
+        "days": len(days),
+        "model_days": filled.model_days,
+        "generation_seconds": filled.seconds,
+        **datagen.describe(database),
+    }
+    return database, config, info
+
+
+def measure_queries(
+    folder: Path,
+    database: Path,
+    config: Path,
+    prices: Path,
+    mode: Mode,
+    plan: LoadPlan,
+    wrk_binary: str | None,
+    sustain: bool,
+) -> dict[str, Any]:
+    """Start gunicorn on the database and load every read endpoint."""
+    env = service_env(folder, prices, config, database)
+    script = write_wrk_script(folder)
+    paths = queries.endpoints(database)
+    with web(env, folder / f"web-{database.stem}.log") as api:
+        figures = queries.measure(api, paths, plan, wrk_binary, script)
+        if sustain and wrk_binary:
+            figures["sustained"] = queries.sustained(api, paths, plan, wrk_binary, script)
+        figures.update(startup_seconds=api.startup_seconds, gunicorn_command=api.command)
+    return figures
+
+
+def scaling(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
+    """The same queries on synthetic data of 1x, 4x and 16x the days, 20 models each."""
+    prices = datagen.write_synthetic_prices(folder / "synthetic.jsonl", mode.synthetic_years)
+    symbols = load_prices(prices).symbols
+    config = datagen.write_config(folder / "models-synthetic.json", datagen.builtin_models(symbols))
+    made = datagen.scaled_databases(folder, prices, config, mode.scale_days)
+    first = mode.scale_days[0]
+    found: dict[str, Any] = {}
+    for (database, jobs), days in zip(made, mode.scale_days, strict=True):
+        label = f"{days // first}x ({days} days)"
+        say(f"scaling {label}: loading gunicorn")
+        figures = measure_queries(
+            folder, database, config, prices, mode, mode.scaling_plan, wrk_binary, False
+        )
+        figures["data"] = {
+            "days": days,
+            "model_days": sum(job.model_days for job in jobs),
+            "generation_seconds": sum(job.seconds for job in jobs),
+            **datagen.describe(database),
+        }
+        found[label] = figures
+    return found
+
+
+def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
+    """Every measurement, in an order that keeps them from disturbing each other."""
+    say("[1/5] filling the bundled database (20 built-in models, Jun-Oct 2025)")
+    database, config, data = bundled(folder, mode)
+    say("[2/5] query latency on the bundled database")
+    bundled_figures = measure_queries(
+        folder, database, config, JUN_OCT, mode, mode.plan, wrk_binary, True
+    )
+    bundled_figures["data"] = data
+    say("[3/5] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
+    jan_config = datagen.write_config(
+        folder / "models-jan-jun.json", datagen.builtin_models(load_prices(JAN_JUN).symbols)
+    )
+    sim = {
+        "consumer_builtin": simulation.through_consumer(
+            folder / "consumer", JAN_JUN, jan_config, mode.consumer_days
+        ),
+        "simulate_cli": [simulation.simulate_cli(folder, path) for path in (JAN_JUN, JUN_OCT)],
+    }
+    say(f"[4/5] stub LLM at {LLM_LATENCY * 1000:.0f} ms per call through huey_consumer")
+    sim["mock_llm"] = simulation.mock_llm(
+        folder / "llm", JUN_OCT, mode.llm_models, mode.llm_days, LLM_LATENCY
+    )
+    say("[5/5] scaling: synthetic prices, 1x 4x 16x data")
+    scaled = scaling(folder, mode, wrk_binary)
+    return assemble(bundled_figures, sim, scaled)
+
+
+def assemble(main: dict[str, Any], sim: dict[str, Any], scaled: dict[str, Any]) -> dict[str, Any]:
+    """The JSON report's body."""
+    peaks = [main["memory"][key]["peak_mb"] for key in main["memory"]]
+    peaks += [
+        figures["memory"][key]["peak_mb"]
+        for figures in scaled.values()
+        for key in figures["memory"]
+    ]
+    memory = {
+        "web_worker_peak_mb": max(peaks),
+        "web_worker_bundled": main["memory"],
+        "consumer_builtin_peak_mb": sim["consumer_builtin"]["consumer_peak_mb"],
+        "consumer_llm_peak_mb": sim["mock_llm"]["consumer_peak_mb"],
+    }
+    if "sustained" in main:
+        memory["sustained"] = main.pop("sustained")
+    return {
+        "gunicorn_command": main.pop("gunicorn_command"),
+        "consumer_command": sim["consumer_builtin"]["consumer_command"],
+        "startup_seconds": main.pop("startup_seconds"),
+        "queries": {"bundled": main},
+        "scaling": scaled,
+        "simulation": sim,
+        "memory": memory,
+    }
+
+
+def print_report(result: dict[str, Any]) -> None:
+    """The tables of the figures and the targets."""
+    bundled_data = result["queries"]["bundled"]["data"]
+    lines = [
+        f"Machine: {result['machine']['cores']} x {result['machine']['cpu']}, "
+        f"{result['machine']['memory_gb']} GB, Python {result['machine']['python']}, "
+        f"SQLite {result['machine']['sqlite']}; mode {result['mode']}; load average "
+        f"{result['machine']['load_average_before']:.1f} before, "
+        f"{result['machine']['load_average_after']:.1f} after",
+        f"gunicorn: {result['gunicorn_command']}",
+        f"Bundled data: {bundled_data['prices']}, 20 models x {bundled_data['days']} days = "
+        f"{bundled_data['model_days']} model-days, {bundled_data['bytes'] / 1e6:.1f} MB, "
+        f"rows {bundled_data['rows']}",
+        "Latency in ms (c100 = wrk, 100 connections; cpu/req = gunicorn workers' CPU ms per"
+        " request):",
+        *report.endpoint_table(result["queries"]["bundled"]["endpoints"]),
+        "",
+        "Scaling (synthetic prices, 20 models):",
+        *report.scaling_table(result["scaling"]),
+        "",
+        *report.summary_lines(result),
+        "",
+        "Targets:",
+    ]
+    for check in result["targets"]:
+        mark = "ok  " if check["met"] else "MISS"
+        lines.append(f"  {mark} {check['target']:<46} {check['goal']:<42} {check['measured']}")
+    print("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print the tables, write the JSON."""
+    args = parse_args(argv)
+    mode = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    if load_before > BUSY_LOAD:
+        say(f"the machine is busy (load average {load_before:.1f}): figures will be lower")
+    wrk_binary = ensure_wrk()
+    if wrk_binary is None:
+        say(
+            "wrk is not installed and could not be (apt-get install wrk as root): "
+            "concurrent figures are skipped"
+        )
+    with tempfile.TemporaryDirectory(prefix="ai-trader-bench-") as scratch:
+        folder = args.workdir or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        result = run(folder, mode, wrk_binary)
+    result = {
+        "command": " ".join(["bin/bench", *(argv if argv is not None else sys.argv[1:])]),
+        "mode": mode.name,
+        "machine": {**report.machine(wrk_binary), "load_average_before": load_before},
+        "plan": {"bundled": asdict(mode.plan), "scaling": asdict(mode.scaling_plan)},
+        **result,
+        "total_seconds": time.perf_counter() - started,
+    }
+    result["targets"] = report.targets(result)
+    out = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print_report(result)
+    say(f"done in {result['total_seconds']:.0f} s; JSON in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Benchmark data: 20 built-in models, synthetic prices, databases filled by the real engine."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import sqlite3
+import time
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from service.db import connect, init_db
+from service.jobs.batch import run_job
+from service.jobs.creation import create_job
+from service.jobs.planning import JobRequest
+from service.market.prices import load_prices
+from service.models_config import load_models_config
+
+SYNTHETIC_SEED = 20250101
+SYNTHETIC_START = date(2020, 1, 1)
+# Far above any range the benchmark asks for: the generator is not limited like users are.
+NO_RANGE_LIMIT = 100_000
+# Every model-day counts all the model-days of its job inside its write transaction, so a job
+# of 20 models x 1,000 days slows down and starves writers into "database is locked": the
+# scaling data is made in jobs of at most this many days (resumed one after another).
+JOB_DAYS = 160
+TABLES = ("jobs", "job_details", "positions", "holdings", "reasoning_logs", "tool_usage")
+
+
+@dataclass(frozen=True)
+class Filled:
+    """One job run through the engine: its id, model-days completed and wall time."""
+
+    job_id: str
+    model_days: int
+    seconds: float
+
+
+def builtin_models(universe: Sequence[str]) -> list[dict[str, Any]]:
+    """20 built-in models: variants of momentum, equal_weight, buy_and_hold and random."""
+    symbols = sorted(s for s in universe if s != "QQQ")
+    specs: list[tuple[str, dict[str, Any]]] = [
+        ("momentum", {"lookback": lookback, "top_k": top_k, "rebalance_days": every})
+        for lookback, top_k, every in ((5, 3, 1), (10, 5, 2), (20, 5, 5), (40, 8, 10), (60, 10, 20))
+    ]
+    specs += [
+        ("equal_weight", {"top_n": top_n, "rebalance_days": every})
+        for top_n, every in ((5, 5), (10, 10), (20, 20), (30, 40), (50, 60))
+    ]
+    specs += [
+        ("buy_and_hold", {"symbols": basket})
+        for basket in (["QQQ"], symbols[:3], symbols[10:20], symbols[::10])
+    ]
+    specs += [("random", {"seed": seed, "max_orders": 2 + seed}) for seed in range(1, 7)]
+    return [
+        {
+            "signature": f"{strategy.replace('_', '-')}-{index:02d}",
+            "name": f"{strategy} {json.dumps(params, sort_keys=True)}",
+            "provider": "builtin",
+            "strategy": strategy,
+            "params": params,
+        }
+        for index, (strategy, params) in enumerate(specs, start=1)
+    ]
+
+
+def write_config(path: Path, models: list[dict[str, Any]], **agent_config: Any) -> Path:
+    """A models config file (CONFIG_PATH) with these models, all enabled."""
+    config = {"models": models, "agent_config": {"initial_cash": 10000.0, **agent_config}}
+    path.write_text(json.dumps(config, indent=1), encoding="utf-8")
+    return path
+
+
+def weekdays(start: date, years: int) -> list[str]:
+    """Every Monday to Friday from start for that many years, as ISO dates."""
+    end = start.replace(year=start.year + years)
+    count = (end - start).days
+    days = (start + timedelta(days=offset) for offset in range(count))
+    return [day.isoformat() for day in days if day.weekday() < 5]
+
+
+def _series(rng: random.Random, days: list[str]) -> dict[str, dict[str, str]]:
+    """A seeded random walk of daily bars in AI-Trader's field names."""
+    price = rng.uniform(20.0, 400.0)
+    bars: dict[str, dict[str, str]] = {}
+    for day in days:
+        open_ = price * math.exp(rng.gauss(0.0, 0.004))
+        close = open_ * math.exp(rng.gauss(0.0004, 0.018))
+        bars[day] = {
+            "1. buy price": f"{open_:.4f}",
+            "2. high": f"{max(open_, close) * (1 + abs(rng.gauss(0, 0.006))):.4f}",
+            "3. low": f"{min(open_, close) * (1 - abs(rng.gauss(0, 0.006))):.4f}",
+            "4. sell price": f"{close:.4f}",
+            "5. volume": str(rng.randint(500_000, 40_000_000)),
+        }
+        price = close
+    return bars
+
+
+def write_synthetic_prices(path: Path, years: int = 5, symbols: int = 100) -> Path:
+    """A merged.jsonl of QQQ and symbols-1 made-up stocks over years of weekdays (seeded)."""
+    rng = random.Random(SYNTHETIC_SEED)
+    days = weekdays(SYNTHETIC_START, years)
+    names = ["QQQ", *(f"SYN{number:03d}" for number in range(1, symbols))]
+    with path.open("w", encoding="utf-8") as out:
+        for name in names:
+            record = {"Meta Data": {"2. Symbol": name}, "Time Series (Daily)": _series(rng, days)}
+            out.write(json.dumps(record) + "\n")
+    return path
+
+
+def fill(
+    database: Path, prices_path: Path, config_path: Path, end: str, start: str | None
+) -> Filled:
+    """Run one job of every model in the config through the engine, in this process."""
+    prices = load_prices(prices_path)
+    config = load_models_config(config_path)
+    with closing(connect(database)) as conn:
+        init_db(conn)
+        started = time.perf_counter()
+        request = JobRequest(end, start)
+        created = create_job(conn, prices, config, request, NO_RANGE_LIMIT)
+        run_job(database, prices, created.job_id, created.first_days)
+        done = conn.execute(
+            "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status = 'completed'",
+            (created.job_id,),
+        ).fetchone()[0]
+    return Filled(created.job_id, int(done), time.perf_counter() - started)
+
+
+def snapshot(database: Path, target: Path) -> Path:
+    """A consistent copy of a database (WAL included) through SQLite's backup API."""
+    with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
+    return target
+
+
+def describe(database: Path) -> dict[str, Any]:
+    """Size on disk (after a checkpoint, so the WAL is in the file) and rows of each table."""
+    with closing(sqlite3.connect(database)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        rows = {name: conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0] for name in TABLES}
+    return {"bytes": database.stat().st_size, "rows": rows}
+
+
+def scaled_databases(
+    folder: Path, prices_path: Path, config_path: Path, day_counts: Sequence[int]
+) -> list[tuple[Path, list[Filled]]]:
+    """Databases of growing size, each continuing the previous one's timelines."""
+    days = load_prices(prices_path).trading_days
+    working = folder / "scaling-work.db"
+    made: list[tuple[Path, list[Filled]]] = []
+    done = 0
+    for count in day_counts:
+        jobs = []
+        while done < count:
+            end = min(done + JOB_DAYS, count)
+            # The first job registers every model; later ones resume after the last stored day.
+            start = days[0] if done == 0 else None
+            jobs.append(fill(working, prices_path, config_path, days[end - 1], start))
+            done = end
+        made.append((snapshot(working, folder / f"scaling-{count}d.db"), jobs))
+    return made

@@ -1,0 +1,220 @@
+"""The benchmark's report: the machine, the figures as tables, and the targets of the issue."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+import subprocess
+from typing import Any
+
+MIN_RPS = 1500
+MAX_CONCURRENT_P99_MS = 100
+MAX_SEQUENTIAL_P99_MS = 5
+MIN_CONSUMER_RATE = 100
+MAX_SIMULATE_SECONDS = 5
+MAX_LLM_RATIO = 1.10
+MAX_STARTUP_SECONDS = 1
+MAX_WORKER_MB = 100
+MAX_GROWTH_MB = 2
+
+
+def machine(wrk_binary: str | None) -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = ""
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        cpu = next((line.split(":", 1)[1].strip() for line in info if "model name" in line), "")
+    with open("/proc/meminfo", encoding="utf-8") as info:
+        memory_kb = int(info.readline().split()[1])
+    wrk_version = ""
+    if wrk_binary:
+        wrk_version = subprocess.run([wrk_binary, "-v"], capture_output=True, text=True).stdout
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": wrk_version.split("\n")[0].strip() or None,
+        "load_average_after": os.getloadavg()[0],
+    }
+
+
+def _check(name: str, target: str, measured: str, met: bool) -> dict[str, Any]:
+    return {"target": name, "goal": target, "measured": measured, "met": met}
+
+
+def _endpoint_targets(endpoints: dict[str, Any]) -> list[dict[str, Any]]:
+    checks = []
+    for name, figures in endpoints.items():
+        seq = figures["sequential"]
+        checks.append(
+            _check(
+                f"{name} sequential p99",
+                f"< {MAX_SEQUENTIAL_P99_MS} ms",
+                f"{seq['p99_ms']:.2f} ms",
+                seq["p99_ms"] < MAX_SEQUENTIAL_P99_MS,
+            )
+        )
+        load = figures.get("concurrent")
+        if load:
+            met = (
+                load["requests_per_s"] >= MIN_RPS
+                and load["p99_ms"] < MAX_CONCURRENT_P99_MS
+                and load["errors"] == 0
+            )
+            checks.append(
+                _check(
+                    f"{name} 100 connections",
+                    f">= {MIN_RPS} req/s, p99 < {MAX_CONCURRENT_P99_MS} ms, 0 errors",
+                    f"{load['requests_per_s']:.0f} req/s, p99 {load['p99_ms']:.1f} ms, "
+                    f"{load['errors']} errors",
+                    met,
+                )
+            )
+    return checks
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target of the issue with its measured value and whether it is met."""
+    checks = _endpoint_targets(result["queries"]["bundled"]["endpoints"])
+    sim = result["simulation"]
+    rate = sim["consumer_builtin"]["model_days_per_s"]
+    checks.append(
+        _check(
+            "built-ins through huey_consumer",
+            f">= {MIN_CONSUMER_RATE} model-days/s",
+            f"{rate:.0f} model-days/s",
+            rate >= MIN_CONSUMER_RATE,
+        )
+    )
+    cli = sum(run["seconds"] for run in sim["simulate_cli"])
+    checks.append(
+        _check(
+            "bin/simulate, 3 built-ins, all bundled days",
+            f"< {MAX_SIMULATE_SECONDS} s",
+            f"{cli:.2f} s",
+            cli < MAX_SIMULATE_SECONDS,
+        )
+    )
+    ratio = sim["mock_llm"]["ratio_to_ideal"]
+    checks.append(
+        _check(
+            "mock LLM wall time / ideal",
+            f"<= {MAX_LLM_RATIO:.2f}",
+            f"{ratio:.3f}",
+            ratio <= MAX_LLM_RATIO,
+        )
+    )
+    startup = result["startup_seconds"]
+    checks.append(
+        _check(
+            "start-up to first /health",
+            f"< {MAX_STARTUP_SECONDS} s",
+            f"{startup:.2f} s",
+            startup < MAX_STARTUP_SECONDS,
+        )
+    )
+    memory = result["memory"]
+    peak = memory["web_worker_peak_mb"]
+    checks.append(
+        _check(
+            "gunicorn worker peak RSS",
+            f"< {MAX_WORKER_MB} MB",
+            f"{peak:.1f} MB",
+            peak < MAX_WORKER_MB,
+        )
+    )
+    growth = memory.get("sustained", {}).get("growth_mb")
+    if growth is not None:
+        checks.append(
+            _check(
+                "worker RSS growth over a second round of load",
+                f"<= {MAX_GROWTH_MB} MB",
+                f"{growth:+.1f} MB",
+                growth <= MAX_GROWTH_MB,
+            )
+        )
+    return checks
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def endpoint_table(endpoints: dict[str, Any]) -> list[str]:
+    """Sequential and 100-connection figures of each endpoint, one line each."""
+    lines = [
+        f"{'endpoint':<21}{'seq p50':>8}{'p95':>7}{'p99':>7} |{'c100 req/s':>11}"
+        f"{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>7}{'cpu/req':>8} |{'bytes':>8}"
+    ]
+    for name, figures in endpoints.items():
+        seq, load = figures["sequential"], figures.get("concurrent") or {}
+        lines.append(
+            f"{name:<21}{seq['p50_ms']:>8.2f}{seq['p95_ms']:>7.2f}{seq['p99_ms']:>7.2f} |"
+            f"{_fmt(load.get('requests_per_s'), 0):>11}{_fmt(load.get('p50_ms'), 1):>8}"
+            f"{_fmt(load.get('p95_ms'), 1):>8}{_fmt(load.get('p99_ms'), 1):>8}"
+            f"{load.get('errors', '-'):>7}{_fmt(load.get('server_cpu_ms_per_request')):>8} |"
+            f"{seq['response_bytes']:>8}"
+        )
+    return lines
+
+
+def scaling_table(scaling: dict[str, Any]) -> list[str]:
+    """Per endpoint: sequential p50 and 100-connection req/s at each data size."""
+    labels = list(scaling)
+    lines = [f"{'endpoint':<21}" + "".join(f"{label:>24}" for label in labels)]
+    lines.append(f"{'':<21}" + f"{'seq p50 ms / c100 req/s':>24}" * len(labels))
+    for name in scaling[labels[0]]["endpoints"]:
+        cells = []
+        for label in labels:
+            figures = scaling[label]["endpoints"][name]
+            load = figures.get("concurrent") or {}
+            cells.append(
+                f"{figures['sequential']['p50_ms']:.2f} / {_fmt(load.get('requests_per_s'), 0)}"
+            )
+        lines.append(f"{name:<21}" + "".join(f"{cell:>24}" for cell in cells))
+    return lines
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """Simulation throughput, memory and start-up in a few lines."""
+    sim, memory = result["simulation"], result["memory"]
+    consumer, llm = sim["consumer_builtin"], sim["mock_llm"]
+    lines = [
+        "Simulation:",
+        f"  built-ins through huey_consumer: {consumer['model_days']} model-days in "
+        f"{consumer['wall_seconds']:.2f} s = {consumer['model_days_per_s']:.0f} model-days/s"
+        f" ({_queue_text(consumer)})",
+    ]
+    lines += [
+        f"  bin/simulate, 3 built-ins, {run['prices']}: {run['model_days']} model-days in "
+        f"{run['seconds']:.2f} s"
+        for run in sim["simulate_cli"]
+    ]
+    lines += [
+        f"  stub LLM {llm['latency_s'] * 1000:.0f} ms/call, {llm['models']} models x "
+        f"{llm['days']} days: {llm['wall_seconds']:.2f} s against an ideal "
+        f"{llm['ideal_seconds']:.2f} s = {llm['ratio_to_ideal']:.3f} "
+        f"({llm['llm_calls']} calls; {_queue_text(llm)})",
+        f"Memory: gunicorn worker peak {memory['web_worker_peak_mb']:.1f} MB; consumer peak "
+        f"{memory['consumer_builtin_peak_mb']:.1f} MB (built-ins), "
+        f"{memory['consumer_llm_peak_mb']:.1f} MB (LLM)",
+        f"Start-up: {result['startup_seconds']:.2f} s from process start to the first /health",
+    ]
+    sustained = memory.get("sustained")
+    if sustained:
+        lines.append(
+            f"Second round of load ({sustained['requests']} requests): worker RSS "
+            f"{sustained['rss_before_mb']:.1f} -> {sustained['rss_after_mb']:.1f} MB"
+        )
+    return lines
+
+
+def _queue_text(run: dict[str, Any]) -> str:
+    return (
+        f"first pickup {run['first_pickup_s']:.3f} s, mean model-day "
+        f"{run['mean_model_day_s']:.3f} s, mean wait between days "
+        f"{run['mean_gap_between_days_s']:.3f} s"
+    )
