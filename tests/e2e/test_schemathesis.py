@@ -52,10 +52,6 @@ CASES = [
     for mode in GenerationMode
     if mode is GenerationMode.POSITIVE or label not in NOTHING_TO_SPOIL
 ]
-# Hypothesis also draws constants found in the loaded modules, so which examples run depends
-# on what else the test run imported: a known bug would fail here only now and then. The page
-# overflow is pinned by test_bad_page_numbers_are_refused; drop this bound once that passes.
-SQLITE_MAX_OFFSET = 2**63 - 1
 FUZZ_SETTINGS = settings(
     max_examples=25,
     derandomize=True,
