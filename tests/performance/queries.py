@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ class LoadPlan:
     wrk_seconds: float
     connections: int = 100
     wrk_threads: int = 2
+    sustained_rounds: int = 0  # rounds of load after the measured one, to watch memory
+    sustained_seconds: float = 3.0
 
 
 def endpoints(database: Path) -> dict[str, str]:
@@ -97,18 +99,27 @@ def measure(
 
 
 def sustained(
-    service: Service, paths: dict[str, str], plan: LoadPlan, wrk_binary: str, script: Path
+    service: Service,
+    paths: dict[str, str],
+    plan: LoadPlan,
+    wrk_binary: str,
+    script: Path,
 ) -> dict[str, Any]:
-    """A second full round of load: worker memory before and after it (flat means no leak)."""
+    """More rounds of load on every endpoint: worker memory after each (flat means no leak)."""
     before = _largest_worker(service)
-    total = 0
-    for path in paths.values():
-        total += _loaded(service, path, plan, wrk_binary, script)["requests"]
-    after = _largest_worker(service)
+    total, series = 0, []
+    rounds = plan.sustained_rounds
+    plan = replace(plan, wrk_seconds=plan.sustained_seconds)
+    for _ in range(rounds):
+        for path in paths.values():
+            total += _loaded(service, path, plan, wrk_binary, script)["requests"]
+        series.append(_largest_worker(service)["rss_mb"])
     return {
+        "rounds": rounds,
         "requests": total,
         "rss_before_mb": before["rss_mb"],
-        "rss_after_mb": after["rss_mb"],
-        "growth_mb": after["rss_mb"] - before["rss_mb"],
-        "peak_mb": after["peak_mb"],
+        "rss_after_each_round_mb": series,
+        "rss_after_mb": series[-1],
+        "growth_mb": series[-1] - before["rss_mb"],
+        "peak_mb": _largest_worker(service)["peak_mb"],
     }

@@ -1,0 +1,76 @@
+"""The README's commands work as written: the curl walk-through against a real server, bin/run."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.processes import (
+    REPO,
+    consumer,
+    free_port,
+    gunicorn,
+    start,
+    stop,
+    wait_for_job,
+    wait_until_up,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def walkthrough_commands() -> list[str]:
+    """The shell commands of the README's curl walk-through, continuation lines joined."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Walk-through with curl", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL)
+    assert block, "the walk-through has a bash block"
+    text = block.group(1).replace("\\\n", " ")
+    return [line for line in text.splitlines() if line.strip().startswith("curl")]
+
+
+def shell(command: str) -> str:
+    """Run one command with bash; its output (the command must succeed)."""
+    result = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, (command, result.stderr)
+    return result.stdout
+
+
+def test_curl_walkthrough_as_written(tmp_path: Path) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "trader.db"), "HUEY_PATH": str(tmp_path / "h.db")}
+    port = free_port()
+    web, worker = gunicorn(port, env, tmp_path / "web.log"), consumer(env, tmp_path / "w.log")
+    base = f"http://127.0.0.1:{port}"
+    commands = [c.replace("localhost:8080", f"127.0.0.1:{port}") for c in walkthrough_commands()]
+    try:
+        wait_until_up(base, web)
+        job = json.loads(shell(commands[0]))
+        assert job["status"] == "pending" and job["progress"]["total"] == 84
+        wait_for_job(base, job["job_id"])
+        for command in commands[1:]:
+            output = shell(command.replace("<job_id>", job["job_id"]))
+            assert output.strip() and '"code": 4' not in output and '"code": 5' not in output
+    finally:
+        stop(web)
+        stop(worker)
+    assert len(commands) == 7
+
+
+def test_bin_run_serves_api_and_worker_on_port(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "PORT": str(port),
+        "DATABASE_PATH": str(tmp_path / "trader.db"),
+        "HUEY_PATH": str(tmp_path / "h.db"),
+    }
+    run = start([str(REPO / "bin" / "run")], env, tmp_path / "run.log")
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", run, timeout=60)
+    finally:
+        stop(run)
+    log = (tmp_path / "run.log").read_text()
+    assert "release: database" in log and "web.1" in log and "worker.1" in log
