@@ -5,11 +5,18 @@ from __future__ import annotations
 import signal
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from service.db import connect, init_db
+from service.jobs.creation import create_job
+from service.jobs.planning import JobRequest
+from service.market.prices import load_prices
+from service.models_config import load_models_config
+from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
 from tests.e2e.processes import (
     consumer,
     free_port,
@@ -86,3 +93,29 @@ def test_killed_consumer_resumes_to_the_same_final_state(tmp_path: Path) -> None
     recovered = run(tmp_path / "crashed", crash=True)
     assert recovered == uninterrupted
     assert "recovery after restart" in (tmp_path / "crashed" / "worker-restarted.log").read_text()
+
+
+def test_job_stored_but_never_queued_runs_when_a_consumer_starts(tmp_path: Path) -> None:
+    """gunicorn killed between storing a job and queueing it: the job still runs."""
+    env = {"DATABASE_PATH": str(tmp_path / "trader.db"), "HUEY_PATH": str(tmp_path / "huey.db")}
+    with closing(connect(env["DATABASE_PATH"])) as conn:
+        init_db(conn)
+        job = create_job(
+            conn,
+            load_prices(DEFAULT_PRICE_DATA),
+            load_models_config(DEFAULT_CONFIG_PATH),
+            JobRequest("2025-09-30", "2025-09-02"),
+            366,
+        )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    web = gunicorn(port, env, tmp_path / "web.log")
+    worker = consumer(env, tmp_path / "worker.log")
+    try:
+        wait_until_up(base, web)
+        final = wait_for_job(base, job.job_id)
+    finally:
+        stop(web)
+        stop(worker)
+    assert final["status"] == "completed"
+    assert final["progress"]["completed"] == final["progress"]["total"]
