@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from service.filecache import cached_by_version
 from service.strategies import STRATEGIES, check_strategy
 
 SIGNATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -171,10 +172,9 @@ def parse_models_config(data: Any, source: str) -> ModelsConfig:
     return config
 
 
-def load_models_config(path: str | Path) -> ModelsConfig:
-    """Read and validate the models config file."""
+def _read_models_config(path: Path) -> ModelsConfig:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ModelsConfigError(f"{path}: cannot read models config: {error.strerror}") from None
     try:
@@ -183,6 +183,13 @@ def load_models_config(path: str | Path) -> ModelsConfig:
         message = f"{path}: invalid JSON at line {error.lineno}: {error.msg}"
         raise ModelsConfigError(message) from None
     return parse_models_config(data, str(path))
+
+
+load_models_config = cached_by_version(
+    _read_models_config,
+    lambda path: ModelsConfigError(f"{path}: cannot read models config: file not found"),
+)
+"""Read and validate the models config file (again only when it changed)."""
 
 
 def is_valid_signature(text: str) -> bool:

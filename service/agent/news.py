@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -10,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from service.filecache import cached_by_version
 
 TIME_FORMATS = ("%Y%m%dT%H%M%S", "%Y%m%dT%H%M")
 TOKEN = re.compile(r"[a-z0-9]+")
@@ -122,19 +123,11 @@ def _read(path: Path) -> NewsIndex:
 EMPTY = NewsIndex([])
 
 
+_load_file = cached_by_version(
+    _read, lambda path: NewsDataError(f"{path}: news data file not found")
+)
+
+
 def load_news(path: str | os.PathLike[str] | None) -> NewsIndex:
     """Load a news file once per file version; None means no news at all."""
-    if path is None:
-        return EMPTY
-    resolved = Path(path).resolve()
-    try:
-        stat = resolved.stat()
-    except OSError:
-        raise NewsDataError(f"{path}: news data file not found") from None
-    return _load(str(resolved), stat.st_mtime_ns, stat.st_size)
-
-
-# Keyed by file version so an edited file is read again; the index is immutable and shared.
-@functools.lru_cache(maxsize=8)
-def _load(path: str, mtime_ns: int, size: int) -> NewsIndex:
-    return _read(Path(path))
+    return EMPTY if path is None else _load_file(path)

@@ -6,13 +6,13 @@ import bisect
 import gzip
 import json
 import math
-import os
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
+
+from service.filecache import cached_by_version
 
 BENCHMARK_SYMBOL = "QQQ"
 SERIES_KEY = "Time Series (Daily)"
@@ -203,21 +203,7 @@ def _lines(handle: IO[str]) -> Iterator[str]:
         raise PriceDataError(f"{handle.name}: corrupt file: {error}") from None
 
 
-_cache: dict[tuple[str, float, int], PriceData] = {}
-_cache_lock = threading.Lock()
-
-
-def load_prices(path: str | os.PathLike[str]) -> PriceData:
-    """Load price data once per file version; prices are immutable, so every caller shares it."""
-    resolved = Path(path).resolve()
-    try:
-        stat = resolved.stat()
-    except OSError:
-        raise PriceDataError(f"{path}: price data file not found") from None
-    key = (str(resolved), stat.st_mtime, stat.st_size)
-    with _cache_lock:
-        if key not in _cache:
-            for stale in [old for old in _cache if old[0] == key[0]]:
-                del _cache[stale]
-            _cache[key] = _read(resolved)
-        return _cache[key]
+load_prices = cached_by_version(
+    _read, lambda path: PriceDataError(f"{path}: price data file not found")
+)
+"""Load price data once per file version; prices are immutable, so every caller shares it."""
