@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from contextlib import closing
 from typing import cast
 
@@ -38,14 +40,41 @@ def models_config() -> ModelsConfig:
     return load_models_config(settings().config_path)
 
 
+_local = threading.local()
+
+
+def _file_identity(path: str) -> tuple[str, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return path, stat.st_dev, stat.st_ino
+
+
 def get_db() -> sqlite3.Connection:
-    """The request's database connection, opened on first use."""
-    if "db" not in g:
-        g.db = connect(settings().database_path)
-    return cast(sqlite3.Connection, g.db)
+    """This thread's connection to the database, kept across requests.
+
+    A new connection parses the schema on its first query, which costs more than most of
+    our queries, so each server thread keeps one; it is replaced when the file changes.
+    """
+    path = settings().database_path
+    identity = _file_identity(path)
+    cached: tuple[tuple[str, int, int], sqlite3.Connection] | None = getattr(_local, "db", None)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
+    if cached is not None:
+        cached[1].close()
+        _local.db = None
+    conn = connect(path)
+    identity = _file_identity(path)
+    if identity is not None:
+        _local.db = (identity, conn)
+    else:
+        g.uncached_db = conn
+    return conn
 
 
 def _close_db(_error: BaseException | None) -> None:
-    conn = g.pop("db", None)
+    conn = g.pop("uncached_db", None)
     if conn is not None:
         conn.close()

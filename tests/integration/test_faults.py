@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,11 @@ def full_disk(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def fresh_server_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget the connections server threads keep, so the next request opens a faulty one."""
+    monkeypatch.setattr("service.resources.context._local", threading.local())
+
+
 FAULTS = {
     "read-only": (read_only, "readonly"),
     "disk-full": (full_disk, "full"),
@@ -222,6 +228,7 @@ def test_an_unwritable_database_answers_503_and_stores_nothing(
     seeded: FlaskClient, database_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
     monkeypatch.setattr("service.resources.context.connect", FAULTS[fault][0])
+    fresh_server_thread(monkeypatch)
     before = digest(database_path)
 
     response = seeded.post("/simulate/trigger", json=TRIGGER)
@@ -242,6 +249,7 @@ def test_the_503_message_says_what_is_wrong(
 ) -> None:
     connector, words = FAULTS[fault]
     monkeypatch.setattr("service.resources.context.connect", connector)
+    fresh_server_thread(monkeypatch)
 
     assert words in json_body(seeded.post("/simulate/trigger", json=TRIGGER))["message"]
 

@@ -63,7 +63,7 @@ def queue_summary(waiting_jobs: int) -> dict[str, Any]:
 class HealthView(MethodView):
     """Health."""
 
-    @blp.arguments(NoQueryArgsSchema, location="query")
+    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database is unusable")
     def get(self, _query: dict[str, Any]) -> Any:

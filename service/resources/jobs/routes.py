@@ -28,7 +28,7 @@ class JobsQueryArgsSchema(QueryArgsSchema):
 class JobsView(MethodView):
     """All jobs."""
 
-    @blp.arguments(JobsQueryArgsSchema, location="query")
+    @blp.arguments(JobsQueryArgsSchema(), location="query")
     @blp.response(200, JobSchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
@@ -49,7 +49,7 @@ class JobByIdView(MethodView):
 
     @blp.doc(security=SECURITY)
     @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
-    @blp.arguments(NoQueryArgsSchema, location="query")
+    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(204)
     @blp.alt_response(409, description="The job is running, or later jobs continue its days")
     def delete(self, _query: dict[str, Any], job_id: str) -> None:

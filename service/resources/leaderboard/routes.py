@@ -18,7 +18,7 @@ blp = Blueprint("leaderboard", __name__, url_prefix="/leaderboard", description=
 class LeaderboardView(MethodView):
     """Rankings."""
 
-    @blp.arguments(LeaderboardQueryArgsSchema, location="query")
+    @blp.arguments(LeaderboardQueryArgsSchema(), location="query")
     @blp.response(200, LeaderboardSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Models ranked by portfolio value on a day, with the QQQ benchmark."""

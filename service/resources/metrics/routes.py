@@ -64,7 +64,7 @@ ONE_OR_LIST = {
 class MetricsView(MethodView):
     """Metrics."""
 
-    @blp.arguments(MetricsQueryArgsSchema, location="query")
+    @blp.arguments(MetricsQueryArgsSchema(), location="query")
     @blp.doc(responses={"200": ONE_OR_LIST})
     def get(self, args: dict[str, Any]) -> Response:
         """Return, volatility, Sharpe, Sortino, drawdown, Calmar, win rate, turnover, excess."""

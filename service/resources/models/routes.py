@@ -35,7 +35,7 @@ class ModelSchema(Schema):
 class ModelsView(MethodView):
     """Models."""
 
-    @blp.arguments(NoQueryArgsSchema, location="query")
+    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, ModelSchema(many=True))
     def get(self, _query: dict[str, Any]) -> list[dict[str, Any]]:
         """Every configured model with its provider, enabled flag and stored date range."""

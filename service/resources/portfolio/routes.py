@@ -38,7 +38,7 @@ class TimeseriesSchema(Schema):
 class TimeseriesView(MethodView):
     """Equity curve."""
 
-    @blp.arguments(RangeQueryArgsSchema, location="query")
+    @blp.arguments(RangeQueryArgsSchema(), location="query")
     @blp.response(200, TimeseriesSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """End-of-day value, cash and returns of a model, with QQQ since its registration."""

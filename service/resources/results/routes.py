@@ -29,7 +29,7 @@ def result_filter(args: dict[str, Any]) -> ResultFilter:
 class ResultsView(MethodView):
     """Model-days."""
 
-    @blp.arguments(ResultsQueryArgsSchema, location="query")
+    @blp.arguments(ResultsQueryArgsSchema(), location="query")
     @blp.response(200, ResultSchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:

@@ -50,8 +50,8 @@ class TriggerView(MethodView):
 
     @blp.doc(security=SECURITY)
     @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
-    @blp.arguments(NoQueryArgsSchema, location="query")
-    @blp.arguments(TriggerSchema, example=TRIGGER_EXAMPLE)
+    @blp.arguments(NoQueryArgsSchema(), location="query")
+    @blp.arguments(TriggerSchema(), example=TRIGGER_EXAMPLE)
     @blp.response(202, TriggerResponseSchema)
     @blp.alt_response(400, description="Dates, models or timelines do not allow this job")
     @blp.alt_response(409, description="A requested model is already in an active job")
@@ -81,7 +81,7 @@ class TriggerView(MethodView):
 class StatusView(MethodView):
     """One job."""
 
-    @blp.arguments(NoQueryArgsSchema, location="query")
+    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, JobStatusSchema)
     def get(self, _query: dict[str, Any], job_id: str) -> dict[str, Any]:
         """Progress of a job and the state of each model-day."""
@@ -92,7 +92,7 @@ class StatusView(MethodView):
 class CurrentView(MethodView):
     """The latest job."""
 
-    @blp.arguments(NoQueryArgsSchema, location="query")
+    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, JobStatusSchema)
     def get(self, _query: dict[str, Any]) -> dict[str, Any]:
         """The most recently created job, running or not."""
@@ -108,7 +108,7 @@ class CancelView(MethodView):
 
     @blp.doc(security=SECURITY)
     @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
-    @blp.arguments(NoQueryArgsSchema, location="query")
+    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, CancelResponseSchema)
     @blp.alt_response(409, description="The job has already ended")
     def post(self, _query: dict[str, Any], job_id: str) -> dict[str, Any]:
