@@ -21,6 +21,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings: Settings = from_environment().with_overrides(test_config or {})
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    # Keys in the order the schemas declare them: readable, and cheaper than sorting.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     init_context(app, settings)
     register_api(app)
     return app

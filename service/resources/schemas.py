@@ -103,3 +103,39 @@ class Rounded(fields.Float):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return None if value is None else round(float(value), self.digits)
+
+
+class RowSchema(Schema):
+    """An output schema for plain dicts of JSON values, dumped without per-field machinery.
+
+    marshmallow spends about 2 µs per field and value; a job status with thousands of model-days
+    spent most of its time there. Declared fields still document the answer in OpenAPI; values
+    are copied as they are, Rounded ones rounded, nested row schemas dumped the same way, and
+    keys the row does not have are left out, as marshmallow does.
+    """
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        """The row (or rows) restricted to the declared fields."""
+        if self.many if many is None else many:
+            return [self._row(item) for item in obj]
+        return self._row(obj)
+
+    def _row(self, item: dict[str, Any]) -> dict[str, Any]:
+        row = {}
+        for name, field in self.dump_fields.items():
+            key = field.attribute or name
+            if key in item:
+                row[field.data_key or name] = _dumped(field, item[key])
+        return row
+
+
+def _dumped(field: fields.Field[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(field, Rounded):
+        return round(float(value), field.digits)
+    if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
+        return field.inner.schema.dump(value, many=True)
+    if isinstance(field, fields.Nested):
+        return field.schema.dump(value)
+    return value

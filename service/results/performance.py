@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from dataclasses import asdict
 from typing import Any
@@ -54,8 +55,12 @@ def timeseries(
     return points
 
 
+@functools.lru_cache(maxsize=4096)
 def equal_weight_return_pct(prices: PriceData, start: str, end: str) -> float | None:
-    """Buy-and-hold of the whole universe in equal value from start's close to end's close."""
+    """Buy-and-hold of the whole universe in equal value from start's close to end's close.
+
+    Prices never change once loaded, so each (prices, start, end) is computed once.
+    """
     returns = []
     for symbol in prices.symbols:
         first = prices.close_on_or_before(symbol, start)

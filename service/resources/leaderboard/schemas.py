@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from service.resources.schemas import Day, QueryArgsSchema, Rounded
+from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema
 
 
 class LeaderboardQueryArgsSchema(QueryArgsSchema):
@@ -13,7 +13,7 @@ class LeaderboardQueryArgsSchema(QueryArgsSchema):
     date = Day(metadata={"description": "Rank as of this day (default: the latest stored day)"})
 
 
-class RankingSchema(Schema):
+class RankingSchema(RowSchema):
     """One model's place."""
 
     rank = fields.Integer()

@@ -10,13 +10,13 @@ from marshmallow import Schema, fields
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, prices
 from service.resources.errors import fail
-from service.resources.schemas import RangeQueryArgsSchema, Rounded, iso_dates
+from service.resources.schemas import RangeQueryArgsSchema, Rounded, RowSchema, iso_dates
 from service.results.performance import timeseries
 
 blp = Blueprint("portfolio", __name__, url_prefix="/portfolio", description="Value over time")
 
 
-class PointSchema(Schema):
+class PointSchema(RowSchema):
     """One stored day."""
 
     date = fields.String()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from service.resources.schemas import Day, QueryArgsSchema, Rounded, Signature
+from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema, Signature
 
 
 class ResultsQueryArgsSchema(QueryArgsSchema):
@@ -22,7 +22,7 @@ class ResultsQueryArgsSchema(QueryArgsSchema):
     )
 
 
-class TradeSchema(Schema):
+class TradeSchema(RowSchema):
     """One executed order."""
 
     action_id = fields.Integer()
@@ -32,7 +32,7 @@ class TradeSchema(Schema):
     price = fields.Float()
 
 
-class ReasoningSchema(Schema):
+class ReasoningSchema(RowSchema):
     """One message of the model's conversation."""
 
     step_number = fields.Integer()
@@ -42,7 +42,7 @@ class ReasoningSchema(Schema):
     timestamp = fields.String()
 
 
-class ToolUsageSchema(Schema):
+class ToolUsageSchema(RowSchema):
     """Calls of one tool on one model-day."""
 
     tool_name = fields.String()
@@ -50,7 +50,7 @@ class ToolUsageSchema(Schema):
     total_duration_seconds = fields.Float()
 
 
-class ResultSchema(Schema):
+class ResultSchema(RowSchema):
     """One model-day at the end of the day."""
 
     job_id = fields.String()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from service.resources.schemas import Day, JobSchema, Signature
+from service.resources.schemas import Day, JobSchema, RowSchema, Signature
 
 
 class TriggerSchema(Schema):
@@ -49,7 +49,7 @@ class ProgressSchema(Schema):
     last_completed_date = fields.Dict(keys=fields.String(), values=fields.String())
 
 
-class ModelDaySchema(Schema):
+class ModelDaySchema(RowSchema):
     """One model-day of a job."""
 
     model = fields.String()
