@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS job_details (
     completion_tokens  INTEGER,
     UNIQUE (job_id, model, date)
 );
-CREATE INDEX IF NOT EXISTS idx_job_details_status ON job_details (status, job_id);
+DROP INDEX IF EXISTS idx_job_details_status;  -- replaced by the one below (version 1 only)
+CREATE INDEX IF NOT EXISTS idx_job_details_job_status ON job_details (job_id, status);
 
 CREATE TABLE IF NOT EXISTS positions (
     id                     INTEGER PRIMARY KEY,
@@ -60,6 +61,9 @@ CREATE TABLE IF NOT EXISTS positions (
 );
 CREATE INDEX IF NOT EXISTS idx_positions_date ON positions (date, model, action_id);
 CREATE INDEX IF NOT EXISTS idx_positions_job ON positions (job_id, model, date);
+-- Trades only: the leaderboard's and the metrics' trade counts read no other row.
+CREATE INDEX IF NOT EXISTS idx_positions_trades ON positions (model, date)
+    WHERE action_type IN ('buy', 'sell');
 
 CREATE TABLE IF NOT EXISTS holdings (
     id           INTEGER PRIMARY KEY,

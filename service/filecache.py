@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -17,19 +17,27 @@ def cached_by_version(
 ) -> Callable[[PathLike], T]:
     """A loader that reads a file again only when its modification time or size changed.
 
-    The loaded value is shared by every caller and thread, so it must never be mutated.
+    The loaded value is shared by every caller and thread, so it must never be mutated. One
+    lock makes concurrent first callers (a consumer's worker threads) wait for a single read.
     """
-
-    @functools.lru_cache(maxsize=8)
-    def load_version(path: str, mtime_ns: int, size: int) -> T:
-        return read(Path(path))
+    loaded: dict[str, tuple[tuple[int, int], T]] = {}
+    lock = threading.Lock()
 
     def load(path: PathLike) -> T:
-        resolved = Path(path).resolve()
+        key = os.path.abspath(path)
         try:
-            stat = resolved.stat()
+            stat = os.stat(key)
         except OSError:
-            raise missing(str(path)) from None
-        return load_version(str(resolved), stat.st_mtime_ns, stat.st_size)
+            raise missing(key) from None
+        version = (stat.st_mtime_ns, stat.st_size)
+        found = loaded.get(key)
+        if found is not None and found[0] == version:
+            return found[1]
+        with lock:
+            found = loaded.get(key)
+            if found is None or found[0] != version:
+                found = (version, read(Path(key)))
+                loaded[key] = found
+            return found[1]
 
     return load

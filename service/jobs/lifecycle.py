@@ -26,6 +26,9 @@ UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?)
 WHERE job_id = ? AND status = 'pending'
 """
 ATTEMPT_SQL = "SELECT attempts FROM job_details WHERE job_id = ? AND model = ? AND date = ?"
+OPEN_DAY_SQL = (
+    "SELECT 1 FROM job_details WHERE job_id = ? AND status IN ('pending', 'running') LIMIT 1"
+)
 NEXT_DAY_SQL = """
 SELECT date FROM job_details WHERE job_id = ? AND model = ? AND status = 'pending'
 ORDER BY date LIMIT 1
@@ -104,14 +107,15 @@ def next_pending_day(conn: sqlite3.Connection, job_id: str, model: str) -> str |
 
 def finish_job_if_done(conn: sqlite3.Connection, job_id: str) -> str | None:
     """Set the final status once no model-day is open; returns it (inside a transaction)."""
+    # Runs in every model-day's write transaction: an index probe, not a count of the job.
+    if conn.execute(OPEN_DAY_SQL, (job_id,)).fetchone():
+        return None
     counts = dict(
         conn.execute(
             "SELECT status, COUNT(*) FROM job_details WHERE job_id = ? GROUP BY status",
             (job_id,),
         ).fetchall()
     )
-    if counts.get("pending") or counts.get("running"):
-        return None
     completed, failed = counts.get("completed", 0), counts.get("failed", 0)
     status = "completed" if not failed else "partial" if completed else "failed"
     # A cancelled job keeps its status; it only gets its completion time.

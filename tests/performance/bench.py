@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from service.market.prices import load_prices
-from service.settings import DEFAULTS_DIR
+from service.settings import DEFAULT_CONFIG_PATH, DEFAULTS_DIR
 from tests.performance import datagen, queries, report, simulation
 from tests.performance.load import ensure_wrk, write_wrk_script
 from tests.performance.queries import LoadPlan
@@ -22,6 +23,7 @@ from tests.performance.servers import service_env, web
 JAN_JUN = DEFAULTS_DIR / "nasdaq100_daily_2025-01-02_2025-06-27_adjusted.jsonl.gz"
 JUN_OCT = DEFAULTS_DIR / "nasdaq100_daily_2025-06-10_2025-10-30.jsonl.gz"
 LLM_LATENCY = 0.1
+CEILING_APP = "tests.performance.ceiling:app"
 BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the figures
 
 
@@ -35,6 +37,7 @@ class Mode:
     llm_models: int
     llm_days: int
     synthetic_years: int
+    consumer_idle: float
     scale_days: tuple[int, ...]
     plan: LoadPlan
     scaling_plan: LoadPlan
@@ -47,8 +50,9 @@ FULL = Mode(
     8,
     20,
     5,
+    8.0,
     (80, 320, 1280),
-    LoadPlan(300, 10, 5, sustained_rounds=3),
+    LoadPlan(300, 10, 5, sustained_rounds=4),
     LoadPlan(300, 10, 3),
 )
 QUICK = Mode(
@@ -58,8 +62,9 @@ QUICK = Mode(
     4,
     5,
     1,
+    1.0,
     (10, 40, 160),
-    LoadPlan(50, 3, 1, sustained_rounds=1),
+    LoadPlan(50, 3, 1),
     LoadPlan(30, 3, 1),
 )
 
@@ -69,7 +74,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bin/bench",
         description="Fill databases through the engine, load a real gunicorn and huey_consumer "
-        "on loopback, print the figures as tables and write them as JSON. About 5 minutes "
+        "on loopback, print the figures as tables and write them as JSON. About 6 minutes "
         "on 2 cores (--quick: about one).",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
@@ -124,6 +129,15 @@ def measure_queries(
     return figures
 
 
+def ceiling(folder: Path, database: Path, plan: LoadPlan, wrk_binary: str | None) -> dict[str, Any]:
+    """The trivial endpoint (SELECT 1) under the same gunicorn command: what the machine allows."""
+    env = service_env(folder, JUN_OCT, DEFAULT_CONFIG_PATH, database)
+    script = write_wrk_script(folder)
+    with web(env, folder / "web-ceiling.log", CEILING_APP) as api:
+        figures = queries.measure(api, {"select_one": "/"}, plan, wrk_binary, script)
+    return dict(figures["endpoints"]["select_one"])
+
+
 def scaling(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     """The same queries on synthetic data of 1x, 4x and 16x the days, 20 models each."""
     prices = datagen.write_synthetic_prices(folder / "synthetic.jsonl", mode.synthetic_years)
@@ -132,14 +146,18 @@ def scaling(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     made = datagen.scaled_databases(folder, prices, config, mode.scale_days)
     first = mode.scale_days[0]
     found: dict[str, Any] = {}
+    model_days, seconds = 0, 0.0
     for (database, jobs), days in zip(made, mode.scale_days, strict=True):
         label = f"{days // first}x ({days} days)"
         say(f"scaling {label}: loading gunicorn")
         figures = measure_queries(folder, database, config, prices, mode.scaling_plan, wrk_binary)
+        # Each size continues the previous one: its data is every job so far.
+        model_days += sum(job.model_days for job in jobs)
+        seconds += sum(job.seconds for job in jobs)
         figures["data"] = {
             "days": days,
-            "model_days": sum(job.model_days for job in jobs),
-            "generation_seconds": sum(job.seconds for job in jobs),
+            "model_days": model_days,
+            "generation_seconds": seconds,
             **datagen.describe(database),
         }
         found[label] = figures
@@ -153,19 +171,20 @@ def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     say("[2/5] query latency on the bundled database")
     bundled_figures = measure_queries(folder, database, config, JUN_OCT, mode.plan, wrk_binary)
     bundled_figures["data"] = data
+    bundled_figures["ceiling"] = ceiling(folder, database, mode.plan, wrk_binary)
     say("[3/5] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
     jan_config = datagen.write_config(
         folder / "models-jan-jun.json", datagen.builtin_models(load_prices(JAN_JUN).symbols)
     )
     sim = {
         "consumer_builtin": simulation.through_consumer(
-            folder / "consumer", JAN_JUN, jan_config, mode.consumer_days
+            folder / "consumer", JAN_JUN, jan_config, mode.consumer_days, mode.consumer_idle
         ),
         "simulate_cli": [simulation.simulate_cli(folder, path) for path in (JAN_JUN, JUN_OCT)],
     }
     say(f"[4/5] stub LLM at {LLM_LATENCY * 1000:.0f} ms per call through huey_consumer")
     sim["mock_llm"] = simulation.mock_llm(
-        folder / "llm", JUN_OCT, mode.llm_models, mode.llm_days, LLM_LATENCY
+        folder / "llm", JUN_OCT, mode.llm_models, mode.llm_days, LLM_LATENCY, mode.consumer_idle
     )
     say("[5/5] scaling: synthetic prices, 1x 4x 16x data")
     scaled = scaling(folder, mode, wrk_binary)
@@ -216,7 +235,12 @@ def print_report(result: dict[str, Any]) -> None:
         f"rows {bundled_data['rows']}",
         "Latency in ms (c100 = wrk, 100 connections; cpu/req = gunicorn workers' CPU ms per"
         " request):",
-        *report.endpoint_table(result["queries"]["bundled"]["endpoints"]),
+        *report.endpoint_table(
+            {
+                **result["queries"]["bundled"]["endpoints"],
+                "ceiling (SELECT 1)": result["queries"]["bundled"]["ceiling"],
+            }
+        ),
         "",
         "Scaling (synthetic prices, 20 models):",
         *report.scaling_table(result["scaling"]),
@@ -245,10 +269,14 @@ def main(argv: list[str] | None = None) -> int:
             "wrk is not installed and could not be (apt-get install wrk as root): "
             "concurrent figures are skipped"
         )
-    with tempfile.TemporaryDirectory(prefix="ai-trader-bench-") as scratch:
-        folder = args.workdir or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
-        result = run(folder, mode, wrk_binary)
+    try:
+        with tempfile.TemporaryDirectory(prefix="ai-trader-bench-") as scratch:
+            folder = args.workdir or Path(scratch)
+            folder.mkdir(parents=True, exist_ok=True)
+            result = run(folder, mode, wrk_binary)
+    except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+        say(f"failed: {error}")
+        return 1
     result = {
         "command": " ".join(["bin/bench", *(argv if argv is not None else sys.argv[1:])]),
         "mode": mode.name,

@@ -16,6 +16,7 @@ from tests.e2e.processes import REPO, free_port, start, stop
 
 BIN = Path(sys.executable).parent
 # Settings a developer's shell may hold that would change what is measured: no key, SQLite queue.
+START_ATTEMPTS = 3
 NEUTRAL_ENV = {"API_KEY": "", "API_READ_AUTH": "", "HUEY_URL": "", "PORT": ""}
 
 
@@ -55,11 +56,11 @@ def service_env(folder: Path, prices: Path, config: Path, database: Path) -> dic
     }
 
 
-def _answers(base: str) -> bool:
+def _answers(base: str, path: str) -> bool:
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=2)
     try:
-        conn.request("GET", "/health")
+        conn.request("GET", path)
         return conn.getresponse().status == 200
     except OSError:
         return False
@@ -67,28 +68,50 @@ def _answers(base: str) -> bool:
         conn.close()
 
 
-def wait_for_health(base: str, process: subprocess.Popen[bytes], started: float) -> float:
-    """Seconds from `started` to the first 200 from /health (polled every 5 ms)."""
+def wait_for_health(
+    base: str, process: subprocess.Popen[bytes], started: float, path: str = "/health"
+) -> float:
+    """Seconds from `started` to the first 200 from path (polled every 5 ms)."""
     while time.perf_counter() - started < 60:
         if process.poll() is not None:
             raise RuntimeError(f"the web process exited with {process.returncode}")
-        if _answers(base):
+        if _answers(base, path):
             return time.perf_counter() - started
         time.sleep(0.005)
-    raise TimeoutError(f"{base}/health did not answer within 60 s")
+    raise TimeoutError(f"{base}{path} did not answer within 60 s")
+
+
+def _start_web(env: dict[str, str], log: Path, app: str) -> Service:
+    """One attempt: gunicorn on a port that was free a moment ago, up when it answers."""
+    port = free_port()
+    started = time.perf_counter()
+    command = "exec " + procfile_line("web").replace("wsgi:app", app)
+    process = start(["bash", "-c", command], {**env, "PORT": str(port)}, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        path = "/health" if app == "wsgi:app" else "/"
+        return Service(process, base, wait_for_health(base, process, started, path))
+    except BaseException:
+        stop(process)
+        raise
 
 
 @contextmanager
-def web(env: dict[str, str], log: Path) -> Iterator[Service]:
+def web(env: dict[str, str], log: Path, app: str = "wsgi:app") -> Iterator[Service]:
     """gunicorn as the Procfile starts it, on a free loopback port; start-up time measured."""
-    port = free_port()
-    started = time.perf_counter()
-    process = start(["bash", "-c", "exec " + procfile_line("web")], {**env, "PORT": str(port)}, log)
+    for attempt in range(START_ATTEMPTS):
+        try:
+            service = _start_web(env, log, app)
+            break
+        except RuntimeError:
+            # Another program may take the port between free_port() and gunicorn's bind.
+            if attempt == START_ATTEMPTS - 1:
+                tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+                raise RuntimeError("gunicorn did not start: " + " | ".join(tail)) from None
     try:
-        base = f"http://127.0.0.1:{port}"
-        yield Service(process, base, wait_for_health(base, process, started))
+        yield service
     finally:
-        stop(process)
+        stop(service.process)
 
 
 @contextmanager

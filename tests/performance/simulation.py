@@ -59,10 +59,15 @@ def queue_timings(conn: sqlite3.Connection, job_id: str) -> dict[str, float]:
 
 
 def _run_job(
-    api: Service, consumer: Service, database: Path, body: dict[str, Any]
+    api: Service, consumer: Service, database: Path, body: dict[str, Any], idle: float
 ) -> dict[str, Any]:
-    """Trigger over HTTP, then watch the database until the job ends; consumer memory sampled."""
+    """Trigger over HTTP, then watch the database until the job ends; consumer memory sampled.
+
+    The consumer first idles for `idle` seconds: its workers then poll the empty queue less
+    and less often (up to --max-delay), as in a deployment waiting for its next job.
+    """
     _wait_for_worker(api.base)
+    time.sleep(idle)
     started = time.perf_counter()
     status, job = request(f"{api.base}/simulate/trigger", body)
     if status != 202:
@@ -82,6 +87,7 @@ def _run_job(
         ).fetchone()[0]
         timings = queue_timings(conn, job["job_id"])
     return {
+        "consumer_idle_before_trigger_s": idle,
         **timings,
         "status": state,
         "model_days": done,
@@ -92,7 +98,9 @@ def _run_job(
     }
 
 
-def through_consumer(folder: Path, prices: Path, config: Path, days: int | None) -> dict[str, Any]:
+def through_consumer(
+    folder: Path, prices: Path, config: Path, days: int | None, idle: float
+) -> dict[str, Any]:
     """Every model of the config over the first `days` (default all) days of the prices."""
     folder.mkdir(parents=True)
     trading = load_prices(prices).trading_days
@@ -101,7 +109,7 @@ def through_consumer(folder: Path, prices: Path, config: Path, days: int | None)
     env = service_env(folder, prices, config, database)
     with web(env, folder / "web.log") as api, worker(env, folder / "worker.log") as consumer:
         body = {"start_date": trading[0], "end_date": end, "models": []}
-        result = _run_job(api, consumer, database, body)
+        result = _run_job(api, consumer, database, body, idle)
     result["model_days_per_s"] = result["model_days"] / result["wall_seconds"]
     result["prices"] = prices.name
     return result
@@ -130,7 +138,9 @@ def simulate_cli(folder: Path, prices: Path) -> dict[str, Any]:
     }
 
 
-def mock_llm(folder: Path, prices: Path, models: int, days: int, latency: float) -> dict[str, Any]:
+def mock_llm(
+    folder: Path, prices: Path, models: int, days: int, latency: float, idle: float
+) -> dict[str, Any]:
     """Models calling a stub LLM with a fixed latency: wall time against the ideal."""
     folder.mkdir(parents=True)
     trading = load_prices(prices).trading_days
@@ -151,7 +161,7 @@ def mock_llm(folder: Path, prices: Path, models: int, days: int, latency: float)
         with web(env, folder / "web.log") as api, worker(env, folder / "worker.log") as consumer:
             # The registration day calls no model: `days` trading days follow it.
             body = {"start_date": trading[0], "end_date": trading[days], "models": []}
-            result = _run_job(api, consumer, database, body)
+            result = _run_job(api, consumer, database, body, idle)
         calls = stub.calls
     ideal = days * STEPS_PER_DAY * latency
     result.update(

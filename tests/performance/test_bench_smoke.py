@@ -38,6 +38,7 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         if shutil.which("wrk"):
             assert figures["concurrent"]["requests"] > 0
             assert figures["concurrent"]["errors"] == 0
+    assert report["queries"]["bundled"]["ceiling"]["sequential"]["errors"] == 0
     assert len(report["scaling"]) == 3
     sim = report["simulation"]
     assert sim["consumer_builtin"]["status"] == "completed"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from datetime import date
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 
 from service.jobs.creation import JobConflictError, create_job
-from service.jobs.lifecycle import cancel_job
+from service.jobs.lifecycle import FINAL_JOB_STATUSES, cancel_job
 from service.jobs.planning import JobRequest, JobRequestError
-from service.jobs.status import job_status, latest_job_id
+from service.jobs.status import job_row, job_status, latest_job_id
 from service.resources.auth import SECURITY
 from service.resources.blueprint import Blueprint, NoQueryArgsSchema
 from service.resources.context import get_db, models_config, prices, settings
@@ -42,6 +45,23 @@ def status_or_404(job_id: str) -> dict[str, Any]:
     if status is None:
         fail(404, f"job {job_id} not found")
     return status
+
+
+@functools.lru_cache(maxsize=16)
+def _ended_status_body(database: str, job_id: str, completed_at: str) -> bytes:
+    """A finished job never changes again: its answer is built once (keyed by its end)."""
+    return json.dumps(JobStatusSchema().dump(status_or_404(job_id))).encode()
+
+
+def status_answer(job_id: str) -> dict[str, Any] | Response:
+    """The status answer; an ended job's comes from the cache, a running one's is fresh."""
+    job = job_row(get_db(), job_id)
+    if job is None:
+        fail(404, f"job {job_id} not found")
+    if job["status"] in FINAL_JOB_STATUSES and job["completed_at"]:
+        body = _ended_status_body(settings().database_path, job_id, job["completed_at"])
+        return Response(body, mimetype="application/json")
+    return status_or_404(job_id)
 
 
 @blp.route("/trigger")
@@ -83,9 +103,9 @@ class StatusView(MethodView):
 
     @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, JobStatusSchema)
-    def get(self, _query: dict[str, Any], job_id: str) -> dict[str, Any]:
+    def get(self, _query: dict[str, Any], job_id: str) -> dict[str, Any] | Response:
         """Progress of a job and the state of each model-day."""
-        return status_or_404(job_id)
+        return status_answer(job_id)
 
 
 @blp.route("/current")
@@ -94,12 +114,12 @@ class CurrentView(MethodView):
 
     @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, JobStatusSchema)
-    def get(self, _query: dict[str, Any]) -> dict[str, Any]:
+    def get(self, _query: dict[str, Any]) -> dict[str, Any] | Response:
         """The most recently created job, running or not."""
         job_id = latest_job_id(get_db())
         if job_id is None:
             fail(404, "no job yet: POST /simulate/trigger starts one")
-        return status_or_404(job_id)
+        return status_answer(job_id)
 
 
 @blp.route("/<string:job_id>/cancel")
