@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -114,28 +115,40 @@ class RowSchema(Schema):
     keys the row does not have are left out, as marshmallow does.
     """
 
+    _plan: list[tuple[str, str, Callable[[Any], Any] | None]] | None = None
+
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
         """The row (or rows) restricted to the declared fields."""
+        if self._plan is None:
+            self._plan = [
+                (field.attribute or name, field.data_key or name, _converter(field))
+                for name, field in self.dump_fields.items()
+            ]
         if self.many if many is None else many:
-            return [self._row(item) for item in obj]
-        return self._row(obj)
+            return [self._row(item, self._plan) for item in obj]
+        return self._row(obj, self._plan)
 
-    def _row(self, item: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _row(
+        item: dict[str, Any], plan: list[tuple[str, str, Callable[[Any], Any] | None]]
+    ) -> dict[str, Any]:
         row = {}
-        for name, field in self.dump_fields.items():
-            key = field.attribute or name
+        for key, out, convert in plan:
             if key in item:
-                row[field.data_key or name] = _dumped(field, item[key])
+                value = item[key]
+                row[out] = convert(value) if convert and value is not None else value
         return row
 
 
-def _dumped(field: fields.Field[Any], value: Any) -> Any:
-    if value is None:
-        return None
+def _converter(field: fields.Field[Any]) -> Callable[[Any], Any] | None:
+    """How a field's value is turned into JSON; None when it is already."""
     if isinstance(field, Rounded):
-        return round(float(value), field.digits)
+        digits = field.digits
+        return lambda value: round(float(value), digits)
     if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested):
-        return field.inner.schema.dump(value, many=True)
+        inner = field.inner.schema
+        return lambda value: inner.dump(value, many=True)
     if isinstance(field, fields.Nested):
-        return field.schema.dump(value)
-    return value
+        nested = field.schema
+        return lambda value: nested.dump(value)
+    return None
