@@ -79,9 +79,7 @@ def requeue_after_crash() -> None:
             return
         _recovered.set()
         start_heartbeat()
-        settings = from_environment()
-        load_prices(settings.price_data)  # once, before the worker threads all need it
-        with closing(connect(settings.database_path)) as conn:
+        with closing(connect(from_environment().database_path)) as conn:
             days = requeue_interrupted(conn)
     _enqueue(days, "recovery after restart")
 
