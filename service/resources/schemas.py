@@ -40,23 +40,6 @@ def Signature(**kwargs: Any) -> fields.String:  # noqa: N802
     return fields.String(validate=validator, **_with_example(kwargs, "momentum-20"))
 
 
-class JobSchema(Schema):
-    """A job's own fields."""
-
-    job_id = fields.String()
-    kind = fields.String(metadata={"description": "simulation or import"})
-    status = fields.String(metadata={"enum": list(JOB_STATUSES)})
-    start_date = fields.String(allow_none=True)
-    end_date = fields.String()
-    models = fields.List(fields.String())
-    replace_existing = fields.Boolean()
-    error = fields.String(allow_none=True)
-    warnings = fields.List(fields.String())
-    created_at = fields.String()
-    started_at = fields.String(allow_none=True)
-    completed_at = fields.String(allow_none=True)
-
-
 PAGINATION_ARGS = ("page", "page_size")
 
 
@@ -152,3 +135,20 @@ def _converter(field: fields.Field[Any]) -> Callable[[Any], Any] | None:
         nested = field.schema
         return lambda value: nested.dump(value)
     return None
+
+
+class JobSchema(RowSchema):
+    """A job's own fields."""
+
+    job_id = fields.String()
+    kind = fields.String(metadata={"description": "simulation or import"})
+    status = fields.String(metadata={"enum": list(JOB_STATUSES)})
+    start_date = fields.String(allow_none=True)
+    end_date = fields.String()
+    models = fields.List(fields.String())
+    replace_existing = fields.Boolean()
+    error = fields.String(allow_none=True)
+    warnings = fields.List(fields.String())
+    created_at = fields.String()
+    started_at = fields.String(allow_none=True)
+    completed_at = fields.String(allow_none=True)

@@ -7,10 +7,11 @@ import time
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from service.resources.blueprint import Blueprint, NoQueryArgsSchema
 from service.resources.context import get_db, prices
+from service.resources.schemas import RowSchema
 from tasks import huey
 from tasks.heartbeat import INTERVAL_SECONDS, last_beat
 
@@ -23,7 +24,7 @@ NO_WORKER_HINT = (
 )
 
 
-class HealthSchema(Schema):
+class HealthSchema(RowSchema):
     """What is up."""
 
     status = fields.String(metadata={"description": "ok, degraded (no worker) or unavailable"})

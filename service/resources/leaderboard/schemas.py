@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema
 
@@ -25,7 +25,7 @@ class RankingSchema(RowSchema):
     trades = fields.Integer(metadata={"description": "Buys and sells up to this day"})
 
 
-class BenchmarkSchema(Schema):
+class BenchmarkSchema(RowSchema):
     """Holding QQQ from the earliest registration day."""
 
     symbol = fields.String()
@@ -33,7 +33,7 @@ class BenchmarkSchema(Schema):
     cumulative_return_pct = Rounded(4)
 
 
-class LeaderboardSchema(Schema):
+class LeaderboardSchema(RowSchema):
     """Rankings and the benchmark."""
 
     date = fields.String(allow_none=True)

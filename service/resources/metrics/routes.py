@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config, prices, settings
 from service.resources.errors import fail
-from service.resources.schemas import Day, QueryArgsSchema, Rounded, Signature, iso_dates
+from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema, Signature, iso_dates
 from service.results.contamination import cutoffs
 from service.results.performance import model_metrics, stored_models
 
@@ -26,7 +26,7 @@ class MetricsQueryArgsSchema(QueryArgsSchema):
     end_date = Day()
 
 
-class MetricsSchema(Schema):
+class MetricsSchema(RowSchema):
     """Metrics of one model; formulas in the README. null where a value is undefined."""
 
     model = fields.String()

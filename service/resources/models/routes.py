@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from service.portfolio.timeline import timeline_bounds
 from service.resources.blueprint import Blueprint, NoQueryArgsSchema
 from service.resources.context import get_db, models_config
+from service.resources.schemas import RowSchema
 
 blp = Blueprint("models", __name__, url_prefix="/models", description="Configured models")
 
 
-class ModelSchema(Schema):
+class ModelSchema(RowSchema):
     """One configured model and its stored timeline."""
 
     signature = fields.String()

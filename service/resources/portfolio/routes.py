@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, prices
@@ -27,7 +27,7 @@ class PointSchema(RowSchema):
     benchmark_return_pct = Rounded(4)
 
 
-class TimeseriesSchema(Schema):
+class TimeseriesSchema(RowSchema):
     """A model's series."""
 
     model = fields.String()

@@ -34,7 +34,7 @@ class TriggerSchema(Schema):
             raise ValidationError("replace_existing needs a start_date", "replace_existing")
 
 
-class ProgressSchema(Schema):
+class ProgressSchema(RowSchema):
     """How far a job is."""
 
     total = fields.Integer()
@@ -78,7 +78,7 @@ class TriggerResponseSchema(JobStatusSchema):
     message = fields.String()
 
 
-class CancelResponseSchema(Schema):
+class CancelResponseSchema(RowSchema):
     """What a cancel did."""
 
     job_id = fields.String()
