@@ -38,9 +38,16 @@ class PaginationParser(StrictParser):
 
     DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION
 
-    def parse(self, *args: Any, **kwargs: Any) -> Any:
+    def __init__(self) -> None:
+        super().__init__()
+        self._schemas: dict[type[Schema], Schema] = {}
+
+    def parse(self, argmap: Any, *args: Any, **kwargs: Any) -> Any:
         """Parse, then refuse a page beyond MAX_PAGE."""
-        params = super().parse(*args, **kwargs)
+        # flask-smorest passes a schema class; one instance serves every request.
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            argmap = self._schemas.setdefault(argmap, argmap())
+        params = super().parse(argmap, *args, **kwargs)
         if isinstance(params, PaginationParameters) and params.page > MAX_PAGE:
             message = f"Must be at most {MAX_PAGE}."
             flask_smorest.abort(422, errors={"query": {"page": [message]}})
@@ -60,3 +67,19 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     ARGUMENTS_PARSER = StrictParser()
     PAGINATION_ARGUMENTS_PARSER = PaginationParser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 100, "max_page_size": 1000}
+
+    @staticmethod
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:
+        """The X-Pagination header's content, as flask-smorest builds it but without a schema."""
+        metadata = {"total": item_count, "total_pages": 0}
+        if item_count == 0:
+            return metadata
+        last_page = (item_count - 1) // page_size + 1
+        metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
+        if page <= last_page:
+            metadata["page"] = page
+            if page > 1:
+                metadata["previous_page"] = page - 1
+            if page < last_page:
+                metadata["next_page"] = page + 1
+        return metadata
