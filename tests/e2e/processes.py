@@ -11,6 +11,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +128,39 @@ def wait_for_job(base: str, job_id: str, timeout: float = 60) -> dict[str, Any]:
             return dict(body)
         time.sleep(0.2)
     raise TimeoutError(f"job {job_id} did not finish")
+
+
+@dataclass
+class Service:
+    """A running gunicorn and its consumers on one temporary database and queue."""
+
+    base: str
+    folder: Path
+    env: dict[str, str]
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def restart_worker(self, index: int, sig: int = signal.SIGKILL) -> None:
+        """Stop one consumer (killed by default) and start a new one in its place."""
+        stop(self.workers[index], sig)
+        log = self.folder / f"worker{index}-restarted.log"
+        self.workers[index] = consumer(self.env, log)
+
+
+@contextmanager
+def running_service(
+    folder: Path, extra_env: dict[str, str] | None = None, consumers: int = 1
+) -> Iterator[Service]:
+    """gunicorn and `consumers` huey_consumers sharing a database (and queue) in folder."""
+    env = {"DATABASE_PATH": str(folder / "trader.db"), "HUEY_PATH": str(folder / "huey.db")}
+    env.update(extra_env or {})
+    port = free_port()
+    web = gunicorn(port, env, folder / "web.log")
+    service = Service(f"http://127.0.0.1:{port}", folder, env)
+    service.workers = [consumer(env, folder / f"worker{index}.log") for index in range(consumers)]
+    try:
+        wait_until_up(service.base, web)
+        yield service
+    finally:
+        stop(web)
+        for worker in service.workers:
+            stop(worker)

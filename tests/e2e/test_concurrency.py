@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.processes import consumer, free_port, gunicorn, request, stop, wait_until_up
+from tests.e2e.processes import request, running_service
 
 pytestmark = pytest.mark.e2e
 MODELS = ["qqq-buy-and-hold", "momentum-20", "equal-weight-10"]
@@ -21,16 +21,8 @@ LONG_RANGE = {"start_date": "2025-06-11", "end_date": "2025-10-29"}
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[str]:
     """A web server and a consumer sharing a temporary database and queue."""
-    env = {"DATABASE_PATH": str(tmp_path / "trader.db"), "HUEY_PATH": str(tmp_path / "huey.db")}
-    port = free_port()
-    web = gunicorn(port, env, tmp_path / "web.log")
-    worker = consumer(env, tmp_path / "worker.log")
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}", web)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(web)
-        stop(worker)
+    with running_service(tmp_path) as running:
+        yield running.base
 
 
 def in_parallel(calls: list[tuple[str, dict[str, Any] | None]]) -> list[tuple[int, Any]]:

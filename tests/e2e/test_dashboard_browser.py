@@ -20,15 +20,7 @@ from typing import Any
 import pytest
 
 from service.dashboard.chart import COMPACT_WIDTH, SVG_NAMESPACE
-from tests.e2e.processes import (
-    consumer,
-    free_port,
-    gunicorn,
-    request,
-    stop,
-    wait_for_job,
-    wait_until_up,
-)
+from tests.e2e.processes import request, running_service, wait_for_job
 
 pytestmark = [
     pytest.mark.e2e,
@@ -62,21 +54,12 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """gunicorn and a consumer on a temporary database, after a short job of four models."""
     folder = tmp_path_factory.mktemp("dashboard")
-    env = {"DATABASE_PATH": str(folder / "trader.db"), "HUEY_PATH": str(folder / "huey.db")}
-    port = free_port()
-    web = gunicorn(port, env, folder / "web.log")
-    worker = consumer(env, folder / "worker.log")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, web)
+    with running_service(folder) as service:
         body = {"start_date": "2025-09-15", "end_date": "2025-09-30", "models": MODELS}
-        status, job = request(f"{base}/simulate/trigger", body)
+        status, job = request(f"{service.base}/simulate/trigger", body)
         assert status == 202, job
-        assert wait_for_job(base, job["job_id"])["status"] == "completed"
-        yield Live(base, folder)
-    finally:
-        stop(web)
-        stop(worker)
+        assert wait_for_job(service.base, job["job_id"])["status"] == "completed"
+        yield Live(service.base, folder)
 
 
 def chromium(live: Live, *args: str) -> subprocess.CompletedProcess[str]:

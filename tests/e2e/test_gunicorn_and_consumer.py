@@ -9,15 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import (
-    consumer,
-    free_port,
-    gunicorn,
-    request,
-    stop,
-    wait_for_job,
-    wait_until_up,
-)
+from tests.e2e.processes import request, running_service, wait_for_job
 
 pytestmark = pytest.mark.e2e
 MODELS = ["qqq-buy-and-hold", "momentum-20", "equal-weight-10"]
@@ -26,16 +18,8 @@ MODELS = ["qqq-buy-and-hold", "momentum-20", "equal-weight-10"]
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A running web server and consumer sharing a temporary database and queue."""
-    env = {"DATABASE_PATH": str(tmp_path / "trader.db"), "HUEY_PATH": str(tmp_path / "huey.db")}
-    port = free_port()
-    web = gunicorn(port, env, tmp_path / "web.log")
-    worker = consumer(env, tmp_path / "worker.log")
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}", web)
-        yield f"http://127.0.0.1:{port}", tmp_path
-    finally:
-        stop(web)
-        stop(worker)
+    with running_service(tmp_path) as running:
+        yield running.base, tmp_path
 
 
 def table_counts(database: Path) -> dict[str, int]:

@@ -11,9 +11,8 @@ import pytest
 
 from tests.e2e.processes import (
     REPO,
-    consumer,
     free_port,
-    gunicorn,
+    running_service,
     start,
     stop,
     wait_for_job,
@@ -41,22 +40,15 @@ def shell(command: str) -> str:
 
 
 def test_curl_walkthrough_as_written(tmp_path: Path) -> None:
-    env = {"DATABASE_PATH": str(tmp_path / "trader.db"), "HUEY_PATH": str(tmp_path / "h.db")}
-    port = free_port()
-    web, worker = gunicorn(port, env, tmp_path / "web.log"), consumer(env, tmp_path / "w.log")
-    base = f"http://127.0.0.1:{port}"
-    commands = [c.replace("localhost:8080", f"127.0.0.1:{port}") for c in walkthrough_commands()]
-    try:
-        wait_until_up(base, web)
+    with running_service(tmp_path) as service:
+        host = service.base.removeprefix("http://")
+        commands = [c.replace("localhost:8080", host) for c in walkthrough_commands()]
         job = json.loads(shell(commands[0]))
         assert job["status"] == "pending" and job["progress"]["total"] == 84
-        wait_for_job(base, job["job_id"])
+        wait_for_job(service.base, job["job_id"])
         for command in commands[1:]:
             output = shell(command.replace("<job_id>", job["job_id"]))
             assert output.strip() and '"code": 4' not in output and '"code": 5' not in output
-    finally:
-        stop(web)
-        stop(worker)
     assert len(commands) == 7
 
 

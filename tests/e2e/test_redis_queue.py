@@ -10,16 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import (
-    consumer,
-    free_port,
-    gunicorn,
-    request,
-    start,
-    stop,
-    wait_for_job,
-    wait_until_up,
-)
+from tests.e2e.processes import free_port, request, running_service, start, stop, wait_for_job
 
 pytestmark = [
     pytest.mark.e2e,
@@ -56,23 +47,12 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_two_consumers_share_a_job_through_redis(tmp_path: Path, redis_url: str) -> None:
-    env = {"DATABASE_PATH": str(tmp_path / "trader.db"), "HUEY_URL": redis_url}
-    port = free_port()
-    web = gunicorn(port, env, tmp_path / "web.log")
-    workers = [consumer(env, tmp_path / f"worker{index}.log") for index in (1, 2)]
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, web)
-        status, job = request(
-            f"{base}/simulate/trigger", {"start_date": "2025-08-01", "end_date": "2025-09-30"}
-        )
+    with running_service(tmp_path, {"HUEY_URL": redis_url}, consumers=2) as service:
+        body = {"start_date": "2025-08-01", "end_date": "2025-09-30"}
+        status, job = request(f"{service.base}/simulate/trigger", body)
         assert status == 202, job
-        final = wait_for_job(base, job["job_id"], timeout=120)
-    finally:
-        stop(web)
-        for worker in workers:
-            stop(worker)
+        final = wait_for_job(service.base, job["job_id"], timeout=120)
     assert final["status"] == "completed"
     assert final["progress"]["completed"] == final["progress"]["total"]
-    logs = [(tmp_path / f"worker{index}.log").read_text() for index in (1, 2)]
+    logs = [(tmp_path / f"worker{index}.log").read_text() for index in (0, 1)]
     assert all("model-day completed" in text for text in logs), "both consumers did work"
