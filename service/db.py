@@ -52,6 +52,11 @@ def init_db(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+def iso_utc(moment: datetime) -> str:
+    """A time as ISO 8601 UTC text with milliseconds, the form of every timestamp column."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now() -> str:
-    """The current UTC time as ISO 8601 text, as stored in every timestamp column."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The current time as stored in every timestamp column."""
+    return iso_utc(datetime.now(UTC))

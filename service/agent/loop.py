@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 from service.agent.client import ChatResponse, ToolCall
 from service.agent.prompt import FINISH_SIGNAL
 from service.agent.tools import TOOL_DEFINITIONS, TradingTools
+from service.db import iso_utc
 
 FinishReason = Literal["finish_signal", "no_tool_calls", "max_steps"]
 
@@ -88,8 +89,7 @@ class _Run:
 
     def log(self, step: int, role: str, content: str, tool_name: str | None = None) -> None:
         """Record one message in the log."""
-        timestamp = self.now().astimezone(UTC).isoformat()
-        self.record.messages.append(LogEntry(step, role, content, tool_name, timestamp))
+        self.record.messages.append(LogEntry(step, role, content, tool_name, iso_utc(self.now())))
 
     def add(self, step: int, message: dict[str, Any]) -> None:
         """Send a message to the model and log it."""

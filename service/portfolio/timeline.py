@@ -42,6 +42,7 @@ END_OF_DAY_SQL = """
 SELECT id, date, action_id, cash, portfolio_value FROM positions
 WHERE model = ? AND date < ? ORDER BY date DESC, action_id DESC LIMIT 1
 """
+BOUNDS_SQL = "SELECT MIN(date), MAX(date) FROM positions WHERE model = ?"
 HOLDINGS_SQL = "SELECT symbol, quantity FROM holdings WHERE position_id = ?"
 
 
@@ -57,9 +58,7 @@ def end_of_day_before(conn: sqlite3.Connection, model: str, day: str) -> EndOfDa
 
 def timeline_bounds(conn: sqlite3.Connection, model: str) -> tuple[str, str] | None:
     """The first and last stored dates of a model's timeline, or None when it has none."""
-    row = conn.execute(
-        "SELECT MIN(date), MAX(date) FROM positions WHERE model = ?", (model,)
-    ).fetchone()
+    row = conn.execute(BOUNDS_SQL, (model,)).fetchone()
     return (row[0], row[1]) if row[0] else None
 
 

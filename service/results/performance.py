@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.portfolio.timeline import timeline_bounds
 from service.results.leaderboard import benchmark_return_pct
 from service.results.metrics import DayPoint, compute_metrics
 from service.results.queries import MODELS_CTE
@@ -22,7 +23,6 @@ TRADES_SQL = """
 SELECT COUNT(*), COALESCE(SUM(amount * price), 0) FROM positions
 WHERE model = ? AND date > ? AND date <= ? AND action_type IN ('buy', 'sell')
 """
-REGISTRATION_SQL = "SELECT MIN(date) FROM positions WHERE model = ?"
 MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
 
 
@@ -33,7 +33,8 @@ def stored_models(conn: sqlite3.Connection) -> list[str]:
 
 def registration_day(conn: sqlite3.Connection, model: str) -> str | None:
     """The first day of a model's timeline."""
-    return conn.execute(REGISTRATION_SQL, (model,)).fetchone()[0]  # type: ignore[no-any-return]
+    bounds = timeline_bounds(conn, model)
+    return bounds[0] if bounds else None
 
 
 def end_of_day_series(

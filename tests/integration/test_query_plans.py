@@ -13,10 +13,10 @@ from service.db import connect, init_db
 from service.jobs.catalog import LATER_DAYS_SQL, LIST_BY_STATUS_SQL, LIST_SQL
 from service.jobs.lifecycle import CLAIM_SQL, NEXT_DAY_SQL
 from service.jobs.status import JOB_SQL
-from service.portfolio.timeline import END_OF_DAY_SQL, HOLDINGS_SQL
+from service.portfolio.timeline import BOUNDS_SQL, END_OF_DAY_SQL, HOLDINGS_SQL
 from service.results.detail import DETAIL_SQL
 from service.results.leaderboard import RANKING_SQL
-from service.results.performance import MODELS_SQL, REGISTRATION_SQL, SERIES_SQL, TRADES_SQL
+from service.results.performance import MODELS_SQL, SERIES_SQL, TRADES_SQL
 from service.results.queries import END_OF_DAY_SELECT, ResultFilter
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ QUERIES: dict[str, tuple[str, tuple[object, ...] | list[object]]] = {
     "leaderboard": (RANKING_SQL, ("2025-09-30",)),
     "timeseries": (SERIES_SQL, ("m", "a", "b")),
     "metrics trades": (TRADES_SQL, ("m", "a", "b")),
-    "registration day": (REGISTRATION_SQL, ("m",)),
+    "timeline bounds": (BOUNDS_SQL, ("m",)),
     "stored models": (MODELS_SQL, ()),
     "jobs": (LIST_SQL, (10, 0)),
     "jobs by status": (LIST_BY_STATUS_SQL, ("completed", 10, 0)),

@@ -22,7 +22,7 @@ BookFactory = Callable[..., OrderBook]
 URL = "https://llm.example/v1/chat/completions"
 KEY = "sk-loop-key"
 NOW = datetime(2025, 10, 1, 13, 30, tzinfo=UTC)
-STAMP = "2025-10-01T13:30:00+00:00"
+STAMP = "2025-10-01T13:30:00.000Z"
 
 
 def call(call_id: str, name: str, arguments: Any) -> dict[str, Any]:
