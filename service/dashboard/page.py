@@ -50,8 +50,8 @@ def model_series(conn: sqlite3.Connection, models: list[str], end: str) -> dict[
     series = {}
     for model in sorted(models):
         start = registration_day(conn, model) or end
-        rows = end_of_day_series(conn, model, start, end)
-        series[model] = [(row["date"], row["portfolio_value"]) for row in rows]
+        points = end_of_day_series(conn, model, start, end)
+        series[model] = [(point.date, point.portfolio_value) for point in points]
     return series
 
 

@@ -46,7 +46,9 @@ class PaginationParser(StrictParser):
         """Parse, then refuse a page beyond MAX_PAGE."""
         # flask-smorest passes a schema class; one instance serves every request.
         if isinstance(argmap, type) and issubclass(argmap, Schema):
-            argmap = self._schemas.setdefault(argmap, argmap())
+            if argmap not in self._schemas:
+                self._schemas[argmap] = argmap()
+            argmap = self._schemas[argmap]
         params = super().parse(argmap, *args, **kwargs)
         if isinstance(params, PaginationParameters) and params.page > MAX_PAGE:
             message = f"Must be at most {MAX_PAGE}."

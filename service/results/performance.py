@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
@@ -37,11 +37,10 @@ def registration_day(conn: sqlite3.Connection, model: str) -> str | None:
     return bounds[0] if bounds else None
 
 
-def end_of_day_series(
-    conn: sqlite3.Connection, model: str, start: str, end: str
-) -> list[dict[str, Any]]:
-    """The model's end-of-day rows from start to end."""
-    return [dict(row) for row in conn.execute(SERIES_SQL, (model, start, end))]
+def end_of_day_series(conn: sqlite3.Connection, model: str, start: str, end: str) -> list[DayPoint]:
+    """The model's end-of-day value and return from start to end."""
+    rows = conn.execute(SERIES_SQL, (model, start, end))
+    return [DayPoint(day, value, daily) for day, _, value, _, daily, _ in rows]
 
 
 def timeseries(
@@ -49,11 +48,33 @@ def timeseries(
 ) -> list[dict[str, Any]]:
     """One point per stored day, with QQQ's return since the model's registration day."""
     registered = registration_day(conn, model) or start
-    points = end_of_day_series(conn, model, start, end)
-    for point in points:
-        point.pop("action_id")
-        point["benchmark_return_pct"] = benchmark_return_pct(prices, registered, point["date"])
-    return points
+    curve = benchmark_curve(prices, registered)
+    return [
+        {
+            "date": day,
+            "portfolio_value": value,
+            "cash": cash,
+            "daily_return_pct": daily,
+            "cumulative_return_pct": cumulative,
+            "benchmark_return_pct": (
+                curve[day] if day in curve else benchmark_return_pct(prices, registered, day)
+            ),
+        }
+        for day, _, value, cash, daily, cumulative in conn.execute(SERIES_SQL, (model, start, end))
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def benchmark_curve(prices: PriceData, registered: str) -> dict[str, float | None]:
+    """QQQ's return since registered's close on each trading day from registered on.
+
+    Prices never change once loaded: one curve per registration day serves every request.
+    """
+    return {
+        day: benchmark_return_pct(prices, registered, day)
+        for day in prices.trading_days
+        if day >= registered
+    }
 
 
 @functools.lru_cache(maxsize=4096)
@@ -80,14 +101,14 @@ def model_metrics(
     risk_free_rate: float = 0.0,
 ) -> dict[str, Any] | None:
     """Metrics of the model from the close of its first stored day in range to end."""
-    rows = end_of_day_series(conn, model, start, end)
-    if not rows:
+    points = end_of_day_series(conn, model, start, end)
+    if not points:
         return None
-    first, last = rows[0]["date"], rows[-1]["date"]
+    first, last = points[0].date, points[-1].date
     trades, traded_value = conn.execute(TRADES_SQL, (model, first, last)).fetchone()
     metrics = compute_metrics(
-        [DayPoint(r["date"], r["portfolio_value"], r["daily_return_pct"]) for r in rows],
-        initial_value=rows[0]["portfolio_value"],
+        points,
+        initial_value=points[0].portfolio_value,
         benchmark_start=prices.close_on_or_before(BENCHMARK_SYMBOL, first),
         benchmark_end=prices.close_on_or_before(BENCHMARK_SYMBOL, last),
         equal_weight_return_pct=equal_weight_return_pct(prices, first, last),
@@ -95,4 +116,8 @@ def model_metrics(
         traded_value=traded_value,
         risk_free_rate=risk_free_rate,
     )
-    return {"model": model, **asdict(metrics)}
+    # Every value is a number, a date or None: no deep copy (asdict's) is needed.
+    return {
+        "model": model,
+        **{field.name: getattr(metrics, field.name) for field in fields(metrics)},
+    }

@@ -49,6 +49,8 @@ class MetricsSchema(RowSchema):
     contaminated = fields.Boolean()
 
 
+ONE_METRICS = MetricsSchema()
+MANY_METRICS = MetricsSchema(many=True)
 METRICS_REF = {"$ref": "#/components/schemas/Metrics"}
 ONE_OR_LIST = {
     "description": "With model: that model's metrics. Without: a list, one per stored model.",
@@ -82,7 +84,7 @@ class MetricsView(MethodView):
                 metrics["contaminated"] = cutoff is not None and metrics["start_date"] <= cutoff
                 found.append(metrics)
         if "model" not in query:
-            return jsonify(MetricsSchema(many=True).dump(found))
+            return jsonify(MANY_METRICS.dump(found))
         if not found:
             fail(404, f"model {query['model']!r} has no stored days in this range")
-        return jsonify(MetricsSchema().dump(found[0]))
+        return jsonify(ONE_METRICS.dump(found[0]))

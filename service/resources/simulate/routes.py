@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import functools
-import json
 from datetime import date
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 
 from service.jobs.creation import JobConflictError, create_job
@@ -50,7 +49,7 @@ def status_or_404(job_id: str) -> dict[str, Any]:
 @functools.lru_cache(maxsize=16)
 def _ended_status_body(database: str, job_id: str, completed_at: str) -> bytes:
     """A finished job never changes again: its answer is built once (keyed by its end)."""
-    return json.dumps(JobStatusSchema().dump(status_or_404(job_id))).encode()
+    return current_app.json.dumps(JobStatusSchema().dump(status_or_404(job_id))).encode()
 
 
 def status_answer(job_id: str) -> dict[str, Any] | Response:
