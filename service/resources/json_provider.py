@@ -6,7 +6,7 @@ Keys keep the order the schemas declare; a NaN or infinity becomes null, never i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from flask import Response
@@ -27,7 +27,8 @@ class OrjsonProvider(DefaultJSONProvider):
         obj = self._prepare_response_obj(args, kwargs)
         readable = self.compact is False or (self.compact is None and self._app.debug)
         body = self._encode(obj, readable) + b"\n"
-        return self._app.response_class(body, mimetype=self.mimetype)
+        response_class = cast(type[Response], self._app.response_class)
+        return response_class(body, mimetype=self.mimetype)
 
     def _encode(self, obj: Any, readable: bool) -> bytes:
         option = OPTIONS | orjson.OPT_INDENT_2 if readable else OPTIONS
