@@ -16,6 +16,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service.resources import register_api
     from service.resources.context import init_context
     from service.resources.json_provider import OrjsonProvider
+    from service.resources.response_cache import init_response_cache
 
     configure_logging()
     app = Flask(__name__)
@@ -24,5 +25,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     init_context(app, settings)
+    init_response_cache(app, settings.response_cache_mb * 1024 * 1024)
     register_api(app)
     return app

@@ -34,6 +34,7 @@ class Settings:
     api_read_auth: bool = False
     max_simulation_days: int = 366
     risk_free_rate: float = 0.0
+    response_cache_mb: int = 16
     api_port: int = 8080
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
@@ -68,4 +69,6 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(**values)
     if settings.max_simulation_days < 1:
         raise SettingsError("MAX_SIMULATION_DAYS must be at least 1")
+    if settings.response_cache_mb < 0:
+        raise SettingsError("RESPONSE_CACHE_MB must be 0 (off) or more")
     return settings

@@ -33,6 +33,7 @@ def test_every_variable_is_read_and_converted() -> None:
         "MAX_SIMULATION_DAYS": "30",
         "RISK_FREE_RATE": "0.04",
         "API_PORT": "9000",
+        "RESPONSE_CACHE_MB": "0",
     }
     settings = from_environment(env)
     assert settings.database_path == "/srv/trader.db"
@@ -41,7 +42,7 @@ def test_every_variable_is_read_and_converted() -> None:
     assert settings.config_path == "/srv/models.json"
     assert (settings.api_key, settings.api_read_auth) == ("s3cret", True)
     assert (settings.max_simulation_days, settings.risk_free_rate) == (30, 0.04)
-    assert settings.api_port == 9000
+    assert (settings.api_port, settings.response_cache_mb) == (9000, 0)
 
 
 def test_platform_port_wins_over_api_port() -> None:
@@ -67,6 +68,8 @@ def test_empty_value_means_unset() -> None:
         ({"PORT": "http"}, "PORT='http'"),
         ({"RISK_FREE_RATE": "4%"}, "RISK_FREE_RATE='4%'"),
         ({"MAX_SIMULATION_DAYS": "0"}, "MAX_SIMULATION_DAYS must be at least 1"),
+        ({"RESPONSE_CACHE_MB": "-1"}, "RESPONSE_CACHE_MB must be 0"),
+        ({"RESPONSE_CACHE_MB": "lots"}, "RESPONSE_CACHE_MB='lots'"),
     ],
 )
 def test_bad_value_names_the_variable(env: dict[str, str], named: str) -> None:
