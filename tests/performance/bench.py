@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +116,19 @@ def measure_queries(
     prices: Path,
     plan: LoadPlan,
     wrk_binary: str | None,
+    cache: bool = True,
 ) -> dict[str, Any]:
-    """Start gunicorn on the database and load every read endpoint."""
+    """Start gunicorn on the database and load every read endpoint.
+
+    Without cache (RESPONSE_CACHE_MB=0) every answer is computed: what the first request after
+    a write costs. With it, repeated requests between writes are answered from memory.
+    """
     env = service_env(folder, prices, config, database)
+    if not cache:
+        env["RESPONSE_CACHE_MB"] = "0"
     script = write_wrk_script(folder)
     paths = queries.endpoints(database)
-    with web(env, folder / f"web-{database.stem}.log") as api:
+    with web(env, folder / f"web-{database.stem}{'' if cache else '-computed'}.log") as api:
         figures = queries.measure(api, paths, plan, wrk_binary, script)
         if plan.sustained_rounds and wrk_binary:
             figures["sustained"] = queries.sustained(api, paths, plan, wrk_binary, script)
@@ -149,8 +156,10 @@ def scaling(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     model_days, seconds = 0, 0.0
     for (database, jobs), days in zip(made, mode.scale_days, strict=True):
         label = f"{days // first}x ({days} days)"
-        say(f"scaling {label}: loading gunicorn")
-        figures = measure_queries(folder, database, config, prices, mode.scaling_plan, wrk_binary)
+        say(f"scaling {label}: loading gunicorn, every answer computed")
+        figures = measure_queries(
+            folder, database, config, prices, mode.scaling_plan, wrk_binary, cache=False
+        )
         # Each size continues the previous one: its data is every job so far.
         model_days += sum(job.model_days for job in jobs)
         seconds += sum(job.seconds for job in jobs)
@@ -172,6 +181,11 @@ def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     bundled_figures = measure_queries(folder, database, config, JUN_OCT, mode.plan, wrk_binary)
     bundled_figures["data"] = data
     bundled_figures["ceiling"] = ceiling(folder, database, mode.plan, wrk_binary)
+    say("[2/5] the same with every answer computed (RESPONSE_CACHE_MB=0)")
+    once = replace(mode.plan, sustained_rounds=0)
+    computed = measure_queries(folder, database, config, JUN_OCT, once, wrk_binary, cache=False)
+    bundled_figures["computed"] = computed["endpoints"]
+    bundled_figures["memory"]["computed"] = list(computed["memory"].values())[-1]
     say("[3/5] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
     jan_config = datagen.write_config(
         folder / "models-jan-jun.json", datagen.builtin_models(load_prices(JAN_JUN).symbols)
@@ -234,7 +248,7 @@ def print_report(result: dict[str, Any]) -> None:
         f"{bundled_data['model_days']} model-days, {bundled_data['bytes'] / 1e6:.1f} MB, "
         f"rows {bundled_data['rows']}",
         "Latency in ms (c100 = wrk, 100 connections; cpu/req = gunicorn workers' CPU ms per"
-        " request):",
+        " request), as deployed: repeated answers kept until the data changes:",
         *report.endpoint_table(
             {
                 **result["queries"]["bundled"]["endpoints"],
@@ -242,7 +256,10 @@ def print_report(result: dict[str, Any]) -> None:
             }
         ),
         "",
-        "Scaling (synthetic prices, 20 models):",
+        "The same with every answer computed (RESPONSE_CACHE_MB=0):",
+        *report.endpoint_table(result["queries"]["bundled"]["computed"]),
+        "",
+        "Scaling (synthetic prices, 20 models, every answer computed):",
         *report.scaling_table(result["scaling"]),
         "",
         *report.summary_lines(result),

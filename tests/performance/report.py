@@ -45,9 +45,10 @@ def _check(name: str, target: str, measured: str, met: bool) -> dict[str, Any]:
     return {"target": name, "goal": target, "measured": measured, "met": met}
 
 
-def _endpoint_targets(endpoints: dict[str, Any]) -> list[dict[str, Any]]:
+def _endpoint_targets(endpoints: dict[str, Any], suffix: str = "") -> list[dict[str, Any]]:
     checks = []
-    for name, figures in endpoints.items():
+    for endpoint, figures in endpoints.items():
+        name = endpoint + suffix
         seq = figures["sequential"]
         checks.append(
             _check(
@@ -136,6 +137,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target of the issue with its measured value and whether it is met."""
     return (
         _endpoint_targets(result["queries"]["bundled"]["endpoints"])
+        + _endpoint_targets(result["queries"]["bundled"]["computed"], " (computed)")
         + _simulation_targets(result["simulation"])
         + _process_targets(result)
     )

@@ -31,8 +31,9 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
 
     endpoints = report["queries"]["bundled"]["endpoints"]
-    assert len(endpoints) == 7
-    for figures in endpoints.values():
+    computed = report["queries"]["bundled"]["computed"]
+    assert len(endpoints) == len(computed) == 7
+    for figures in [*endpoints.values(), *computed.values()]:
         assert figures["sequential"]["requests"] > 0
         assert figures["sequential"]["errors"] == 0
         if shutil.which("wrk"):
