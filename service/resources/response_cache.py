@@ -27,6 +27,7 @@ from service.resources.context import get_db, models_config, prices
 
 View = TypeVar("View", bound=Callable[..., Any])
 EXTENSION = "response_cache"
+NOT_MODIFIED = "Not Modified: the ETag sent in If-None-Match is still the answer's"
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,10 @@ def cached_answer(view: View) -> View:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         cache: ResponseCache = current_app.extensions[EXTENSION]
-        generation = _generation(cache)
+        keeping = cache.max_bytes > 0
+        generation = _generation(cache) if keeping else 0
         url = request.full_path
-        answer = cache.get(url, generation)
+        answer = cache.get(url, generation) if keeping else None
         if answer is not None:
             response = current_app.response_class(answer.body, headers=answer.headers)
             return response.make_conditional(request)
@@ -116,7 +118,8 @@ def cached_answer(view: View) -> View:
         if response.status_code == 200:
             response.cache_control.no_cache = True
             response.add_etag()
-            cache.put(url, generation, Answer(response.get_data(), list(response.headers)))
+            if keeping:
+                cache.put(url, generation, Answer(response.get_data(), list(response.headers)))
         return response.make_conditional(request)
 
     return cast(View, wrapper)

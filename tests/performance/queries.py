@@ -99,6 +99,8 @@ def measure(
     service: Service, paths: dict[str, str], plan: LoadPlan, wrk_binary: str | None, script: Path
 ) -> dict[str, Any]:
     """Sequential figures (warm-up included, not counted), then wrk's, with worker memory."""
+    # gunicorn answers as soon as one worker is up; the others are still loading the prices.
+    settle(service)
     memory: dict[str, Any] = {"after_start": _largest_worker(service)}
     results: dict[str, dict[str, Any]] = {name: {"path": path} for name, path in paths.items()}
     for name, path in paths.items():

@@ -9,7 +9,6 @@ from flask.views import MethodView
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, prices
 from service.resources.leaderboard.schemas import LeaderboardQueryArgsSchema, LeaderboardSchema
-from service.resources.response_cache import cached_answer
 from service.results.leaderboard import latest_date, leaderboard
 
 blp = Blueprint("leaderboard", __name__, url_prefix="/leaderboard", description="Rankings")
@@ -19,7 +18,7 @@ blp = Blueprint("leaderboard", __name__, url_prefix="/leaderboard", description=
 class LeaderboardView(MethodView):
     """Rankings."""
 
-    @cached_answer
+    @blp.cached
     @blp.arguments(LeaderboardQueryArgsSchema(), location="query")
     @blp.response(200, LeaderboardSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from marshmallow import fields
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config, prices, settings
 from service.resources.errors import fail
-from service.resources.response_cache import cached_answer
 from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema, Signature, iso_dates
 from service.results.contamination import cutoffs
 from service.results.performance import model_metrics, stored_models
@@ -67,7 +66,7 @@ ONE_OR_LIST = {
 class MetricsView(MethodView):
     """Metrics."""
 
-    @cached_answer
+    @blp.cached
     @blp.arguments(MetricsQueryArgsSchema(), location="query")
     @blp.doc(responses={"200": ONE_OR_LIST})
     def get(self, args: dict[str, Any]) -> Response:

@@ -10,7 +10,6 @@ from marshmallow import fields
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, prices
 from service.resources.errors import fail
-from service.resources.response_cache import cached_answer
 from service.resources.schemas import RangeQueryArgsSchema, Rounded, RowSchema, iso_dates
 from service.results.performance import timeseries
 
@@ -39,7 +38,7 @@ class TimeseriesSchema(RowSchema):
 class TimeseriesView(MethodView):
     """Equity curve."""
 
-    @cached_answer
+    @blp.cached
     @blp.arguments(RangeQueryArgsSchema(), location="query")
     @blp.response(200, TimeseriesSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from flask_smorest.pagination import PaginationParameters
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config
 from service.resources.errors import fail
-from service.resources.response_cache import cached_answer
 from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSchema
 from service.resources.schemas import iso_dates
 from service.results.contamination import cutoffs, is_contaminated
@@ -30,7 +29,7 @@ def result_filter(args: dict[str, Any]) -> ResultFilter:
 class ResultsView(MethodView):
     """Model-days."""
 
-    @cached_answer
+    @blp.cached
     @blp.arguments(ResultsQueryArgsSchema(), location="query")
     @blp.response(200, ResultSchema(many=True))
     @blp.paginate()
