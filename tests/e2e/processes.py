@@ -52,19 +52,20 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
             process.wait()
 
 
+def procfile_line(name: str) -> str:
+    """The Procfile's command for a process type; web binds to loopback only."""
+    for line in (REPO / "Procfile").read_text(encoding="utf-8").splitlines():
+        kind, _, command = line.partition(":")
+        if kind.strip() == name:
+            return command.strip().replace("0.0.0.0", "127.0.0.1")
+    raise KeyError(f"no {name!r} process in the Procfile")
+
+
 def gunicorn(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """gunicorn serving wsgi:app on 127.0.0.1:port."""
-    command = [
-        str(BIN / "gunicorn"),
-        "wsgi:app",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
-    ]
-    return start(command, env, log)
+    """gunicorn serving wsgi:app on 127.0.0.1:port, as the Procfile starts it."""
+    path = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    command = ["bash", "-c", "exec " + procfile_line("web")]
+    return start(command, {**env, "PORT": str(port), "PATH": path}, log)
 
 
 def consumer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e.processes import REPO, free_port, start, stop
+from tests.e2e.processes import free_port, procfile_line, start, stop
 
 BIN = Path(sys.executable).parent
 # Settings a developer's shell may hold that would change what is measured: no key, SQLite queue.
@@ -33,15 +33,6 @@ class Service:
         """The command line the kernel ran (the Procfile line with its variables expanded)."""
         raw = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
         return " ".join(part.decode() for part in raw.split(b"\0") if part)
-
-
-def procfile_line(name: str) -> str:
-    """The Procfile's command for a process type; web binds to loopback only."""
-    for line in (REPO / "Procfile").read_text(encoding="utf-8").splitlines():
-        kind, _, command = line.partition(":")
-        if kind.strip() == name:
-            return command.strip().replace("0.0.0.0", "127.0.0.1")
-    raise KeyError(f"no {name!r} process in the Procfile")
 
 
 def service_env(folder: Path, prices: Path, config: Path, database: Path) -> dict[str, str]:
