@@ -12,6 +12,7 @@ from flask_smorest import Api
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from service.market.prices import PriceDataError
 from service.models_config import ModelsConfigError
 from service.resources.auth import init_auth
 
@@ -87,6 +88,11 @@ def _config_error(error: ModelsConfigError) -> ResponseReturnValue:
     return _unavailable(f"the models config cannot be used: {error}")
 
 
+def _prices_error(error: PriceDataError) -> ResponseReturnValue:
+    """The price file was replaced by one that does not load; the last good one is not used."""
+    return _unavailable(f"the price data cannot be used: {error}")
+
+
 def _refuse_large_bodies() -> None:
     """413 for a body over the limit on every endpoint, not only those that read one."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
@@ -118,4 +124,5 @@ def register_api(app: Flask) -> None:
     app.before_request(_refuse_large_bodies)
     app.register_error_handler(sqlite3.OperationalError, _database_error)
     app.register_error_handler(ModelsConfigError, _config_error)
+    app.register_error_handler(PriceDataError, _prices_error)
     init_auth(app, api)

@@ -11,7 +11,7 @@ from flask_smorest.pagination import PaginationParameters
 from marshmallow import RAISE, Schema, ValidationError
 from webargs.flaskparser import FlaskParser
 
-from service.resources.response_cache import NOT_MODIFIED, cached_answer
+from service.resources.response_cache import NOT_MODIFIED, FileSource, cached_answer
 
 View = TypeVar("View", bound=Callable[..., Any])
 # The largest page whose offset still fits an SQLite integer with the largest page size.
@@ -74,10 +74,14 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     PAGINATION_ARGUMENTS_PARSER = PaginationParser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 100, "max_page_size": 1000}
 
-    def cached(self, view: View) -> View:
-        """Answers kept until the data changes, with ETags; the 304 documented (outermost)."""
-        documented = cast(View, self.alt_response(304, description=NOT_MODIFIED)(view))
-        return cached_answer(documented)
+    def cached(self, *files: FileSource) -> Callable[[View], View]:
+        """Answers kept until the database or these files change, with ETags (outermost)."""
+
+        def decorate(view: View) -> View:
+            documented = cast(View, self.alt_response(304, description=NOT_MODIFIED)(view))
+            return cached_answer(*files)(documented)
+
+        return decorate
 
     @staticmethod
     def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:

@@ -30,14 +30,24 @@ def settings() -> Settings:
     return cast(Settings, current_app.config["SETTINGS"])
 
 
+def price_file() -> str:
+    """The path of the price data."""
+    return settings().price_data
+
+
+def config_file() -> str:
+    """The path of the models config."""
+    return settings().config_path
+
+
 def prices() -> PriceData:
     """The price data (loaded once per process, shared read-only)."""
-    return load_prices(settings().price_data)
+    return load_prices(price_file())
 
 
 def models_config() -> ModelsConfig:
     """The models config as it is now; jobs keep their own snapshot."""
-    return load_models_config(settings().config_path)
+    return load_models_config(config_file())
 
 
 _local = threading.local()

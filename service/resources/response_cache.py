@@ -3,9 +3,10 @@
 Dashboards and workflow steps poll the same URLs, and between two model-days nothing they read
 changes. An answer is kept under its URL with the data generation it was made in. Before each
 cached read, the thread looks at its own connection: PRAGMA data_version moves when any other
-connection (another thread, the consumer, a CLI) commits, total_changes when this one writes;
-the prices and the models config are compared by identity (reloaded files are new objects).
-Any change starts a new generation, which drops every kept answer: none is ever served stale.
+connection (another thread, the consumer, a CLI) commits, total_changes when this one writes.
+It also looks at the files the view reads (the prices, the models config) as their loader does:
+by modification time and size. Anything that differs from what this thread saw last starts a
+new generation, which drops every kept answer: none is ever served stale.
 
 Every answer of these endpoints carries an ETag; a client that sends it back in If-None-Match
 gets 304 Not Modified without a body.
@@ -14,20 +15,25 @@ gets 304 Not Modified without a body.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, make_response, request
 from werkzeug.wrappers import Response
 
-from service.resources.context import get_db, models_config, prices
+from service.resources.context import get_db
 
 View = TypeVar("View", bound=Callable[..., Any])
+FileSource = Callable[[], str]  # the path of a file a view reads, e.g. the price data
 EXTENSION = "response_cache"
 NOT_MODIFIED = "Not Modified: the ETag sent in If-None-Match is still the answer's"
+# What an entry costs besides its bytes: the key, the Answer, the header tuples, the LRU links
+# (measured: about 900 bytes for a small answer).
+ENTRY_OVERHEAD = 1024
 
 
 @dataclass(frozen=True)
@@ -37,13 +43,18 @@ class Answer:
     body: bytes
     headers: list[tuple[str, str]]
 
+    def cost(self, url: str) -> int:
+        """Memory the answer takes when kept under url, as counted against the budget."""
+        header_bytes = sum(len(name) + len(value) for name, value in self.headers)
+        return ENTRY_OVERHEAD + len(url) + len(self.body) + header_bytes
+
 
 class ResponseCache:
     """Answers by URL for the current data generation, least recently used dropped first."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._answers: OrderedDict[str, tuple[Answer, int]] = OrderedDict()
         self._bytes = 0
         self._generation = 0
         self._lock = threading.Lock()
@@ -51,18 +62,19 @@ class ResponseCache:
 
     @property
     def size(self) -> int:
-        """Bytes of the bodies kept."""
+        """Memory counted for the kept answers."""
         return self._bytes
 
-    def observe(self, sources: tuple[object, ...], counters: tuple[int, ...]) -> int:
-        """The current generation; a new one when this thread sees other sources or counters.
+    def observe(self, marks: dict[Hashable, Hashable]) -> int:
+        """The current generation; a new one when a mark differs from what this thread saw.
 
-        The sources are held while remembered, so their ids cannot be reused by new objects.
+        Each thread compares with its own last look: a first look counts as a change.
         """
-        mark = (tuple(id(source) for source in sources), counters)
         with self._lock:
-            if getattr(self._seen, "mark", None) != mark:
-                self._seen.mark, self._seen.sources = mark, sources
+            seen: dict[Hashable, Hashable] = getattr(self._seen, "marks", {})
+            changed = {key: value for key, value in marks.items() if seen.get(key) != value}
+            if changed:
+                self._seen.marks = {**seen, **changed}
                 self._generation += 1
                 self._answers.clear()
                 self._bytes = 0
@@ -71,23 +83,24 @@ class ResponseCache:
     def get(self, url: str, generation: int) -> Answer | None:
         """The answer kept for url in this generation, if any."""
         with self._lock:
-            answer = self._answers.get(url) if generation == self._generation else None
-            if answer is not None:
-                self._answers.move_to_end(url)
-            return answer
+            kept = self._answers.get(url) if generation == self._generation else None
+            if kept is None:
+                return None
+            self._answers.move_to_end(url)
+            return kept[0]
 
     def put(self, url: str, generation: int, answer: Answer) -> None:
         """Keep an answer made in generation, unless the data changed meanwhile or it is too big."""
-        size = len(answer.body)
+        cost = answer.cost(url)
         with self._lock:
-            if generation != self._generation or size > self.max_bytes // 4:
+            if generation != self._generation or cost > self.max_bytes // 4:
                 return
             old = self._answers.pop(url, None)
-            self._bytes += size - (len(old.body) if old else 0)
-            self._answers[url] = answer
+            self._bytes += cost - (old[1] if old else 0)
+            self._answers[url] = (answer, cost)
             while self._bytes > self.max_bytes:
-                _, dropped = self._answers.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                _, (_, dropped) = self._answers.popitem(last=False)
+                self._bytes -= dropped
 
 
 def init_response_cache(app: Flask, max_bytes: int) -> None:
@@ -95,31 +108,50 @@ def init_response_cache(app: Flask, max_bytes: int) -> None:
     app.extensions[EXTENSION] = ResponseCache(max_bytes)
 
 
-def _generation(cache: ResponseCache) -> int:
+def _file_version(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _generation(cache: ResponseCache, files: tuple[FileSource, ...]) -> int:
     conn = get_db()
     data_version = conn.execute("PRAGMA data_version").fetchone()[0]
-    return cache.observe((conn, prices(), models_config()), (data_version, conn.total_changes))
+    # The connection itself is part of the mark: a replaced one is a change, and holding it
+    # keeps its id from being reused.
+    marks: dict[Hashable, Hashable] = {"db": (conn, data_version, conn.total_changes)}
+    marks.update((source, _file_version(source())) for source in files)
+    return cache.observe(marks)
 
 
-def cached_answer(view: View) -> View:
-    """Serve a GET view's 200 answers from the cache while the data is unchanged, with ETags."""
+def cached_answer(*files: FileSource) -> Callable[[View], View]:
+    """Serve a GET view's 200 answers from the cache while its data is unchanged, with ETags.
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        cache: ResponseCache = current_app.extensions[EXTENSION]
-        keeping = cache.max_bytes > 0
-        generation = _generation(cache) if keeping else 0
-        url = request.full_path
-        answer = cache.get(url, generation) if keeping else None
-        if answer is not None:
-            response = current_app.response_class(answer.body, headers=answer.headers)
+    files: the files the view reads besides the database, as functions giving their paths.
+    """
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Response:
+            cache: ResponseCache = current_app.extensions[EXTENSION]
+            keeping = cache.max_bytes > 0
+            generation = _generation(cache, files) if keeping else 0
+            url = request.full_path
+            answer = cache.get(url, generation) if keeping else None
+            if answer is not None:
+                response = current_app.response_class(answer.body, headers=answer.headers)
+                return response.make_conditional(request)
+            response = make_response(view(*args, **kwargs))
+            if response.status_code == 200:
+                response.cache_control.no_cache = True
+                response.add_etag()
+                if keeping:
+                    kept = Answer(response.get_data(), list(response.headers))
+                    cache.put(url, generation, kept)
             return response.make_conditional(request)
-        response = make_response(view(*args, **kwargs))
-        if response.status_code == 200:
-            response.cache_control.no_cache = True
-            response.add_etag()
-            if keeping:
-                cache.put(url, generation, Answer(response.get_data(), list(response.headers)))
-        return response.make_conditional(request)
 
-    return cast(View, wrapper)
+        return cast(View, wrapper)
+
+    return decorate

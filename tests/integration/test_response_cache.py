@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.resources.context import get_db
+from service.settings import DEFAULT_PRICE_DATA
 from tests.integration.conftest import AppFactory, ModelsFile, Trigger, payload
 
 pytestmark = pytest.mark.integration
@@ -144,3 +147,19 @@ def test_an_edited_models_config_is_seen(custom_app: Flask, models_file: ModelsF
     assert payload(client.get(url))["contaminated"] is False
     models_file.update_model(MODEL, knowledge_cutoff="2025-12-31")
     assert payload(client.get(url))["contaminated"] is True
+
+
+def test_each_read_depends_only_on_the_files_it_reads(make_app: AppFactory, tmp_path: Path) -> None:
+    price_file = tmp_path / "prices.jsonl.gz"
+    shutil.copy(DEFAULT_PRICE_DATA, price_file)
+    client = make_app(price_data=str(price_file)).test_client()
+    job = {"start_date": "2025-09-02", "end_date": "2025-09-05"}
+    assert client.post("/simulate/trigger", json=job).status_code == 202
+    assert client.get("/leaderboard").status_code == 200
+    price_file.write_bytes(b"not gzip at all")
+    assert client.get(f"/results?model={MODEL}").status_code == 200  # reads no prices
+    broken = client.get("/leaderboard")
+    assert broken.status_code == 503
+    assert "price data cannot be used" in payload(broken)["message"]
+    shutil.copy(DEFAULT_PRICE_DATA, price_file)
+    assert client.get("/leaderboard").status_code == 200

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, prices
+from service.resources.context import get_db, price_file, prices
 from service.resources.leaderboard.schemas import LeaderboardQueryArgsSchema, LeaderboardSchema
 from service.results.leaderboard import latest_date, leaderboard
 
@@ -18,7 +18,7 @@ blp = Blueprint("leaderboard", __name__, url_prefix="/leaderboard", description=
 class LeaderboardView(MethodView):
     """Rankings."""
 
-    @blp.cached
+    @blp.cached(price_file)
     @blp.arguments(LeaderboardQueryArgsSchema(), location="query")
     @blp.response(200, LeaderboardSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,14 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, models_config, prices, settings
+from service.resources.context import (
+    config_file,
+    get_db,
+    models_config,
+    price_file,
+    prices,
+    settings,
+)
 from service.resources.errors import fail
 from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema, Signature, iso_dates
 from service.results.contamination import cutoffs
@@ -66,7 +73,7 @@ ONE_OR_LIST = {
 class MetricsView(MethodView):
     """Metrics."""
 
-    @blp.cached
+    @blp.cached(price_file, config_file)
     @blp.arguments(MetricsQueryArgsSchema(), location="query")
     @blp.doc(responses={"200": ONE_OR_LIST})
     def get(self, args: dict[str, Any]) -> Response:

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, prices
+from service.resources.context import get_db, price_file, prices
 from service.resources.errors import fail
 from service.resources.schemas import RangeQueryArgsSchema, Rounded, RowSchema, iso_dates
 from service.results.performance import timeseries
@@ -38,7 +38,7 @@ class TimeseriesSchema(RowSchema):
 class TimeseriesView(MethodView):
     """Equity curve."""
 
-    @blp.cached
+    @blp.cached(price_file)
     @blp.arguments(RangeQueryArgsSchema(), location="query")
     @blp.response(200, TimeseriesSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, models_config
+from service.resources.context import config_file, get_db, models_config
 from service.resources.errors import fail
 from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSchema
 from service.resources.schemas import iso_dates
@@ -29,7 +29,7 @@ def result_filter(args: dict[str, Any]) -> ResultFilter:
 class ResultsView(MethodView):
     """Model-days."""
 
-    @blp.cached
+    @blp.cached(config_file)
     @blp.arguments(ResultsQueryArgsSchema(), location="query")
     @blp.response(200, ResultSchema(many=True))
     @blp.paginate()
