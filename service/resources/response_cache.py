@@ -34,6 +34,7 @@ NOT_MODIFIED = "Not Modified: the ETag sent in If-None-Match is still the answer
 # What an entry costs besides its bytes: the key, the Answer, the header tuples, the LRU links
 # (measured: about 900 bytes for a small answer).
 ENTRY_OVERHEAD = 1024
+UNSEEN = object()  # what a thread saw of a mark before its first look: differs from anything
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class ResponseCache:
         """
         with self._lock:
             seen: dict[Hashable, Hashable] = getattr(self._seen, "marks", {})
-            changed = {key: value for key, value in marks.items() if seen.get(key) != value}
+            changed = {key: value for key, value in marks.items() if seen.get(key, UNSEEN) != value}
             if changed:
                 self._seen.marks = {**seen, **changed}
                 self._generation += 1

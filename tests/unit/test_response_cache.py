@@ -50,6 +50,12 @@ def test_any_change_or_new_mark_starts_a_generation_without_answers(
     assert cache.size == 0
 
 
+def test_a_first_look_at_a_missing_file_is_a_change() -> None:
+    cache = ResponseCache(100_000)
+    generation = cache.observe(MARKS)
+    assert cache.observe({"config": None}) != generation
+
+
 def test_an_answer_made_before_a_change_is_not_kept() -> None:
     cache = ResponseCache(100_000)
     old = cache.observe(MARKS)
