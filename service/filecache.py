@@ -12,6 +12,15 @@ T = TypeVar("T")
 PathLike = str | os.PathLike[str]
 
 
+def file_version(path: PathLike) -> tuple[int, int] | None:
+    """What tells one content of a file from the next: modification time and size (None: absent)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 def cached_by_version(
     read: Callable[[Path], T], missing: Callable[[str], Exception]
 ) -> Callable[[PathLike], T]:
@@ -25,11 +34,9 @@ def cached_by_version(
 
     def load(path: PathLike) -> T:
         key = os.path.abspath(path)
-        try:
-            stat = os.stat(key)
-        except OSError:
-            raise missing(key) from None
-        version = (stat.st_mtime_ns, stat.st_size)
+        version = file_version(key)
+        if version is None:
+            raise missing(key)
         found = loaded.get(key)
         if found is not None and found[0] == version:
             return found[1]

@@ -15,7 +15,6 @@ gets 304 Not Modified without a body.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -25,6 +24,7 @@ from typing import Any, TypeVar, cast
 from flask import Flask, current_app, make_response, request
 from werkzeug.wrappers import Response
 
+from service.filecache import file_version
 from service.resources.context import get_db
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -109,21 +109,13 @@ def init_response_cache(app: Flask, max_bytes: int) -> None:
     app.extensions[EXTENSION] = ResponseCache(max_bytes)
 
 
-def _file_version(path: str) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
-
-
 def _generation(cache: ResponseCache, files: tuple[FileSource, ...]) -> int:
     conn = get_db()
     data_version = conn.execute("PRAGMA data_version").fetchone()[0]
     # The connection itself is part of the mark: a replaced one is a change, and holding it
     # keeps its id from being reused.
     marks: dict[Hashable, Hashable] = {"db": (conn, data_version, conn.total_changes)}
-    marks.update((source, _file_version(source())) for source in files)
+    marks.update((source, file_version(source())) for source in files)
     return cache.observe(marks)
 
 
