@@ -10,7 +10,8 @@ from typing import Any
 
 from service.dashboard.chart import Point
 from service.jobs.status import job_row, latest_job_id, progress
-from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.market.prices import PriceData
+from service.results.benchmark import benchmark_series
 from service.results.leaderboard import latest_date, leaderboard
 from service.results.performance import end_of_day_series, registration_day
 
@@ -53,19 +54,6 @@ def model_series(conn: sqlite3.Connection, models: list[str], end: str) -> dict[
         points = end_of_day_series(conn, model, start, end)
         series[model] = [(point.date, point.portfolio_value) for point in points]
     return series
-
-
-def benchmark_series(prices: PriceData, start: str, end: str, initial: float) -> list[Point]:
-    """Holding the benchmark from start's close to end, scaled to begin at initial."""
-    first = prices.close_on_or_before(BENCHMARK_SYMBOL, start)
-    if not first:
-        return []
-    points = []
-    for day in prices.trading_days_between(start, end):
-        close = prices.close_on_or_before(BENCHMARK_SYMBOL, day)
-        if close:
-            points.append((day, initial * close / first))
-    return points
 
 
 def _initial_value(series: dict[str, list[Point]], start: str) -> float | None:

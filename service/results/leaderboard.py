@@ -6,6 +6,7 @@ import sqlite3
 from typing import Any
 
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.results.benchmark import benchmark_return_pct
 from service.results.queries import MODELS_CTE
 
 # Constant SQL text only; every value is a parameter.
@@ -33,15 +34,6 @@ def latest_date(conn: sqlite3.Connection) -> str | None:
     """The newest stored day of any model."""
     row = conn.execute("SELECT MAX(date) FROM positions").fetchone()
     return row[0] if row else None
-
-
-def benchmark_return_pct(prices: PriceData, start: str, end: str) -> float | None:
-    """Return of holding QQQ from start's close to end's close (SPEC §2 rule 7)."""
-    first = prices.close_on_or_before(BENCHMARK_SYMBOL, start)
-    last = prices.close_on_or_before(BENCHMARK_SYMBOL, end)
-    if not first or not last:
-        return None
-    return (last / first - 1) * 100
 
 
 def leaderboard(conn: sqlite3.Connection, prices: PriceData, day: str) -> dict[str, Any]:

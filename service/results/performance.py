@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 from dataclasses import fields
 from typing import Any
 
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
 from service.portfolio.timeline import timeline_bounds
-from service.results.leaderboard import benchmark_return_pct
+from service.results.benchmark import (
+    benchmark_curve,
+    benchmark_return_pct,
+    closes_over,
+    equal_weight_return_pct,
+)
 from service.results.metrics import DayPoint, compute_metrics
 from service.results.queries import MODELS_CTE
 
@@ -64,34 +68,6 @@ def timeseries(
     ]
 
 
-@functools.lru_cache(maxsize=256)
-def benchmark_curve(prices: PriceData, registered: str) -> dict[str, float | None]:
-    """QQQ's return since registered's close on each trading day from registered on.
-
-    Prices never change once loaded: one curve per registration day serves every request.
-    """
-    return {
-        day: benchmark_return_pct(prices, registered, day)
-        for day in prices.trading_days
-        if day >= registered
-    }
-
-
-@functools.lru_cache(maxsize=4096)
-def equal_weight_return_pct(prices: PriceData, start: str, end: str) -> float | None:
-    """Buy-and-hold of the whole universe in equal value from start's close to end's close.
-
-    Prices never change once loaded, so each (prices, start, end) is computed once.
-    """
-    returns = []
-    for symbol in prices.symbols:
-        first = prices.close_on_or_before(symbol, start)
-        last = prices.close_on_or_before(symbol, end)
-        if first and last and symbol != BENCHMARK_SYMBOL:
-            returns.append(last / first - 1)
-    return sum(returns) / len(returns) * 100 if returns else None
-
-
 def model_metrics(
     conn: sqlite3.Connection,
     prices: PriceData,
@@ -106,11 +82,12 @@ def model_metrics(
         return None
     first, last = points[0].date, points[-1].date
     trades, traded_value = conn.execute(TRADES_SQL, (model, first, last)).fetchone()
+    benchmark = closes_over(prices, BENCHMARK_SYMBOL, first, last)
     metrics = compute_metrics(
         points,
         initial_value=points[0].portfolio_value,
-        benchmark_start=prices.close_on_or_before(BENCHMARK_SYMBOL, first),
-        benchmark_end=prices.close_on_or_before(BENCHMARK_SYMBOL, last),
+        benchmark_start=benchmark[0],
+        benchmark_end=benchmark[1],
         equal_weight_return_pct=equal_weight_return_pct(prices, first, last),
         trades=trades,
         traded_value=traded_value,
