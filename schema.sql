@@ -1,5 +1,6 @@
--- AI-Trader Service results database: six tables (SPEC §3).
--- Every statement is idempotent so that the release step can run it on every deploy.
+-- AI-Trader Service results database: six tables (SPEC §3), at the schema version of
+-- service/db.py SCHEMA_VERSION. A new database is made from this file; an existing one is
+-- upgraded by migrations/ (each change here comes with a migration to the next version).
 
 CREATE TABLE IF NOT EXISTS jobs (
     job_id        TEXT PRIMARY KEY,
@@ -37,7 +38,6 @@ CREATE TABLE IF NOT EXISTS job_details (
     completion_tokens  INTEGER,
     UNIQUE (job_id, model, date)
 );
-DROP INDEX IF EXISTS idx_job_details_status;  -- replaced by the one below (version 1 only)
 CREATE INDEX IF NOT EXISTS idx_job_details_job_status ON job_details (job_id, status);
 
 CREATE TABLE IF NOT EXISTS positions (

@@ -1,14 +1,23 @@
-"""The release step: create or migrate the database and check prices and models config."""
+"""The release step: create or upgrade the database and check prices and models config."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from contextlib import closing
 
-from service.db import connect, init_db
+from service.db import SCHEMA_VERSION, connect, init_db
 from service.market.prices import PriceDataError, load_prices
 from service.models_config import ModelsConfigError, load_models_config
 from service.settings import SettingsError, from_environment
+
+
+def _schema_change(found: int) -> str:
+    if found == SCHEMA_VERSION:
+        return f"schema version {SCHEMA_VERSION}"
+    if found == 0:
+        return f"created at schema version {SCHEMA_VERSION}"
+    return f"upgraded from schema version {found} to {SCHEMA_VERSION}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,14 +28,15 @@ def main(argv: list[str] | None = None) -> int:
         prices = load_prices(settings.price_data)
         config = load_models_config(settings.config_path)
         with closing(connect(settings.database_path)) as conn:
-            init_db(conn)
-    except (PriceDataError, ModelsConfigError, SettingsError, OSError) as error:
+            found = init_db(conn)
+    except (PriceDataError, ModelsConfigError, SettingsError, OSError, sqlite3.Error) as error:
         print(f"release: {error}", file=sys.stderr)
         return 1
     enabled = [model.signature for model in config.models if model.enabled]
     print(
-        f"release: database {settings.database_path} ready; prices {prices.first_day}.."
-        f"{prices.last_day} ({len(prices.symbols)} symbols); enabled models: {', '.join(enabled)}"
+        f"release: database {settings.database_path} ready ({_schema_change(found)}); "
+        f"prices {prices.first_day}..{prices.last_day} ({len(prices.symbols)} symbols); "
+        f"enabled models: {', '.join(enabled)}"
     )
     return 0
 
