@@ -11,7 +11,8 @@ from pathlib import Path
 
 from service.cli.arguments import agent_data_parser
 from service.db import connect, init_db
-from service.importer.reader import POSITION_FILE, AgentDataError, find_agents, read_agent
+from service.importer.jsonl import AgentDataError
+from service.importer.reader import POSITION_FILE, find_agents, read_agent
 from service.importer.store import ImportedModel, ModelImportError, store_model
 from service.market.prices import PriceData, PriceDataError, load_prices
 from service.settings import SettingsError, from_environment
@@ -22,7 +23,9 @@ DESCRIPTION = f"""\
 Import AI-Trader agent data: DIR/<signature>/{POSITION_FILE} (one line per action) and
 DIR/<signature>/log/<date>/log.jsonl (the messages of each day). The folder name is the
 model's signature. Everything lands in one job of kind 'import'; each model is stored in one
-transaction, so a model with a bad file is left out entirely while the others are imported.
+transaction, so a model with a line that cannot be read is left out entirely while the others
+are imported. The files are a record: the holdings after each line are its positions, and a
+line that disagrees with its order replayed at the open is stored as written, with a warning.
 Portfolio values and P&L are computed from the price data (PRICE_DATA); the database is
 DATABASE_PATH. Imported timelines continue in later simulation jobs."""
 

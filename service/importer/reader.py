@@ -3,41 +3,56 @@
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from service.importer.jsonl import AgentDataError, finite_number, parse_date, read_jsonl
 from service.models_config import is_valid_signature
-from service.portfolio.engine import ActionType, check_amount
+from service.portfolio.engine import ActionType
 
 POSITION_FILE = Path("position") / "position.jsonl"
 LOG_DIR = "log"
 LOG_FILE = "log.jsonl"
 CASH_KEY = "CASH"
-# AI-Trader's action names; `no_trade` is our `hold`.
-ACTIONS: dict[str, ActionType] = {"buy": "buy", "sell": "sell", "no_trade": "hold"}
-T = TypeVar("T")
-
-
-class AgentDataError(ValueError):
-    """Agent data that cannot be imported; the message names the file and line."""
+# AI-Trader's action names (the crypto market has its own); `no_trade` is our `hold`.
+ACTIONS: dict[str, ActionType] = {
+    "buy": "buy",
+    "sell": "sell",
+    "buy_crypto": "buy",
+    "sell_crypto": "sell",
+    "no_trade": "hold",
+}
+# Whole numbers below this stay exact as ints; larger ones are kept as the floats they are.
+EXACT_INTEGERS = 2**53
+RENUMBERED = "the actions are numbered in file order"
+# A line number and what about that line deserves a warning.
+Note = tuple[int, str]
 
 
 @dataclass(frozen=True)
 class PositionLine:
-    """One line of position.jsonl: an action and the holdings after it."""
+    """One line of position.jsonl: what the file says happened and the holdings after it."""
 
+    number: int
     date: str
     action_id: int
     action_type: ActionType
     symbol: str | None
-    amount: int | None
+    amount: float | None
     price: float | None
     cash: float
-    shares: dict[str, int]
+    shares: dict[str, float]
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A line as written: its id (maybe missing), and a note when its action is not a trade."""
+
+    file_id: object
+    line: PositionLine
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -51,44 +66,35 @@ class LogMessage:
 
 @dataclass(frozen=True)
 class AgentData:
-    """Everything one signature folder holds."""
+    """Everything one signature folder holds, and the notes about its position lines."""
 
     signature: str
     positions: list[PositionLine]
     logs: dict[str, list[LogMessage]]
+    position_file: Path
+    notes: list[Note]
 
 
-def parse_date(value: object) -> str:
-    """An ISO date 'YYYY-MM-DD' exactly, or ValueError."""
-    try:
-        if isinstance(value, str) and date.fromisoformat(value).isoformat() == value:
-            return value
-    except ValueError:
-        pass
-    raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD)")
+def _exact(number: float) -> float:
+    """Whole numbers as ints, so that whole shares stay whole shares."""
+    return int(number) if number.is_integer() and abs(number) < EXACT_INTEGERS else number
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _quantity(symbol: object, value: object) -> int:
-    number = _number(value)
+def _quantity(symbol: object, value: object) -> float:
+    number = finite_number(value)
     if not isinstance(symbol, str) or not symbol.strip():
         raise ValueError(f"bad symbol {symbol!r} in positions")
-    if number is None or not number.is_integer():
-        raise ValueError(f"quantity of {symbol} is not a whole number: {value!r}")
+    if number is None:
+        raise ValueError(f"quantity of {symbol} is not a number: {value!r}")
     if number < 0:
         raise ValueError(f"negative quantity {value} of {symbol}")
-    return int(number)
+    return _exact(number)
 
 
-def _holdings(positions: object) -> tuple[float, dict[str, int]]:
+def _holdings(positions: object) -> tuple[float, dict[str, float]]:
     if not isinstance(positions, dict):
         raise ValueError('"positions" is not an object')
-    cash = _number(positions.get(CASH_KEY))
+    cash = finite_number(positions.get(CASH_KEY))
     if cash is None:
         raise ValueError(f'"positions" has no numeric {CASH_KEY}')
     quantities = {
@@ -100,23 +106,33 @@ def _holdings(positions: object) -> tuple[float, dict[str, int]]:
     return cash, {symbol: qty for symbol, qty in sorted(quantities.items()) if qty > 0}
 
 
-def _action(this_action: object, action_id: int) -> tuple[ActionType, str | None, int | None]:
+def _amount(name: str, value: object) -> float:
+    number = finite_number(value)
+    if number is None or number < 0:
+        raise ValueError(f"{name} amount must be a number, 0 or more, got {value!r}")
+    return _exact(number)
+
+
+def _action(this_action: object) -> tuple[ActionType, str | None, float | None, str | None]:
+    """The row's kind, symbol and amount, and a note when the file's action is not replayable."""
     if this_action is None:
-        return ("init" if action_id == 0 else "hold"), None, None
+        return "hold", None, None, None
     if not isinstance(this_action, dict):
         raise ValueError('"this_action" is not an object')
     name = this_action.get("action")
-    if name not in ACTIONS:
-        raise ValueError(f"unknown action {name!r} (expected buy, sell or no_trade)")
+    if not isinstance(name, str) or name not in ACTIONS:
+        return "hold", None, None, f"unknown action {name!r}: stored as hold"
     kind = ACTIONS[name]
-    if action_id == 0:
-        return "init", None, None
     if kind == "hold":
-        return kind, None, None
+        return kind, None, None, None
+    amount = _amount(name, this_action.get("amount"))
     symbol = this_action.get("symbol")
+    if amount == 0:
+        # AI-Trader records orders it executed as no-ops.
+        return "hold", None, None, None
     if not isinstance(symbol, str) or not symbol.strip():
-        raise ValueError(f"{name} without a symbol")
-    return kind, symbol.strip(), check_amount(this_action.get("amount"))
+        return "hold", None, None, f"{name} of {amount} without a symbol: stored as hold"
+    return kind, symbol.strip(), amount, None
 
 
 def _price(record: dict[str, Any]) -> float | None:
@@ -125,26 +141,87 @@ def _price(record: dict[str, Any]) -> float | None:
     raw = record.get("price") if raw is None else raw
     if raw is None:
         return None
-    price = _number(raw)
+    price = finite_number(raw)
     if price is None or price <= 0:
         raise ValueError(f"price must be a positive number, got {raw!r}")
     return price
 
 
-def parse_position(record: object) -> PositionLine:
-    """One decoded position.jsonl line, or ValueError saying what is wrong with it."""
+def _parse_position(record: object) -> _Parsed:
+    """One decoded position.jsonl line, or ValueError saying why it cannot be read."""
     if not isinstance(record, dict):
         raise ValueError("the line is not a JSON object")
-    for key in ("date", "id", "positions"):
+    for key in ("date", "positions"):
         if key not in record:
             raise ValueError(f'missing "{key}"')
-    action_id = record["id"]
-    if isinstance(action_id, bool) or not isinstance(action_id, int) or action_id < 0:
-        raise ValueError(f'"id" must be a non-negative integer, got {action_id!r}')
     day = parse_date(record["date"])
     cash, shares = _holdings(record["positions"])
-    kind, symbol, amount = _action(record.get("this_action"), action_id)
-    return PositionLine(day, action_id, kind, symbol, amount, _price(record), cash, shares)
+    kind, symbol, amount, note = _action(record.get("this_action"))
+    price = _price(record)
+    line = PositionLine(0, day, 0, kind, symbol, amount, price if symbol else None, cash, shares)
+    return _Parsed(record.get("id"), line, note)
+
+
+def _as_id(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def _id_problem(raw: object, file_id: int | None, previous: int | None) -> str | None:
+    """What is wrong with a line's id, previous being the last good id before it (None: first)."""
+    if file_id is None:
+        return 'no "id"' if raw is None else f'"id" {raw!r} is not an integer, 0 or more'
+    if previous is None and file_id != 0:
+        return f"the registration has id {file_id}, not 0"
+    if previous is not None and file_id <= previous:
+        return f"id {file_id} does not increase (previous id {previous})"
+    return None
+
+
+def _action_ids(parsed: list[tuple[int, _Parsed]]) -> tuple[list[int], list[Note]]:
+    """The file's ids when they count up from 0, else the file order, with a note per bad id."""
+    kept: list[int] = []
+    problems: list[Note] = []
+    for index, (number, item) in enumerate(parsed):
+        file_id = _as_id(item.file_id)
+        # Once the first line's id is bad, the next good one is compared with nothing.
+        previous = kept[-1] if kept else (None if index == 0 else -1)
+        problem = _id_problem(item.file_id, file_id, previous)
+        if problem is None and file_id is not None:
+            kept.append(file_id)
+        else:
+            problems.append((number, f"{problem}; {RENUMBERED}"))
+    return (list(range(len(parsed))) if problems else kept), problems
+
+
+def _registration(line: PositionLine, note: str | None) -> tuple[PositionLine, str | None]:
+    """The first line is the registration: its state is the start, an action on it is not kept."""
+    if line.action_type != "hold" or note:
+        note = "the first line is the registration: its action is not kept"
+    return replace(line, action_type="init", symbol=None, amount=None, price=None), note
+
+
+def read_positions(path: Path) -> tuple[list[PositionLine], list[Note]]:
+    """Every line of a position.jsonl as recorded, and a note per line not as expected."""
+    parsed = read_jsonl(path, _parse_position)
+    if not parsed:
+        raise AgentDataError(f"{path}: no position lines")
+    for (_, before), (number, item) in pairwise(parsed):
+        if item.line.date < before.line.date:
+            raise AgentDataError(
+                f"{path}, line {number}: date {item.line.date} is before the previous line's "
+                f"{before.line.date}"
+            )
+    ids, notes = _action_ids(parsed)
+    lines = [
+        replace(item.line, number=number, action_id=action_id)
+        for (number, item), action_id in zip(parsed, ids, strict=True)
+    ]
+    lines[0], first_note = _registration(lines[0], parsed[0][1].note)
+    line_notes = [first_note] + [item.note for _, item in parsed[1:]]
+    notes += [(line.number, note) for line, note in zip(lines, line_notes, strict=True) if note]
+    return lines, sorted(notes)
 
 
 def _message(item: object) -> LogMessage:
@@ -168,56 +245,9 @@ def parse_log_line(record: object) -> list[LogMessage]:
     return [_message(item) for item in (messages if isinstance(messages, list) else [messages])]
 
 
-def _parse_file(path: Path, parse: Callable[[object], T]) -> list[tuple[int, T]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AgentDataError(f"{path}: not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise AgentDataError(f"{path}: cannot read: {error}") from None
-    parsed: list[tuple[int, T]] = []
-    # Only "\n" ends a line: JSON strings may hold other line separators such as U+2028.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            parsed.append((number, parse(json.loads(line))))
-        except json.JSONDecodeError as error:
-            raise AgentDataError(f"{path}, line {number}: invalid JSON: {error.msg}") from None
-        except ValueError as error:
-            raise AgentDataError(f"{path}, line {number}: {error}") from None
-    return parsed
-
-
-def _order_problem(previous: PositionLine | None, line: PositionLine) -> str | None:
-    if previous is None:
-        if line.action_id != 0:
-            return f"the first line must be the registration (id 0), got id {line.action_id}"
-        return None
-    if line.action_id <= previous.action_id:
-        return f"id {line.action_id} does not increase (previous id {previous.action_id})"
-    if line.date < previous.date:
-        return f"date {line.date} is before the previous line's {previous.date}"
-    return None
-
-
-def read_positions(path: Path) -> list[PositionLine]:
-    """Every line of a position.jsonl, checked line by line and for id and date order."""
-    lines = _parse_file(path, parse_position)
-    if not lines:
-        raise AgentDataError(f"{path}: no position lines")
-    previous: PositionLine | None = None
-    for number, line in lines:
-        problem = _order_problem(previous, line)
-        if problem:
-            raise AgentDataError(f"{path}, line {number}: {problem}")
-        previous = line
-    return [line for _, line in lines]
-
-
 def read_log(path: Path) -> list[LogMessage]:
     """The messages of one day's log.jsonl, in file order."""
-    return [message for _, messages in _parse_file(path, parse_log_line) for message in messages]
+    return [message for _, messages in read_jsonl(path, parse_log_line) for message in messages]
 
 
 def read_logs(folder: Path) -> dict[str, list[LogMessage]]:
@@ -240,7 +270,9 @@ def read_agent(folder: Path) -> AgentData:
     """One signature folder; the signature is the folder's name."""
     if not is_valid_signature(folder.name):
         raise AgentDataError(f"{folder}: {folder.name!r} is not a valid signature")
-    return AgentData(folder.name, read_positions(folder / POSITION_FILE), read_logs(folder))
+    path = folder / POSITION_FILE
+    positions, notes = read_positions(path)
+    return AgentData(folder.name, positions, read_logs(folder), path, notes)
 
 
 def find_agents(root: Path, only: list[str] | None = None) -> list[Path]:

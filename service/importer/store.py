@@ -10,6 +10,7 @@ from typing import Any
 from service.agent.loop import LogEntry
 from service.db import now, transaction
 from service.importer.reader import AgentData, LogMessage, PositionLine
+from service.importer.replay import replay_notes, trade_price
 from service.jobs.creation import busy_models
 from service.market.prices import PriceData
 from service.portfolio.engine import Holdings
@@ -75,16 +76,13 @@ def _value(line: PositionLine, prices: PriceData) -> float:
 
 def _row(line: PositionLine, prices: PriceData, previous: float, initial: float) -> PositionRow:
     value = _value(line, prices)
-    price = line.price
-    if price is None and line.symbol is not None:
-        price = prices.open(line.symbol, line.date)
     profit, cumulative = value - previous, value - initial
     return PositionRow(
         line.action_id,
         line.action_type,
         line.symbol,
         line.amount,
-        price,
+        trade_price(line, prices),
         line.cash,
         line.shares,
         value,
@@ -182,7 +180,9 @@ def store_model(
 ) -> ImportedModel:
     """Store one model under the import job atomically; an existing timeline needs replace."""
     rows = timeline_rows(data.positions, prices)
-    records, warnings = _day_logs(data, rows)
+    records, log_warnings = _day_logs(data, rows)
+    notes = sorted(data.notes + replay_notes(data.positions, prices))
+    warnings = [f"{data.position_file}, line {n}: {note}" for n, note in notes] + log_warnings
     last = rows[data.positions[-1].date][-1]
     imported = ImportedModel(
         data.signature,

@@ -28,7 +28,7 @@ class Fill:
     amount: int
     price: float
     cash_after: float
-    holdings_after: dict[str, int]
+    holdings_after: dict[str, float]
 
 
 @dataclass(slots=True)
@@ -36,7 +36,7 @@ class Holdings:
     """Cash and whole-share positions; quantities are never zero or negative."""
 
     cash: float
-    shares: dict[str, int] = field(default_factory=dict)
+    shares: dict[str, float] = field(default_factory=dict)
 
     def copy(self) -> Holdings:
         """An independent copy."""

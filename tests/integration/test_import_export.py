@@ -29,6 +29,9 @@ OPEN_ONLY_DAY = "2025-10-06"
 NO_TRADE = ("no_trade", "", 0)
 SOURCE = {"source": "ai-trader"}
 Capture = pytest.CaptureFixture[str]
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ai_trader"
+EVERY_KIND = FIXTURES / "every-kind" / "position" / "position.jsonl"
+STORED = "the file's positions are stored"
 
 
 def position(day: str, action_id: int, cash: float, action: Any = None, **shares: int) -> Any:
@@ -162,12 +165,15 @@ def test_import_stores_every_action_with_values_logs_and_one_job(
         ("alpha", "2025-10-03", 1, "tool", '{"AAA": 12}', "get_price_local"),
         ("alpha", "2025-10-03", 2, "assistant", "sold", None),
     ]
-    assert "alpha: 4 days, 5 actions, 4 log messages" in capsys.readouterr().out
+    output = capsys.readouterr()
+    assert "alpha: 4 days, 5 actions, 4 log messages" in output.out
+    assert "warning" not in output.err
     # One completed job of kind import covers every imported model-day.
     job = dict(conn.execute("SELECT * FROM jobs").fetchone())
     assert (job["kind"], job["status"]) == ("import", "completed")
     assert (job["start_date"], job["end_date"]) == ("2025-10-01", OPEN_ONLY_DAY)
     assert (job_models(conn), json.loads(job["options"])) == (["alpha", "beta"], SOURCE)
+    assert json.loads(job["warnings"]) == []
     sql = "SELECT model, date FROM job_details WHERE job_id = ? AND status = 'completed'"
     days = {("alpha", line["date"]) for line in ALPHA} | {("beta", line["date"]) for line in BETA}
     assert sorted(tuple(row) for row in conn.execute(sql, [job["job_id"]])) == sorted(days)
@@ -236,7 +242,11 @@ def test_a_failure_while_storing_rolls_the_whole_model_back(
 
 
 def test_export_then_import_round_trips_and_never_overwrites(
-    agent_dir: Path, database_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    agent_dir: Path,
+    database_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Capture,
 ) -> None:
     assert imports(agent_dir) == 0
     exported = tmp_path / "exported"
@@ -249,18 +259,101 @@ def test_export_then_import_round_trips_and_never_overwrites(
     assert lines[-1]["this_action"] == {"action": "no_trade", "symbol": "", "amount": 0}
     assert lines[-1]["positions"] == {"AAA": 3, "BBB": 2, "CASH": 934.0}
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "fresh.db"))
+    capsys.readouterr()
     assert imports(exported) == 0
     assert snapshot(tmp_path / "fresh.db") == snapshot(database_path)
+    assert "warning" not in capsys.readouterr().err
+    with closing(connect(tmp_path / "fresh.db")) as fresh:
+        assert [json.loads(text) for (text,) in fresh.execute("SELECT warnings FROM jobs")] == [[]]
 
     before = alpha_file.read_text()
     assert export_ai_trader.main([str(exported), "--models", "alpha"]) == 1
     assert alpha_file.read_text() == before
 
 
+def holdings(conn: sqlite3.Connection, model: str) -> list[dict[str, float]]:
+    """The holdings after each action of a model, in timeline order."""
+    sql = "SELECT symbol, quantity FROM holdings WHERE position_id = ? ORDER BY symbol"
+    return [
+        {symbol: quantity for symbol, quantity in conn.execute(sql, [row["id"]])}
+        for row in positions(conn, model)
+    ]
+
+
+@pytest.mark.usefixtures("agent_dir")  # for its prices
+def test_every_kind_of_line_ai_trader_writes_is_stored_as_the_file_says(
+    conn: sqlite3.Connection, capsys: Capture
+) -> None:
+    assert imports(FIXTURES, "--models", "every-kind") == 0
+
+    rows = positions(conn, "every-kind")
+    assert [(r["date"], r["action_id"], r["action_type"]) for r in rows] == [
+        ("2025-10-01", 0, "init"),
+        ("2025-10-02", 1, "buy"),
+        ("2025-10-02", 2, "hold"),  # sell of 0 BBB: a no-op
+        ("2025-10-02", 3, "buy"),  # buy_crypto, "id" after "this_action"
+        ("2025-10-03", 4, "hold"),  # no_trade, extra keys ignored
+        ("2025-10-03", 5, "sell"),
+        ("2025-10-03", 6, "sell"),  # sell_crypto
+        ("2025-10-03", 7, "buy"),  # cash off by 0.50
+        ("2025-10-04", 8, "buy"),  # no open that day
+        (OPEN_ONLY_DAY, 9, "hold"),  # buy of 0.0, repeating id 8
+    ]
+    assert [(r["symbol"], r["amount"], r["price"]) for r in rows] == [
+        (None, None, None),
+        ("AAA", 5, 10.0),
+        (None, None, None),
+        ("QQQ", 0.5, 100.0),
+        (None, None, None),
+        ("AAA", 2, 12.5),
+        ("QQQ", 0.25, 102.0),
+        ("BBB", 2, 18.0),
+        ("AAA", 1, None),
+        (None, None, None),
+    ]
+    lines = [json.loads(line) for line in EVERY_KIND.read_text().splitlines()]
+    assert [r["cash"] for r in rows] == [line["positions"]["CASH"] for line in lines]
+    assert holdings(conn, "every-kind") == [
+        {key: qty for key, qty in line["positions"].items() if key != "CASH" and qty}
+        for line in lines
+    ]
+    whole = [qty for held in holdings(conn, "every-kind") for s, qty in held.items() if s != "QQQ"]
+    assert {type(qty) for qty in whole} == {int}
+    # 901 cash + 4 AAA, 2 BBB and 0.25 QQQ at the 10-03 closes (13, 19, 104).
+    assert rows[-1]["portfolio_value"] == pytest.approx(1017.0)
+    warnings = [
+        f"{EVERY_KIND}, line 8: buy 2 BBB at 18: expected cash 914.5, the file says cash 914;"
+        f" {STORED}",
+        f"{EVERY_KIND}, line 9: buy 1 AAA: no open of AAA on 2025-10-04; {STORED}",
+        f"{EVERY_KIND}, line 10: id 8 does not increase (previous id 8);"
+        " the actions are numbered in file order",
+    ]
+    (stored,) = conn.execute("SELECT warnings FROM jobs").fetchone()
+    assert json.loads(stored) == warnings
+    assert capsys.readouterr().err.splitlines() == [
+        f"import-ai-trader: warning: {warning}" for warning in warnings
+    ]
+
+
 @pytest.fixture
 def bundled_prices(monkeypatch: pytest.MonkeyPatch) -> None:
     """The default price data, whatever the environment says."""
     monkeypatch.delenv("PRICE_DATA", raising=False)
+
+
+def test_ai_trader_gpt5_positions_read_the_published_value_without_a_warning(
+    bundled_prices: None, database_path: Path, capsys: Capture
+) -> None:
+    assert imports(FIXTURES, "--models", "gpt-5") == 0
+
+    assert "warning" not in capsys.readouterr().err
+    with closing(connect(database_path)) as connection:
+        rows = positions(connection, "gpt-5")
+        (warnings,) = connection.execute("SELECT warnings FROM jobs").fetchone()
+    assert (len(rows), json.loads(warnings)) == (55, [])
+    end_of_29 = [r for r in rows if r["date"] == "2025-10-29"][-1]
+    assert round(end_of_29["portfolio_value"], 2) == 10998.25
+    assert round(end_of_29["cumulative_return_pct"], 2) == 9.98
 
 
 @pytest.mark.shared_data

@@ -1,4 +1,4 @@
-"""Parsing AI-Trader agent data: both log shapes, actions, and errors naming file and line."""
+"""Reading AI-Trader agent data as recorded: every kind of line, notes, errors naming the line."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from service.importer.jsonl import AgentDataError
 from service.importer.reader import (
-    AgentDataError,
     LogMessage,
+    PositionLine,
     find_agents,
     read_agent,
     read_log,
@@ -51,11 +52,18 @@ def with_changes(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**base, **changes}
 
 
+def lines_of(path: Path) -> list[PositionLine]:
+    lines, notes = read_positions(path)
+    assert notes == []
+    return lines
+
+
 def test_actions_are_mapped_and_zero_quantities_dropped(tmp_path: Path) -> None:
-    lines = read_positions(positions_file(tmp_path, REGISTRATION, BUY, NO_TRADE))
+    lines = lines_of(positions_file(tmp_path, REGISTRATION, BUY, NO_TRADE))
 
     assert [line.action_type for line in lines] == ["init", "buy", "hold"]
     assert [line.action_id for line in lines] == [0, 1, 2]
+    assert [line.number for line in lines] == [1, 2, 3]
     assert (lines[1].symbol, lines[1].amount, lines[1].price) == ("AAA", 3, None)
     assert (lines[2].symbol, lines[2].amount) == (None, None)
     assert [line.cash for line in lines] == [1000.0, 700.5, 700.5]
@@ -65,7 +73,7 @@ def test_actions_are_mapped_and_zero_quantities_dropped(tmp_path: Path) -> None:
 def test_a_line_without_this_action_after_registration_is_a_hold(tmp_path: Path) -> None:
     bare = {key: value for key, value in NO_TRADE.items() if key != "this_action"}
 
-    lines = read_positions(positions_file(tmp_path, REGISTRATION, bare))
+    lines = lines_of(positions_file(tmp_path, REGISTRATION, bare))
 
     assert lines[1].action_type == "hold"
 
@@ -73,9 +81,45 @@ def test_a_line_without_this_action_after_registration_is_a_hold(tmp_path: Path)
 def test_a_price_on_the_line_is_kept(tmp_path: Path) -> None:
     priced = with_changes(BUY, this_action={**BUY_ACTION, "price": 99.5})
 
-    lines = read_positions(positions_file(tmp_path, REGISTRATION, priced))
+    lines = lines_of(positions_file(tmp_path, REGISTRATION, priced))
 
     assert lines[1].price == 99.5
+
+
+@pytest.mark.parametrize("amount", [0, 0.0])
+@pytest.mark.parametrize("name", ["buy", "sell", "buy_crypto", "sell_crypto"])
+def test_a_zero_amount_order_is_a_hold(tmp_path: Path, name: str, amount: float) -> None:
+    no_op = with_changes(NO_TRADE, this_action={"action": name, "symbol": "META", "amount": amount})
+
+    lines = lines_of(positions_file(tmp_path, REGISTRATION, BUY, no_op))
+
+    assert (lines[2].action_type, lines[2].symbol, lines[2].amount) == ("hold", None, None)
+    assert (lines[2].cash, lines[2].shares) == (700.5, {"AAA": 3})
+
+
+def test_crypto_orders_and_fractional_quantities_are_read_as_written(tmp_path: Path) -> None:
+    crypto = {
+        "date": "2025-11-02",
+        "this_action": {"action": "sell_crypto", "symbol": "BTC-USDT", "amount": 0.0235},
+        "positions": {"BTC-USDT": 0.159, "ETH-USDT": 0.0, "AAA": 3.0, "CASH": 950.25},
+        "id": 1,
+    }
+
+    line = lines_of(positions_file(tmp_path, REGISTRATION, crypto))[1]
+
+    assert (line.action_type, line.symbol, line.amount) == ("sell", "BTC-USDT", 0.0235)
+    assert line.shares == {"AAA": 3, "BTC-USDT": 0.159}
+    # Whole quantities stay ints whatever the file wrote: whole shares stay whole shares.
+    assert type(line.shares["AAA"]) is int
+    assert type(line.amount) is float
+
+
+def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
+    extra = {**BUY, "signature": "gpt-5", "this_action": {**BUY_ACTION, "reason": "cheap"}}
+
+    assert lines_of(positions_file(tmp_path, REGISTRATION, extra)) == lines_of(
+        positions_file(tmp_path, REGISTRATION, BUY)
+    )
 
 
 @pytest.mark.parametrize(
@@ -84,20 +128,26 @@ def test_a_price_on_the_line_is_kept(tmp_path: Path) -> None:
         ('{"date": "2025-10-02", "id": 1,', "invalid JSON"),
         ("[1, 2]", "not a JSON object"),
         (with_changes(BUY, date="02/10/2025"), "bad date '02/10/2025'"),
+        (with_changes(BUY, date="2025-10-02 10:00:00"), "bad date '2025-10-02 10:00:00'"),
         ({"id": 1, "positions": {"CASH": 1.0}}, 'missing "date"'),
-        ({"date": "2025-10-02", "positions": {"CASH": 1.0}}, 'missing "id"'),
         ({"date": "2025-10-02", "id": 1}, 'missing "positions"'),
-        (with_changes(BUY, id="1"), '"id" must be a non-negative integer'),
+        (with_changes(BUY, positions=[1.0]), '"positions" is not an object'),
         (with_changes(BUY, positions={"AAA": -3, "CASH": 1.0}), "negative quantity -3 of AAA"),
-        (with_changes(BUY, positions={"AAA": 1.5, "CASH": 1.0}), "not a whole number"),
+        (with_changes(BUY, positions={"AAA": "3", "CASH": 1.0}), "quantity of AAA is not a number"),
+        (
+            with_changes(BUY, positions={"AAA": True, "CASH": 1.0}),
+            "quantity of AAA is not a number",
+        ),
         (with_changes(BUY, positions={"AAA": 3}), "no numeric CASH"),
-        (with_changes(BUY, this_action={"action": "short", "symbol": "AAA"}), "unknown action"),
-        (with_changes(BUY, this_action={"action": "buy", "amount": 3}), "buy without a symbol"),
-        (with_changes(BUY, this_action={"action": "sell", "symbol": "A", "amount": 0}), "positive"),
+        (with_changes(BUY, positions={"AAA": 3, "CASH": "1"}), "no numeric CASH"),
+        (with_changes(BUY, this_action="buy"), '"this_action" is not an object'),
+        (with_changes(BUY, this_action={**BUY_ACTION, "amount": -3}), "buy amount must be"),
+        (with_changes(BUY, this_action={**BUY_ACTION, "amount": "3"}), "buy amount must be"),
+        (with_changes(BUY, this_action={"action": "sell", "symbol": "AAA"}), "sell amount must"),
         (with_changes(BUY, price=-1), "price must be a positive number"),
     ],
 )
-def test_a_malformed_line_is_rejected_with_file_and_line(
+def test_a_line_that_cannot_be_read_is_rejected_with_file_and_line(
     tmp_path: Path, bad_line: Any, reason: str
 ) -> None:
     path = positions_file(tmp_path, REGISTRATION, NO_TRADE | {"id": 1}, bad_line)
@@ -109,25 +159,75 @@ def test_a_malformed_line_is_rejected_with_file_and_line(
     assert reason in str(error.value)
 
 
-def test_ids_must_increase_through_the_file(tmp_path: Path) -> None:
-    path = positions_file(tmp_path, REGISTRATION, BUY, with_changes(NO_TRADE, id=1))
-
-    with pytest.raises(AgentDataError, match=r", line 3: id 1 does not increase \(previous id 1\)"):
-        read_positions(path)
-
-
 def test_dates_must_not_go_back(tmp_path: Path) -> None:
     path = positions_file(tmp_path, REGISTRATION, BUY, with_changes(NO_TRADE, date="2025-10-01"))
 
-    with pytest.raises(AgentDataError, match=", line 3: date 2025-10-01 is before"):
+    with pytest.raises(AgentDataError) as error:
         read_positions(path)
 
+    assert str(error.value) == (
+        f"{path}, line 3: date 2025-10-01 is before the previous line's 2025-10-02"
+    )
 
-def test_the_first_line_must_be_the_registration(tmp_path: Path) -> None:
-    path = positions_file(tmp_path, BUY, NO_TRADE)
 
-    with pytest.raises(AgentDataError, match=", line 1: the first line must be the registration"):
-        read_positions(path)
+@pytest.mark.parametrize(
+    ("ids", "problems"),
+    [
+        ([0, 1, 1], {3: "id 1 does not increase (previous id 1)"}),
+        ([0, None, 2], {2: 'no "id"'}),
+        ([0, "1", 2], {2: "\"id\" '1' is not an integer, 0 or more"}),
+        ([3, 4, 5], {1: "the registration has id 3, not 0"}),
+        ([0, 5, 2], {3: "id 2 does not increase (previous id 5)"}),
+    ],
+)
+def test_bad_ids_are_replaced_by_the_file_order_with_a_note_each(
+    tmp_path: Path, ids: list[Any], problems: dict[int, str]
+) -> None:
+    records = [REGISTRATION, BUY, NO_TRADE]
+    written = [
+        {key: value for key, value in record.items() if key != "id"}
+        | ({} if action_id is None else {"id": action_id})
+        for record, action_id in zip(records, ids, strict=True)
+    ]
+
+    lines, notes = read_positions(positions_file(tmp_path, *written))
+
+    assert [line.action_id for line in lines] == [0, 1, 2]
+    assert [line.action_type for line in lines] == ["init", "buy", "hold"]
+    assert notes == [
+        (number, f"{problem}; the actions are numbered in file order")
+        for number, problem in problems.items()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("this_action", "note"),
+    [
+        ({"action": "short", "symbol": "AAA", "amount": 3}, "unknown action 'short'"),
+        ({"symbol": "AAA", "amount": 3}, "unknown action None"),
+        ({"action": "buy", "amount": 3}, "buy of 3 without a symbol"),
+        ({"action": "sell", "symbol": " ", "amount": 1.5}, "sell of 1.5 without a symbol"),
+    ],
+)
+def test_an_action_that_is_no_order_is_kept_as_a_hold_with_a_note(
+    tmp_path: Path, this_action: dict[str, Any], note: str
+) -> None:
+    odd = with_changes(BUY, this_action=this_action)
+
+    lines, notes = read_positions(positions_file(tmp_path, REGISTRATION, odd))
+
+    assert (lines[1].action_type, lines[1].symbol, lines[1].amount) == ("hold", None, None)
+    assert (lines[1].cash, lines[1].shares) == (700.5, {"AAA": 3})
+    assert notes == [(2, f"{note}: stored as hold")]
+
+
+def test_the_first_line_is_the_registration_whatever_it_carries(tmp_path: Path) -> None:
+    lines, notes = read_positions(positions_file(tmp_path, with_changes(BUY, id=0), NO_TRADE))
+
+    assert (lines[0].action_type, lines[0].symbol, lines[0].cash) == ("init", None, 700.5)
+    assert lines[0].shares == {"AAA": 3}
+    assert [line.action_id for line in lines] == [0, 2]
+    assert notes == [(1, "the first line is the registration: its action is not kept")]
 
 
 def test_blank_lines_are_skipped_but_counted(tmp_path: Path) -> None:
@@ -196,6 +296,7 @@ def test_read_agent_takes_the_signature_from_the_folder_and_logs_by_day(tmp_path
 
     assert data.signature == "gpt-5"
     assert len(data.positions) == 2
+    assert (data.position_file, data.notes) == (tmp_path / "gpt-5/position/position.jsonl", [])
     assert data.logs == {"2025-10-02": [LogMessage("user", "hi")]}
 
 

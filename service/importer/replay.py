@@ -1,0 +1,73 @@
+"""Replaying imported orders at their price: a line whose state disagrees is kept and reported."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from itertools import pairwise
+
+from service.importer.reader import Note, PositionLine
+from service.market.prices import PriceData
+
+# Half a cent: AI-Trader rounds cash, and a difference below that is no disagreement.
+CASH_TOLERANCE = 0.005
+# Fractional quantities (crypto) differ by float noise only when they agree.
+QUANTITY_TOLERANCE = 1e-9
+STORED = "the file's positions are stored"
+
+
+def trade_price(line: PositionLine, prices: PriceData) -> float | None:
+    """The line's own price, else its symbol's open that day; None for a hold or without one."""
+    if line.price is not None or line.symbol is None:
+        return line.price
+    return prices.open(line.symbol, line.date)
+
+
+def _text(number: float) -> str:
+    return f"{number:.10g}"
+
+
+def _expected(previous: PositionLine, line: PositionLine, price: float) -> PositionLine:
+    """The line as its order replayed from the previous state makes it (a hold changes nothing)."""
+    if line.symbol is None or line.amount is None:
+        return replace(line, cash=previous.cash, shares=previous.shares)
+    signed = line.amount if line.action_type == "buy" else -line.amount
+    shares = dict(previous.shares)
+    shares[line.symbol] = shares.get(line.symbol, 0) + signed
+    return replace(line, cash=previous.cash - signed * price, shares=shares)
+
+
+def _differences(expected: PositionLine, line: PositionLine) -> tuple[list[str], list[str]]:
+    """What the replay expects and what the file says, for each item that differs."""
+    wanted, found = [], []
+    if abs(expected.cash - line.cash) > CASH_TOLERANCE:
+        wanted.append(f"cash {_text(expected.cash)}")
+        found.append(f"cash {_text(line.cash)}")
+    for symbol in sorted(set(expected.shares) | set(line.shares)):
+        want, have = expected.shares.get(symbol, 0), line.shares.get(symbol, 0)
+        if not math.isclose(want, have, rel_tol=QUANTITY_TOLERANCE, abs_tol=QUANTITY_TOLERANCE):
+            wanted.append(f"{symbol} {_text(want)}")
+            found.append(f"{symbol} {_text(have)}")
+    return wanted, found
+
+
+def _line_problem(previous: PositionLine, line: PositionLine, prices: PriceData) -> str | None:
+    """What is wrong with a line whose state is not its order replayed, or None."""
+    price = trade_price(line, prices)
+    order = "hold"
+    if line.symbol is not None and line.amount is not None:
+        order = f"{line.action_type} {_text(line.amount)} {line.symbol}"
+        if price is None:
+            return f"{order}: no open of {line.symbol} on {line.date}; {STORED}"
+        order += f" at {_text(price)}"
+    wanted, found = _differences(_expected(previous, line, price or 0.0), line)
+    if not wanted:
+        return None
+    says = f"expected {', '.join(wanted)}, the file says {', '.join(found)}"
+    return f"{order}: {says}; {STORED}"
+
+
+def replay_notes(lines: list[PositionLine], prices: PriceData) -> list[Note]:
+    """A note per line after the registration whose state disagrees with its replay."""
+    notes = ((line.number, _line_problem(before, line, prices)) for before, line in pairwise(lines))
+    return [(number, problem) for number, problem in notes if problem]

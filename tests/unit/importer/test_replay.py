@@ -1,0 +1,94 @@
+"""Replaying imported lines: a state that disagrees with its order is noted, never changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.importer.reader import PositionLine
+from service.importer.replay import replay_notes, trade_price
+from service.portfolio.engine import ActionType
+from tests.unit.pricebuilder import build_prices
+
+pytestmark = pytest.mark.unit
+
+DAY = "2025-10-02"
+PRICES = build_prices({"AAA": {DAY: (10, 11)}, "BTC": {DAY: (0.1, 0.2)}, "BBB": {DAY: (None, 5)}})
+STORED = "the file's positions are stored"
+START = PositionLine(1, "2025-10-01", 0, "init", None, None, None, 1000.0, {"AAA": 2})
+
+
+def line(
+    kind: ActionType = "hold",
+    symbol: str | None = None,
+    amount: float | None = None,
+    cash: float = 1000.0,
+    price: float | None = None,
+    **shares: float,
+) -> PositionLine:
+    """Line 2 of a file, after START."""
+    return PositionLine(2, DAY, 1, kind, symbol, amount, price, cash, shares)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        line("buy", "AAA", 3, 970.0, AAA=5),
+        line("sell", "AAA", 2, 1020.0),
+        line("buy", "AAA", 3, 970.0049, AAA=5),
+        line("sell", "AAA", 1, 1099.0, price=99.0, AAA=1),
+        line("buy", "BTC", 0.25, 999.975, AAA=2, BTC=0.25),
+        line(AAA=2),
+    ],
+)
+def test_a_line_that_is_its_order_replayed_has_no_note(after: PositionLine) -> None:
+    assert replay_notes([START, after], PRICES) == []
+
+
+@pytest.mark.parametrize(
+    ("after", "note"),
+    [
+        (
+            line("buy", "AAA", 3, 969.99, AAA=5),
+            "buy 3 AAA at 10: expected cash 970, the file says cash 969.99",
+        ),
+        (
+            line("buy", "AAA", 3, 970.0, AAA=4),
+            "buy 3 AAA at 10: expected AAA 5, the file says AAA 4",
+        ),
+        (
+            line("sell", "AAA", 3, 1030.0),
+            "sell 3 AAA at 10: expected AAA -1, the file says AAA 0",
+        ),
+        (
+            line("sell", "AAA", 1, 1010.0, price=12.5, AAA=1, BBB=1),
+            "sell 1 AAA at 12.5: expected cash 1012.5, BBB 0, the file says cash 1010, BBB 1",
+        ),
+        (line(cash=900.0, AAA=2), "hold: expected cash 1000, the file says cash 900"),
+        (line("buy", "BBB", 1, 995.0, AAA=2, BBB=1), "buy 1 BBB: no open of BBB on 2025-10-02"),
+        (line("buy", "ZZZ", 1, 995.0, AAA=2, ZZZ=1), "buy 1 ZZZ: no open of ZZZ on 2025-10-02"),
+    ],
+)
+def test_a_line_that_disagrees_with_its_replay_is_noted(after: PositionLine, note: str) -> None:
+    assert replay_notes([START, after], PRICES) == [(2, f"{note}; {STORED}")]
+
+
+def test_fractional_quantities_agree_up_to_float_noise() -> None:
+    held = line("buy", "BTC", 0.1, 999.99, AAA=2, BTC=0.1)
+    more = PositionLine(3, DAY, 2, "buy", "BTC", 0.2, None, 999.97, {"AAA": 2, "BTC": 0.3})
+
+    assert 0.1 + 0.2 != 0.3
+    assert replay_notes([START, held, more], PRICES) == []
+
+
+def test_each_line_is_replayed_from_the_state_the_file_gives_before_it() -> None:
+    off = line("buy", "AAA", 1, 900.0, AAA=3)
+    then = PositionLine(3, DAY, 2, "buy", "AAA", 1, None, 890.0, {"AAA": 4})
+
+    assert [number for number, _ in replay_notes([START, off, then], PRICES)] == [2]
+
+
+def test_the_price_of_a_trade_is_the_lines_own_else_the_open() -> None:
+    assert trade_price(line("buy", "AAA", 1, price=9.5), PRICES) == 9.5
+    assert trade_price(line("buy", "AAA", 1), PRICES) == 10.0
+    assert trade_price(line("buy", "BBB", 1), PRICES) is None
+    assert trade_price(line(), PRICES) is None
