@@ -11,7 +11,10 @@ def main(
     replace_existing: bool = False,
     api_key: str = "",
 ) -> dict:
-    """POST /simulate/trigger; an empty start_date resumes every model's timeline."""
+    """POST /simulate/trigger; an empty start_date resumes every model's timeline.
+
+    The answer carries end_date so that later steps (the leaderboard) can use the job's day.
+    """
     body = {
         "start_date": start_date or None,
         "end_date": end_date,
@@ -25,4 +28,5 @@ def main(
     if response.status_code != 202:
         raise RuntimeError(f"trigger failed ({response.status_code}): {response.text}")
     job = response.json()
-    return {key: job[key] for key in ("job_id", "status", "models", "progress", "message")}
+    keys = ("job_id", "status", "end_date", "models", "progress", "message", "warnings")
+    return {key: job[key] for key in keys}

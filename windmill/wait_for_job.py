@@ -13,12 +13,14 @@ def main(
     poll_seconds: float = 5.0,
     timeout_seconds: float = 6 * 3600,
     fail_on_error: bool = True,
+    api_key: str = "",
 ) -> dict:
     """GET /simulate/status/{job_id} until the job is final; raise if it failed (optional)."""
     deadline = time.monotonic() + timeout_seconds
     url = f"{base_url.rstrip('/')}/simulate/status/{job_id}"
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     while True:
-        response = requests.get(url, timeout=30)
+        response = requests.get(url, headers=headers, timeout=30)
         response.raise_for_status()
         job = response.json()
         progress = job["progress"]
