@@ -17,16 +17,12 @@ from service.jobs.planning import (
     choose_models,
     plan_model,
 )
+from service.jobs.replacement import replace_days
 from service.market.prices import PriceData
 from service.models_config import ModelsConfig
 
 ACTIVE_STATUSES = ("pending", "running")
 ALREADY_SIMULATED = "already simulated"
-REPLACE_SQL = (
-    "DELETE FROM positions WHERE model = ? AND date >= ?",
-    "DELETE FROM reasoning_logs WHERE model = ? AND date >= ?",
-    "DELETE FROM tool_usage WHERE model = ? AND date >= ?",
-)
 
 
 class JobConflictError(RuntimeError):
@@ -78,9 +74,14 @@ def create_job(
                 "start_date",
             )
         job_id = str(uuid.uuid4())
-        _insert_job(conn, job_id, request, models, config)
+        replaced = [
+            replace_days(conn, prices, plan.model, plan.replace_from)
+            for plan in plans
+            if plan.replace_from is not None
+        ]
+        warnings = [warning for warning in replaced if warning]
+        _insert_job(conn, job_id, request, models, config, warnings)
         for plan in plans:
-            _replace_days(conn, plan)
             _insert_details(conn, job_id, plan)
     return CreatedJob(job_id, [(plan.model, plan.run[0]) for plan in plans if plan.run])
 
@@ -91,11 +92,12 @@ def _insert_job(
     request: JobRequest,
     models: list[str],
     config: ModelsConfig,
+    warnings: list[str],
 ) -> None:
     options = {"replace_existing": request.replace_existing}
     conn.execute(
         "INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, options,"
-        " created_at) VALUES (?, 'simulation', 'pending', ?, ?, ?, ?, ?, ?)",
+        " warnings, created_at) VALUES (?, 'simulation', 'pending', ?, ?, ?, ?, ?, ?, ?)",
         (
             job_id,
             request.start_date,
@@ -103,17 +105,10 @@ def _insert_job(
             json.dumps(models),
             json.dumps(config.snapshot(models)),
             json.dumps(options),
+            json.dumps(warnings),
             now(),
         ),
     )
-
-
-def _replace_days(conn: sqlite3.Connection, plan: ModelPlan) -> None:
-    """Delete a model's stored days from replace_from on (later days depend on them)."""
-    if plan.replace_from is None:
-        return
-    for statement in REPLACE_SQL:
-        conn.execute(statement, (plan.model, plan.replace_from))
 
 
 def _insert_details(conn: sqlite3.Connection, job_id: str, plan: ModelPlan) -> None:

@@ -29,6 +29,12 @@ ATTEMPT_SQL = "SELECT attempts FROM job_details WHERE job_id = ? AND model = ? A
 OPEN_DAY_SQL = (
     "SELECT 1 FROM job_details WHERE job_id = ? AND status IN ('pending', 'running') LIMIT 1"
 )
+REQUEUE_SQL = """
+UPDATE job_details SET status = 'pending'
+WHERE status = 'running'
+  AND job_id IN (SELECT job_id FROM jobs WHERE status IN ('pending', 'running'))
+"""
+INTERRUPTED_JOBS_SQL = "SELECT DISTINCT job_id FROM job_details WHERE status = 'running'"
 NEXT_DAY_SQL = """
 SELECT date FROM job_details WHERE job_id = ? AND model = ? AND status = 'pending'
 ORDER BY date LIMIT 1
@@ -150,9 +156,21 @@ def cancel_job(conn: sqlite3.Connection, job_id: str) -> int | None:
 
 
 def requeue_interrupted(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
-    """After a crash: running model-days back to pending; the next day of every open model."""
+    """After a crash: running model-days back to pending; the next day of every open model.
+
+    A day that a cancelled job was still finishing is skipped as cancelled instead, and the
+    job ends: nothing would ever run it again, so it would stay open forever.
+    """
     with transaction(conn):
-        conn.execute("UPDATE job_details SET status = 'pending' WHERE status = 'running'")
+        conn.execute(REQUEUE_SQL)
+        cancelled = [row[0] for row in conn.execute(INTERRUPTED_JOBS_SQL)]
+        conn.execute(
+            "UPDATE job_details SET status = 'skipped', reason = ?, completed_at = ?"
+            " WHERE status = 'running'",
+            (CANCELLED, now()),
+        )
+        for job_id in cancelled:
+            finish_job_if_done(conn, job_id)
     return next_days_to_run(conn)
 
 
