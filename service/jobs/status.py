@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from service.db import now
+from service.jobs.eta import job_eta, model_paces
 
 DETAIL_STATUSES = ("pending", "running", "completed", "failed", "skipped")
 JOB_SQL = (
@@ -50,8 +51,6 @@ def progress(conn: sqlite3.Connection, job: dict[str, Any]) -> dict[str, Any]:
     done = counts["completed"] + counts["failed"] + counts["skipped"]
     remaining = counts["pending"] + counts["running"]
     elapsed = _seconds_between(job["started_at"], job["completed_at"])
-    ran = counts["completed"] + counts["failed"]
-    eta = elapsed / ran * remaining if elapsed is not None and ran and remaining else None
     last = conn.execute(
         "SELECT model, MAX(date) FROM job_details WHERE job_id = ? AND status = 'completed'"
         " GROUP BY model",
@@ -62,7 +61,7 @@ def progress(conn: sqlite3.Connection, job: dict[str, Any]) -> dict[str, Any]:
         **counts,
         "percent": round(done / total * 100, 1) if total else 100.0,
         "elapsed_seconds": elapsed,
-        "eta_seconds": 0.0 if not remaining else eta,
+        "eta_seconds": job_eta(model_paces(conn, job["job_id"])) if remaining else 0.0,
         "last_completed_date": {model: day for model, day in last},
     }
 
