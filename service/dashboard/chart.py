@@ -51,7 +51,8 @@ def series_style(index: int) -> Style:
 
 
 def styles(names: Sequence[str]) -> dict[str, Style]:
-    """Each model's style, in the order the chart draws them."""
+    """Each model's style by its place in names: give every stored model, sorted, and a model
+    keeps its colour whatever its rank, the day shown or the models ranked on that day."""
     return {name: series_style(index) for index, name in enumerate(names)}
 
 
@@ -186,9 +187,12 @@ def equity_chart(
     benchmark: Sequence[Point] = (),
     benchmark_label: str = "QQQ (benchmark)",
     width: int = WIDTH,
+    palette: Mapping[str, Style] | None = None,
 ) -> str | None:
     """An SVG of each model's value over time and the benchmark; None when no model has data.
 
+    The legend lists the models in the order of series (give them in rank order); the first is
+    drawn last, on top. palette is each model's style (default: by its place in series).
     width is in SVG units: the picture scales to its box, so a narrow width (COMPACT_WIDTH)
     gives a phone bigger text and a one-column legend rather than a shrunken wide chart.
     """
@@ -201,9 +205,12 @@ def equity_chart(
     values = [value for _, value in every]
     ticks = nice_ticks(min(values), max(values))
     frame = Frame(sorted({day for day, _ in every}), ticks, width)
-    palette = styles(list(series))
+    palette = palette or styles(list(series))
     entries = [(name, palette[name]) for name in lines]
-    drawn = [_line(frame, name, points, palette[name], "series") for name, points in lines.items()]
+    drawn = [
+        _line(frame, name, points, palette[name], "series")
+        for name, points in reversed(lines.items())
+    ]
     if reference:
         entries.append((benchmark_label, BENCHMARK_STYLE))
         drawn.append(_line(frame, benchmark_label, reference, BENCHMARK_STYLE, "series benchmark"))

@@ -13,7 +13,7 @@ from service.jobs.status import job_row, latest_job_id, progress
 from service.market.prices import PriceData
 from service.results.benchmark import benchmark_series
 from service.results.leaderboard import latest_date, leaderboard
-from service.results.performance import end_of_day_series, registration_day
+from service.results.performance import end_of_day_series, registration_day, stored_models
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 ACTIVE_STATUSES = ("pending", "running")
@@ -34,6 +34,12 @@ class Dashboard:
     job: dict[str, Any] | None
     example_start: str
     example_end: str
+    stored_models: list[str]
+
+    @property
+    def ranked_series(self) -> dict[str, list[Point]]:
+        """The models' value series in rank order (the chart's legend follows the table)."""
+        return {row["model"]: self.series[row["model"]] for row in self.rankings}
 
 
 def parse_day(text: str) -> str:
@@ -115,6 +121,7 @@ def gather(conn: sqlite3.Connection, prices: PriceData, day: str | None = None) 
         job=current_job(conn),
         example_start=prices.trading_days[-EXAMPLE_TRADING_DAYS:][0],
         example_end=prices.last_day,
+        stored_models=stored_models(conn),
     )
 
 

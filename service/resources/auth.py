@@ -8,6 +8,7 @@ from flask import Flask, request
 from flask_smorest import Api
 
 from service.resources.context import settings
+from service.resources.dashboard.access import page_cookie_key
 from service.resources.errors import fail
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -26,11 +27,11 @@ SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKeyHeader": []}
 
 
 def presented_key() -> str | None:
-    """The key a request carries, from either header."""
+    """The key a request carries: either header, or the dashboard's cookie on its own pages."""
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip()
-    return request.headers.get("X-API-Key")
+    return request.headers.get("X-API-Key") or page_cookie_key()
 
 
 def _check_key() -> None:

@@ -1,12 +1,9 @@
-"""The dashboard page: empty state, leaderboard and chart after a job, 20 models, bad dates."""
+"""The dashboard page: empty state, leaderboard and chart after a job, the job, bad dates."""
 
 from __future__ import annotations
 
-import json
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -14,66 +11,13 @@ from flask.testing import FlaskClient
 
 from service.dashboard.chart import SVG_NAMESPACE
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
-from service.resources.dashboard.routes import blp
 from tests.integration.conftest import AppFactory, PendingJob, Trigger, payload
+from tests.integration.pages import ROW, SVG, chart, charts, model_rows, money, page
 
 pytestmark = pytest.mark.integration
 
 START, END = "2025-09-22", "2025-09-26"
-SVG = f"{{{SVG_NAMESPACE}}}"
-ROW = re.compile(r'<tr class="model-row" data-model="([^"]+)">(.*?)</tr>', re.S)
 ABSOLUTE_URL = re.compile(r"https?://[^\s\"'<>)]+")
-STRATEGIES: list[tuple[str, dict[str, Any]]] = [
-    *[("momentum", {"lookback": lookback, "top_k": 3}) for lookback in (5, 10, 15, 20, 30, 40)],
-    *[("equal_weight", {"top_n": top_n}) for top_n in (3, 5, 8, 10, 15, 20, 30)],
-    *[("buy_and_hold", {"symbols": [s]}) for s in ("QQQ", "AAPL", "MSFT", "NVDA", "AMZN")],
-    ("buy_and_hold", {"symbols": ["GOOGL", "META"]}),
-    ("buy_and_hold", {"symbols": ["TSLA", "AVGO"]}),
-]
-
-
-def with_dashboard(app: Flask) -> Flask:
-    """The app with the dashboard, whether or not the API registration includes it yet."""
-    if "dashboard" not in app.blueprints:
-        app.register_blueprint(blp)
-    return app
-
-
-@pytest.fixture(autouse=True)
-def dashboard(app: Flask) -> Flask:
-    """The default app, serving the dashboard."""
-    return with_dashboard(app)
-
-
-def page(client: FlaskClient, path: str = "/", status: int = 200) -> str:
-    """The HTML of a page answered with status."""
-    response = client.get(path)
-    assert response.status_code == status, response.text
-    assert response.mimetype == "text/html"
-    return response.text
-
-
-def charts(html: str) -> list[ET.Element]:
-    """The equity charts of a page (wide, then compact for phones), parsed as XML."""
-    found = re.findall(r'<svg xmlns="[^"]+" class="equity-chart".*?</svg>', html, re.S)
-    return [ET.fromstring(svg) for svg in found]
-
-
-def chart(html: str) -> ET.Element:
-    """The wide equity chart of a page."""
-    found = charts(html)
-    assert found, "no chart on the page"
-    return found[0]
-
-
-def model_rows(html: str) -> dict[str, str]:
-    """The leaderboard's model rows by signature."""
-    return {model: cells for model, cells in ROW.findall(html)}
-
-
-def money(value: float) -> str:
-    """A value as the page shows it."""
-    return f"${value:,.2f}"
 
 
 def external_urls(html: str, own_root: str = "http://localhost/") -> set[str]:
@@ -153,18 +97,13 @@ def test_one_model(client: FlaskClient, trigger: Trigger) -> None:
     assert [entry.findtext(f"{SVG}title") for entry in legend] == ["momentum-20", "QQQ (benchmark)"]
 
 
-def test_each_model_opens_its_trades_and_reasoning(client: FlaskClient, ran: list[str]) -> None:
+def test_each_model_opens_its_day_as_a_page(client: FlaskClient, ran: list[str]) -> None:
     rows = model_rows(page(client))
     for model in ran:
-        cells = rows[model]
-        assert 'action="/results"' in cells
-        assert f'name="model" value="{model}"' in cells
-        assert f'name="date" value="{END}"' in cells and 'name="detail" value="full"' in cells
-        # What the form sends is accepted by the strict query parser of /results.
-        query = {"model": model, "date": END, "detail": "full"}
-        detail = payload(client.get("/results", query_string=query))
-        assert [item["model"] for item in detail] == [model]
-        assert {"trades", "reasoning", "tool_usage"} <= set(detail[0])
+        link = re.search(r'<a class="button open" href="([^"]+)"', rows[model])
+        assert link and link.group(1) == f"/dashboard/models/{model}?date={END}"
+        day = page(client, link.group(1))
+        assert f'id="model-day">{END}<' in day and 'id="conversation"' in day
 
 
 def test_date_picks_the_leaderboard_day(client: FlaskClient, ran: list[str]) -> None:
@@ -193,9 +132,11 @@ def test_bad_date_is_a_400_page(client: FlaskClient, bad: str) -> None:
     assert "<b>x</b>" not in response.text
 
 
-def test_finished_job_is_shown_without_polling(client: FlaskClient, ran: list[str]) -> None:
+def test_finished_job_is_shown_with_its_duration(client: FlaskClient, ran: list[str]) -> None:
     html = page(client)
     assert 'data-active="false"' in html
+    # The page still follows /simulate/current, less often, to notice the next job.
+    assert 'data-follow="/simulate/current"' in html
     assert '<span class="badge completed" id="job-status">completed</span>' in html
     assert 'value="100.0"' in html and '<strong id="job-percent">100.0%</strong>' in html
     assert "took " in html and 'id="job-eta"' not in html
@@ -205,7 +146,7 @@ def test_pending_job_is_polled(client: FlaskClient, pending_job: PendingJob) -> 
     job = pending_job("2025-09-03", "2025-09-02", ("qqq-buy-and-hold",))
     html = page(client)
     assert f'data-job-id="{job.job_id}" data-active="true"' in html
-    assert 'data-status-url="/simulate/current"' in html
+    assert '<main class="wrap" id="page" data-follow="/simulate/current">' in html
     assert "0 of 2 model-days done" in html and 'id="job-eta"' in html
     assert "no worker is consuming the queue" in html and "curl" not in html
     # The fields the script reads are in the answer of the URL it polls.
@@ -228,7 +169,7 @@ def test_inline_code_is_the_only_code_allowed(client: FlaskClient, ran: list[str
 def test_with_an_api_key_the_page_stays_open_and_shows_the_header(
     make_app: AppFactory,
 ) -> None:
-    client = with_dashboard(make_app(api_key="s3cret")).test_client()
+    client = make_app(api_key="s3cret").test_client()
     html = page(client)
     assert '-H "X-API-Key: $API_KEY"' in html
     assert "s3cret" not in html
@@ -242,36 +183,3 @@ def test_a_broken_models_config_still_shows_the_results(
     settings = app.config["SETTINGS"]
     app.config["SETTINGS"] = settings.with_overrides({"config_path": str(broken)})
     assert sorted(model_rows(page(client))) == sorted(ran)
-
-
-def twenty_models(path: Path) -> Path:
-    """A models config of twenty built-in strategies, one with markup in its name."""
-    models = [
-        {
-            "signature": f"{strategy.replace('_', '-')}-{index:02d}",
-            "name": f"{strategy} {json.dumps(params)}",
-            "provider": "builtin",
-            "strategy": strategy,
-            "params": params,
-        }
-        for index, (strategy, params) in enumerate(STRATEGIES)
-    ]
-    models[0]["name"] = "Momentum <script>alert(1)</script>"
-    path.write_text(json.dumps({"models": models}), encoding="utf-8")
-    return path
-
-
-def test_twenty_models(make_app: AppFactory, tmp_path: Path) -> None:
-    app = with_dashboard(make_app(config_path=str(twenty_models(tmp_path / "models.json"))))
-    client = app.test_client()
-    response = client.post(
-        "/simulate/trigger", json={"start_date": START, "end_date": "2025-09-24"}
-    )
-    assert response.status_code == 202, response.json
-    html = page(client)
-    assert len(model_rows(html)) == 20
-    paths = chart(html).findall(f".//{SVG}path")
-    assert len(paths) == 21
-    colours = {path.get("stroke") for path in paths if "benchmark" not in (path.get("class") or "")}
-    assert len(colours) == 20
-    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html

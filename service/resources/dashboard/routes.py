@@ -1,35 +1,24 @@
-"""The dashboard page: leaderboard, equity curves and the current job, rendered on the server."""
+"""The dashboard's pages: the leaderboard with equity curves and the current job, each
+model-day's trades, holdings and conversation, and the key prompt; rendered on the server."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from service.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, equity_chart, styles
-from service.dashboard.page import format_duration, gather, parse_day
+from service.dashboard.model_day import model_day
+from service.dashboard.page import gather, parse_day
 from service.models_config import ModelsConfigError
+from service.resources.auth import presented_key
 from service.resources.context import get_db, models_config, prices, settings
+from service.resources.dashboard.access import BLUEPRINT
+from service.resources.dashboard.rendering import html_page, message_page
+from service.results.performance import stored_models
 
-blp = Blueprint("dashboard", __name__, template_folder="templates")
-# Everything the page loads comes from this server: inline code carries the nonce, and the
-# polling goes to the same origin. A browser refuses anything else.
-POLICY = (
-    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
-    "connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
-
-
-def _render(status: int, **context: Any) -> ResponseReturnValue:
-    nonce = secrets.token_urlsafe(16)
-    html = render_template(
-        "dashboard.html", nonce=nonce, root=request.script_root, duration=format_duration, **context
-    )
-    headers = {"Content-Security-Policy": POLICY.format(nonce=nonce), "Cache-Control": "no-store"}
-    return html, status, headers
+blp = Blueprint(BLUEPRINT, __name__, template_folder="templates")
+LATEST = "The latest leaderboard"
 
 
 def _names() -> dict[str, str]:
@@ -40,24 +29,65 @@ def _names() -> dict[str, str]:
         return {}
 
 
+def _day_argument() -> str | None:
+    """?date as an ISO date, None when absent; ValueError saying what is expected."""
+    return parse_day(request.args["date"]) if request.args.get("date") else None
+
+
 @blp.get("/")
 @blp.get("/dashboard")
 def dashboard() -> ResponseReturnValue:
     """The dashboard; ?date=YYYY-MM-DD shows the leaderboard of that day."""
     try:
-        day = parse_day(request.args["date"]) if request.args.get("date") else None
+        day = _day_argument()
     except ValueError as error:
-        return _render(400, error=str(error))
+        return message_page(400, "Bad request", str(error), [(LATEST, url_for(".dashboard"))])
     data = gather(get_db(), prices(), day)
-    chart = equity_chart(data.series, data.benchmark_series)
-    compact = equity_chart(data.series, data.benchmark_series, width=COMPACT_WIDTH)
-    return _render(
+    palette = styles(data.stored_models)
+    ranked = data.ranked_series
+    return html_page(
+        "dashboard.html",
         200,
         data=data,
-        chart=chart,
-        compact_chart=compact,
-        styles=styles(list(data.series)),
+        chart=equity_chart(ranked, data.benchmark_series, palette=palette),
+        compact_chart=equity_chart(
+            ranked, data.benchmark_series, width=COMPACT_WIDTH, palette=palette
+        ),
+        styles=palette,
         benchmark_style=BENCHMARK_STYLE,
         names=_names(),
         api_key_required=bool(settings().api_key),
     )
+
+
+@blp.get("/dashboard/models/<string:signature>")
+def model_page(signature: str) -> ResponseReturnValue:
+    """One model's day (?date=YYYY-MM-DD, default its newest): trades, holdings, conversation."""
+    links = [(LATEST, url_for(".dashboard"))]
+    try:
+        day = _day_argument()
+    except ValueError as error:
+        return message_page(400, "Bad request", str(error), links)
+    conn = get_db()
+    found = model_day(conn, prices(), signature, day)
+    if found is None:
+        known = signature in stored_models(conn)
+        if known:
+            links.insert(
+                0, (f"The newest day of {signature}", url_for(".model_page", signature=signature))
+            )
+        what = f"{signature} has no stored day {day}" if known else f"No results for {signature}"
+        return message_page(404, "Not found", what + ".", links)
+    return html_page(
+        "model_day.html",
+        200,
+        md=found,
+        name=_names().get(signature),
+        style=styles(stored_models(conn))[signature],
+    )
+
+
+@blp.errorhandler(401)
+def key_prompt(error: HTTPException) -> ResponseReturnValue:
+    """The dashboard's pages without a valid key (API_READ_AUTH): a form asking for it."""
+    return html_page("key.html", 401, rejected=presented_key() is not None)

@@ -19,6 +19,7 @@ from service.dashboard.chart import (
     equity_chart,
     nice_ticks,
     series_style,
+    styles,
 )
 
 pytestmark = pytest.mark.unit
@@ -165,3 +166,25 @@ def test_nice_ticks_cover_the_range_with_round_steps(low: float, spread: float) 
     step = ticks[1] - ticks[0]
     mantissa = step / 10 ** math.floor(math.log10(step))
     assert any(math.isclose(mantissa, nice, rel_tol=1e-6) for nice in (1, 2, 2.5, 5, 10))
+
+
+def test_the_legend_follows_the_given_order_and_the_first_is_drawn_on_top() -> None:
+    series = {"zeta": rising(step=300), "alpha": rising(step=10), "mid": rising(step=100)}
+    root = parse(equity_chart(series, rising(step=50)))
+    entries = root.findall(f".//{SVG}g[@class='legend-entry']")
+    assert [entry.findtext(f"{SVG}title") for entry in entries] == [
+        "zeta",
+        "alpha",
+        "mid",
+        "QQQ (benchmark)",
+    ]
+    drawn = [path.get("data-model") for path in lines(root)]
+    assert drawn == ["mid", "alpha", "zeta", "QQQ (benchmark)"]
+
+
+def test_a_given_palette_keeps_each_models_colour_whatever_the_order() -> None:
+    palette = styles(["alpha", "mid", "zeta"])
+    for order in (["zeta", "mid"], ["mid", "alpha", "zeta"]):
+        root = parse(equity_chart({name: rising() for name in order}, palette=palette))
+        colours = {path.get("data-model"): path.get("stroke") for path in lines(root)}
+        assert colours == {name: palette[name].colour for name in order}

@@ -1,0 +1,106 @@
+"""One model's day for people: its trades, end-of-day holdings with values, its conversation."""
+
+from __future__ import annotations
+
+import bisect
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from service.dashboard.conversation import Message, conversation
+from service.market.prices import PriceData
+from service.portfolio.timeline import timeline_bounds
+from service.results.detail import add_full_detail
+from service.results.performance import end_of_day_series
+from service.results.queries import ResultFilter, end_of_day_results
+
+
+@dataclass(frozen=True)
+class Trade:
+    """A filled order: buy or sell, how many shares at which price."""
+
+    action: str
+    symbol: str
+    amount: int
+    price: float
+
+    @property
+    def value(self) -> float:
+        """Cash paid (buy) or received (sell)."""
+        return self.amount * self.price
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Shares held at the end of the day, valued at that day's close (None when unknown)."""
+
+    symbol: str
+    quantity: int
+    close: float | None
+
+    @property
+    def value(self) -> float | None:
+        """The position's value at the close."""
+        return None if self.close is None else self.quantity * self.close
+
+
+@dataclass(frozen=True)
+class ModelDay:
+    """Everything the model-day page shows."""
+
+    model: str
+    day: str
+    result: dict[str, Any]
+    trades: list[Trade]
+    holdings: list[Holding]
+    messages: list[Message]
+    tool_usage: list[dict[str, Any]]
+    days: list[str]
+
+    @property
+    def previous_day(self) -> str | None:
+        """The model's stored day before this one."""
+        index = bisect.bisect_left(self.days, self.day)
+        return self.days[index - 1] if index else None
+
+    @property
+    def next_day(self) -> str | None:
+        """The model's stored day after this one."""
+        index = bisect.bisect_right(self.days, self.day)
+        return self.days[index] if index < len(self.days) else None
+
+
+def stored_days(conn: sqlite3.Connection, model: str) -> list[str]:
+    """Every day of the model's stored timeline, oldest first."""
+    bounds = timeline_bounds(conn, model)
+    return [point.date for point in end_of_day_series(conn, model, *bounds)] if bounds else []
+
+
+def valued_holdings(prices: PriceData, holdings: dict[str, int], day: str) -> list[Holding]:
+    """Holdings valued at day's close, largest position first."""
+    found = [Holding(s, q, prices.close_on_or_before(s, day)) for s, q in holdings.items()]
+    return sorted(found, key=lambda holding: (-(holding.value or 0.0), holding.symbol))
+
+
+def model_day(
+    conn: sqlite3.Connection, prices: PriceData, model: str, day: str | None = None
+) -> ModelDay | None:
+    """The model on day (default: its newest stored day); None when it has no such day."""
+    days = stored_days(conn, model)
+    day = day or (days[-1] if days else None)
+    if day is None or day not in days:
+        return None
+    rows = end_of_day_results(conn, ResultFilter(model=model, date=day), 1, 0)
+    add_full_detail(conn, rows)
+    row = rows[0]
+    trades = [Trade(t["action_type"], t["symbol"], t["amount"], t["price"]) for t in row["trades"]]
+    return ModelDay(
+        model=model,
+        day=day,
+        result=row,
+        trades=trades,
+        holdings=valued_holdings(prices, row["holdings"], day),
+        messages=conversation(row["reasoning"]),
+        tool_usage=row["tool_usage"],
+        days=days,
+    )

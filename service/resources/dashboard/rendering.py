@@ -1,0 +1,43 @@
+"""How the dashboard's pages are sent: a fresh nonce per page and a policy that allows no more."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import render_template, request
+from flask.typing import ResponseReturnValue
+
+from service.dashboard.page import format_duration
+from service.resources.dashboard.access import KEY_COOKIE
+
+# Everything a page loads comes from this server: inline code carries the nonce, and the
+# polling goes to the same origin. A browser refuses anything else.
+POLICY = (
+    "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+    "connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue:
+    """template rendered with a new nonce, sent with the policy and never cached."""
+    nonce = secrets.token_urlsafe(16)
+    html = render_template(
+        template,
+        nonce=nonce,
+        root=request.script_root,
+        duration=format_duration,
+        key_cookie=KEY_COOKIE,
+        **context,
+    )
+    headers = {"Content-Security-Policy": POLICY.format(nonce=nonce), "Cache-Control": "no-store"}
+    return html, status, headers
+
+
+def message_page(
+    status: int, title: str, message: str, links: list[tuple[str, str]]
+) -> ResponseReturnValue:
+    """A page saying what went wrong (a bad date, an unknown model or day), with ways on:
+    (label, URL) pairs."""
+    return html_page("message.html", status, title=title, message=message, links=links)
