@@ -8,6 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DATABASE_PATH=/data/trader.db \
     HUEY_PATH=/data/huey.db \
+    HOST=0.0.0.0 \
     API_PORT=8080
 
 WORKDIR /app

@@ -82,6 +82,8 @@ def test_serve_mode_answers_health_on_port(image_env: dict[str, str], tmp_path: 
         wait_until_up(f"http://127.0.0.1:{port}", server, timeout=30)
     finally:
         stop(server)
+    # A container must listen on every interface to be reachable through its published port.
+    assert f"Listening at: http://0.0.0.0:{port}" in (tmp_path / "serve.log").read_text()
 
 
 def test_unknown_mode_is_refused(image_env: dict[str, str]) -> None:

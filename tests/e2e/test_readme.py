@@ -66,3 +66,22 @@ def test_bin_run_serves_api_and_worker_on_port(tmp_path: Path) -> None:
         stop(run)
     log = (tmp_path / "run.log").read_text()
     assert "release: database" in log and "web.1" in log and "worker.1" in log
+    # Loopback by default, and it says so and how to listen on every interface.
+    assert f"Listening at: http://127.0.0.1:{port}" in log
+    assert f"bin/run: listening on http://127.0.0.1:{port}" in log and "HOST=0.0.0.0" in log
+
+
+def test_bin_run_listens_on_the_host_it_is_told(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        "HOST": "0.0.0.0",  # noqa: S104 - what the test checks
+        "PORT": str(port),
+        "DATABASE_PATH": str(tmp_path / "trader.db"),
+        "HUEY_PATH": str(tmp_path / "h.db"),
+    }
+    run = start([str(REPO / "bin" / "run")], env, tmp_path / "run.log")
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}", run, timeout=60)
+    finally:
+        stop(run)
+    assert f"Listening at: http://0.0.0.0:{port}" in (tmp_path / "run.log").read_text()
