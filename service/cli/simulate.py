@@ -22,6 +22,18 @@ from service.models_config import ModelsConfigError, load_models_config
 from service.results.leaderboard import leaderboard
 from service.settings import SettingsError, from_environment
 
+# The service's messages name its request fields; here the same advice names this
+# command's options.
+OPTION_WORDS = (("use replace_existing", "use --replace"), ("use start_date null", "omit --start"))
+
+
+def in_option_words(error: Exception) -> str:
+    """The error's message with the request fields it names replaced by the options."""
+    message = str(error)
+    for field_words, option_words in OPTION_WORDS:
+        message = message.replace(field_words, option_words)
+    return message
+
 
 def _day(text: str) -> str:
     try:
@@ -92,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         ModelsConfigError,
         SettingsError,
     ) as error:
-        print(f"simulate: {error}", file=sys.stderr)
+        print(f"simulate: {in_option_words(error)}", file=sys.stderr)
         return 1
     print(f"job {created.job_id}: {status['status']}")
     print(format_leaderboard(board))

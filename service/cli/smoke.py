@@ -49,12 +49,12 @@ def checks(first_model: str | None) -> list[Check]:
 
 def run_checks(
     base: str, api_key: str | None, report: Callable[[str], None], session: requests.Session
-) -> int:
-    """Run every check; returns how many failed."""
+) -> list[int | str]:
+    """Run every check; returns the answers (status codes or errors) of those that failed."""
     headers = {"X-API-Key": api_key} if api_key else {}
     models = session.get(f"{base}/models", headers=headers, timeout=10)
     first = models.json()[0]["signature"] if models.ok and models.json() else None
-    failures = 0
+    failed: list[int | str] = []
     for check in checks(first):
         started = time.perf_counter()
         try:
@@ -65,13 +65,24 @@ def run_checks(
             ok = response.status_code in check.expected
         except requests.RequestException as error:
             status, ok = type(error).__name__, False
-        failures += not ok
+        if not ok:
+            failed.append(status)
         elapsed = (time.perf_counter() - started) * 1000
         report(
             f"{'PASS' if ok else 'FAIL'}  {check.name:<20} {check.method:<6} {check.path}"
             f"  -> {status} ({elapsed:.0f} ms)"
         )
-    return failures
+    return failed
+
+
+def key_hint(api_key: str | None) -> str:
+    """What to do about 401 answers, with or without a key given."""
+    if api_key:
+        return "smoke: 401 answers: the service refused the key given with --api-key"
+    return (
+        "smoke: 401 answers: the service has an API_KEY (and API_READ_AUTH=true): "
+        "pass it with --api-key KEY"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,12 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base = args.url.rstrip("/")
     try:
-        failures = run_checks(base, args.api_key, print, requests.Session())
+        failed = run_checks(base, args.api_key, print, requests.Session())
     except (requests.RequestException, ValueError) as error:
         print(f"smoke: cannot reach {base}: {error}", file=sys.stderr)
         return 1
-    print(f"smoke: {'all passed' if not failures else f'{failures} failed'} against {base}")
-    return 1 if failures else 0
+    print(f"smoke: {'all passed' if not failed else f'{len(failed)} failed'} against {base}")
+    if 401 in failed:
+        print(key_hint(args.api_key), file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

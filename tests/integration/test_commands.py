@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from service.cli import release, smoke
+from tests.integration.conftest import AppFactory
 
 pytestmark = pytest.mark.integration
 BIN = Path(__file__).resolve().parents[2] / "bin"
+KEY = "smoke-test-key"
 COMMANDS = [
     "run",
     "test",
@@ -55,12 +58,32 @@ def test_release_refuses_a_broken_config(
     assert "models.0.signature" in capsys.readouterr().err
 
 
+@pytest.fixture
+def app(make_app: AppFactory, request: pytest.FixtureRequest) -> Flask:
+    """The app with the settings a test asks for (indirect parametrisation), open by default."""
+    return make_app(**getattr(request, "param", {}))
+
+
 def test_smoke_passes_against_a_live_server(
     live_server: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert smoke.main([live_server.url()]) == 0
     out = capsys.readouterr().out
     assert "FAIL" not in out and out.count("PASS") == len(smoke.checks(None))
+
+
+@pytest.mark.parametrize("app", [{"api_key": KEY, "api_read_auth": True}], indirect=True)
+def test_smoke_hints_at_the_key_on_401_answers(
+    live_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert smoke.main([live_server.url()]) == 1
+    assert "pass it with --api-key KEY" in capsys.readouterr().err
+    assert smoke.main([live_server.url(), "--api-key", "wrong"]) == 1
+    assert "refused the key given with --api-key" in capsys.readouterr().err
+
+    assert smoke.main([live_server.url(), "--api-key", KEY]) == 0
+    captured = capsys.readouterr()
+    assert "FAIL" not in captured.out and "--api-key" not in captured.err
 
 
 def test_smoke_reports_an_unreachable_server(capsys: pytest.CaptureFixture[str]) -> None:

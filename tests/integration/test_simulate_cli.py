@@ -137,3 +137,14 @@ class TestRefused:
 
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "nothing left to do" in err
+        assert "use --replace" in err and "replace_existing" not in err
+
+    def test_hints_name_the_options(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main([*FOUR_DAYS, *TWO_MODELS]) == 0
+        capsys.readouterr()
+
+        assert main(["--start", "2025-08-29", "--end", "2025-09-05", *TWO_MODELS]) == 1
+        assert "(use --replace or another signature)" in capsys.readouterr().err
+        assert main(["--start", "2025-09-10", "--end", "2025-09-12", *TWO_MODELS]) == 1
+        assert "omit --start to resume it" in capsys.readouterr().err
+        assert main([*FOUR_DAYS, *TWO_MODELS, "--replace"]) == 0
