@@ -11,6 +11,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 from service.filecache import cached_by_version
+from service.market.catalog import DEFAULT_MARKET, MARKETS, market_rules
+from service.market.rules import MarketRules
 from service.strategies import STRATEGIES, check_strategy
 
 SIGNATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -48,6 +50,7 @@ class ModelSpec:
     openai_base_url: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
     knowledge_cutoff: str | None = None
+    market: str = DEFAULT_MARKET
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -66,12 +69,30 @@ class ModelsConfig:
         return {model.signature: model for model in self.models}
 
     def snapshot(self, signatures: list[str]) -> dict[str, Any]:
-        """The part of the config a job runs with, stored in the job (never keys)."""
-        chosen = self.by_signature()
+        """The part of the config a job runs with, stored in the job (never keys).
+
+        The rules of the models' markets are part of it: a job keeps the rules it started with.
+        """
+        chosen = [self.by_signature()[signature] for signature in signatures]
+        markets = {spec.market: market_rules(spec.market).to_dict() for spec in chosen}
         return {
-            "models": [chosen[signature].to_dict() for signature in signatures],
+            "models": [spec.to_dict() for spec in chosen],
             "agent_config": asdict(self.agent_config),
+            "markets": markets,
         }
+
+
+def snapshot_run(
+    snapshot: dict[str, Any], signature: str
+) -> tuple[ModelSpec, AgentConfig, MarketRules]:
+    """What one model of a job runs with: its spec, the agent config and its market's rules.
+
+    Jobs stored before markets existed carry no rules: theirs are the catalog's.
+    """
+    spec = next(ModelSpec(**item) for item in snapshot["models"] if item["signature"] == signature)
+    stored = snapshot.get("markets", {}).get(spec.market)
+    rules = MarketRules.from_dict(stored) if stored else market_rules(spec.market)
+    return spec, AgentConfig(**snapshot["agent_config"]), rules
 
 
 class AgentConfigSchema(Schema):
@@ -112,6 +133,7 @@ class ModelSpecSchema(Schema):
         load_default="OPENAI_API_KEY", validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]*$")
     )
     knowledge_cutoff = fields.Date(format="%Y-%m-%d", allow_none=True)
+    market = fields.String(load_default=DEFAULT_MARKET, validate=validate.OneOf(tuple(MARKETS)))
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> ModelSpec:

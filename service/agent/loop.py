@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 
 from service.agent.client import ChatResponse, ToolCall
 from service.agent.prompt import FINISH_SIGNAL
-from service.agent.tools import TOOL_DEFINITIONS, TradingTools
+from service.agent.tools import TradingTools
 from service.db import iso_utc
 
 FinishReason = Literal["finish_signal", "no_tool_calls", "max_steps"]
@@ -133,7 +133,7 @@ def run_conversation(
     run.add(0, {"role": "system", "content": system_prompt})
     run.add(0, {"role": "user", "content": user_prompt})
     for step in range(1, max_steps + 1):
-        response = client.complete(list(run.chat), TOOL_DEFINITIONS)
+        response = client.complete(list(run.chat), tools.definitions)
         run.answer(step, response)
         # Calls sent together with the signal still run: the model placed them before finishing.
         if FINISH_SIGNAL in (response.content or ""):

@@ -6,8 +6,9 @@ import functools
 from importlib import resources
 from string import Template
 
-from service.agent.tools import TOOL_DEFINITIONS
+from service.agent.tools import tool_definitions
 from service.market.asof import AsOfView
+from service.market.rules import MarketRules
 from service.portfolio.engine import Holdings
 
 FINISH_SIGNAL = "<FINISH_SIGNAL>"
@@ -43,9 +44,18 @@ def _market(view: AsOfView) -> str:
     )
 
 
-def _tools() -> str:
+def _order_rule(rules: MarketRules) -> str:
+    if rules.quantity_decimals:
+        step = f"{rules.step:g}"
+        return f"Orders are in {rules.unit}s, in steps of {step}: amount is a multiple of it."
+    if rules.lot_size > 1:
+        return f"Orders are in lots of {rules.lot_size} {rules.unit}s: amount is a multiple of it."
+    return f"Orders are whole {rules.unit}s: amount is a positive integer."
+
+
+def _tools(rules: MarketRules) -> str:
     lines = []
-    for tool in TOOL_DEFINITIONS:
+    for tool in tool_definitions(rules):
         function = tool["function"]
         parameters = ", ".join(function["parameters"]["properties"])
         lines.append(f"- {function['name']}({parameters}): {function['description']}")
@@ -55,12 +65,14 @@ def _tools() -> str:
 def render_system_prompt(view: AsOfView, holdings: Holdings) -> str:
     """The system prompt of view.day: holdings, earlier closes, today's opens and the rules."""
     return _template().substitute(
+        universe=view.rules.label,
+        order_rule=_order_rule(view.rules),
         date=view.day,
         cash=f"{holdings.cash:.2f}",
         holdings=_holdings(view, holdings),
         previous_day=view.previous_day() or MISSING,
         market=_market(view),
-        tools=_tools(),
+        tools=_tools(view.rules),
         finish_signal=FINISH_SIGNAL,
     )
 

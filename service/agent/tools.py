@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 from service.agent.news import NewsIndex
 from service.market.asof import LookAheadError
+from service.market.rules import MarketRules
 from service.portfolio.engine import Fill, OrderBook, OrderError
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -36,38 +38,58 @@ def _function(
 
 
 SYMBOL = {"type": "string", "description": "Ticker symbol, e.g. AAPL"}
-AMOUNT = {"type": "integer", "minimum": 1, "description": "Number of whole shares"}
-TOOL_DEFINITIONS: list[dict[str, Any]] = [
-    _function(
-        "get_price_local",
-        "Daily bar of a symbol: open, high, low, close and volume of an earlier trading day, "
-        "or only the open of today. Today's close and later days are not available.",
-        {"symbol": SYMBOL, "date": {"type": "string", "description": "YYYY-MM-DD; default today"}},
-        ["symbol"],
-    ),
-    _function("get_portfolio", "Current cash and shares held.", {}, []),
-    _function(
-        "buy",
-        "Buy whole shares at today's open; needs enough cash.",
-        {"symbol": SYMBOL, "amount": AMOUNT},
-        ["symbol", "amount"],
-    ),
-    _function(
-        "sell",
-        "Sell whole shares you hold at today's open.",
-        {"symbol": SYMBOL, "amount": AMOUNT},
-        ["symbol", "amount"],
-    ),
-    _function(
-        "search_news",
-        "Search news published before today by ticker or keywords; newest first.",
-        {"query": {"type": "string", "description": "Ticker or keywords, e.g. NVDA earnings"}},
-        ["query"],
-    ),
-]
-PARAMETERS: dict[str, dict[str, Any]] = {
-    tool["function"]["name"]: tool["function"]["parameters"] for tool in TOOL_DEFINITIONS
-}
+
+
+def _amount(rules: MarketRules) -> dict[str, Any]:
+    """The amount parameter as the market's quantity rule has it."""
+    if rules.quantity_decimals:
+        description = f"Number of {rules.unit}s, in steps of {rules.step:g}"
+        return {"type": "number", "exclusiveMinimum": 0, "description": description}
+    if rules.lot_size > 1:
+        description = f"Number of {rules.unit}s, in lots of {rules.lot_size}"
+        return {"type": "integer", "minimum": rules.lot_size, "description": description}
+    return {"type": "integer", "minimum": 1, "description": f"Number of whole {rules.unit}s"}
+
+
+def _units(rules: MarketRules) -> str:
+    return f"{rules.unit}s" if rules.quantity_decimals else f"whole {rules.unit}s"
+
+
+@functools.cache
+def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
+    """The tools in OpenAI's function format, worded for the market; shared, never mutated."""
+    amount = _amount(rules)
+    return [
+        _function(
+            "get_price_local",
+            "Daily bar of a symbol: open, high, low, close and volume of an earlier trading day, "
+            "or only the open of today. Today's close and later days are not available.",
+            {
+                "symbol": SYMBOL,
+                "date": {"type": "string", "description": "YYYY-MM-DD; default today"},
+            },
+            ["symbol"],
+        ),
+        _function("get_portfolio", f"Current cash and {rules.unit}s held.", {}, []),
+        _function(
+            "buy",
+            f"Buy {_units(rules)} at today's open; needs enough cash.",
+            {"symbol": SYMBOL, "amount": amount},
+            ["symbol", "amount"],
+        ),
+        _function(
+            "sell",
+            f"Sell {_units(rules)} you hold at today's open.",
+            {"symbol": SYMBOL, "amount": amount},
+            ["symbol", "amount"],
+        ),
+        _function(
+            "search_news",
+            "Search news published before today by ticker or keywords; newest first.",
+            {"query": {"type": "string", "description": "Ticker or keywords, e.g. NVDA earnings"}},
+            ["query"],
+        ),
+    ]
 
 
 class ToolInputError(ValueError):
@@ -90,9 +112,8 @@ def _failure(message: str) -> ToolResult:
     return ToolResult(json.dumps({"error": message}), False)
 
 
-def check_arguments(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+def check_arguments(name: str, arguments: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """The arguments without nulls, after checking names and string types against the schema."""
-    schema = PARAMETERS[name]
     given = {key: value for key, value in arguments.items() if value is not None}
     extra = sorted(set(given) - set(schema["properties"]))
     if extra:
@@ -120,11 +141,15 @@ def _fill(fill: Fill) -> dict[str, Any]:
 
 
 class TradingTools:
-    """Runs the tools of TOOL_DEFINITIONS; every problem becomes an error result, not a raise."""
+    """Runs the tools of tool_definitions; every problem becomes an error result, not a raise."""
 
     def __init__(self, book: OrderBook, news: NewsIndex) -> None:
         self.book = book
         self.news = news
+        self.definitions = tool_definitions(book.rules)
+        self._parameters = {
+            tool["function"]["name"]: tool["function"]["parameters"] for tool in self.definitions
+        }
         self._handlers: dict[str, Callable[..., dict[str, Any]]] = {
             "get_price_local": self.get_price_local,
             "get_portfolio": self.get_portfolio,
@@ -148,7 +173,9 @@ class TradingTools:
         if argument_error is not None:
             return _failure(f"invalid arguments for {name}: {argument_error}")
         try:
-            return _success(handler(**check_arguments(name, arguments or {})))
+            return _success(
+                handler(**check_arguments(name, arguments or {}, self._parameters[name]))
+            )
         except (ToolInputError, OrderError, LookAheadError) as error:
             return _failure(str(error))
 

@@ -20,7 +20,8 @@ from service.jobs.lifecycle import (
 )
 from service.market.asof import AsOfView
 from service.market.prices import PriceData
-from service.models_config import AgentConfig, ModelSpec
+from service.market.rules import MarketRules
+from service.models_config import AgentConfig, ModelSpec, snapshot_run
 from service.portfolio.engine import OrderBook
 from service.portfolio.timeline import (
     PositionRow,
@@ -55,18 +56,16 @@ class DayOutcome:
 
 def job_snapshot(
     conn: sqlite3.Connection, job_id: str, model: str
-) -> tuple[ModelSpec, AgentConfig]:
-    """The model and agent config the job was triggered with."""
+) -> tuple[ModelSpec, AgentConfig, MarketRules]:
+    """The model, agent config and market rules the job was triggered with."""
     row = conn.execute("SELECT config FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-    snapshot = json.loads(row[0])
-    spec = next(ModelSpec(**item) for item in snapshot["models"] if item["signature"] == model)
-    return spec, AgentConfig(**snapshot["agent_config"])
+    return snapshot_run(json.loads(row[0]), model)
 
 
 def _compute_day(
     conn: sqlite3.Connection, prices: PriceData, job_id: str, model: str, day: str, trader: Trader
 ) -> tuple[list[PositionRow], DayRecord]:
-    spec, agent = job_snapshot(conn, job_id, model)
+    spec, agent, rules = job_snapshot(conn, job_id, model)
     previous = end_of_day_before(conn, model, day)
     if previous is None:
         return registration_rows(agent.initial_cash), DayRecord()
@@ -76,7 +75,9 @@ def _compute_day(
     bounds = timeline_bounds(conn, model)
     first = bounds[0] if bounds else previous.date
     day_number = len(prices.trading_days_between(first, day)) - 1
-    book = OrderBook(AsOfView(prices, day), previous.holdings, agent.fee_bps, agent.slippage_bps)
+    book = OrderBook(
+        AsOfView(prices, day, rules), previous.holdings, agent.fee_bps, agent.slippage_bps
+    )
     record = trader(spec, agent, book, day_number)
     return trading_rows(prices, day, previous, agent.initial_cash, book.fills), record
 

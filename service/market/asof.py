@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 
 from service.market.prices import PriceData
+from service.market.rules import MarketRules
 
 
 class LookAheadError(LookupError):
@@ -12,11 +13,12 @@ class LookAheadError(LookupError):
 
 
 class AsOfView:
-    """Read-only prices as of the morning of one trading day (SPEC §2 rule 3)."""
+    """Read-only prices as of the morning of one trading day (SPEC §2 rule 3), and its rules."""
 
-    def __init__(self, prices: PriceData, day: str) -> None:
+    def __init__(self, prices: PriceData, day: str, rules: MarketRules) -> None:
         self.prices = prices
         self.day = day
+        self.rules = rules
         self.symbols = prices.symbols
 
     def open(self, symbol: str) -> float | None:

@@ -1,18 +1,17 @@
-"""The order book of one model-day: whole-share orders filled at the open (SPEC §2 rule 4)."""
+"""The order book of one model-step: orders filled at the open under the market's rules (§2.4)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 from service.market.asof import AsOfView
 from service.market.prices import PriceData
+from service.market.rules import QuantityError
 
 ActionType = Literal["init", "buy", "sell", "hold"]
 # Cash is compared with this tolerance so that float noise never rejects an exactly affordable buy.
 CASH_EPSILON = 1e-9
-MAX_ORDER_SHARES = 10_000_000
 
 
 class OrderError(ValueError):
@@ -25,7 +24,7 @@ class Fill:
 
     action_type: ActionType
     symbol: str
-    amount: int
+    amount: float
     price: float
     cash_after: float
     holdings_after: dict[str, float]
@@ -33,7 +32,7 @@ class Fill:
 
 @dataclass(slots=True)
 class Holdings:
-    """Cash and whole-share positions; quantities are never zero or negative."""
+    """Cash and positions (in the market's units); quantities are never zero or negative."""
 
     cash: float
     shares: dict[str, float] = field(default_factory=dict)
@@ -43,28 +42,11 @@ class Holdings:
         return Holdings(self.cash, dict(self.shares))
 
     def value(self, prices: PriceData, day: str) -> float:
-        """Cash plus shares at day's close, a missing close replaced by the latest earlier one."""
+        """Cash plus holdings at day's close, a missing close replaced by the latest earlier one."""
         total = self.cash
         for symbol, quantity in self.shares.items():
             total += quantity * (prices.close_on_or_before(symbol, day) or 0.0)
         return total
-
-
-def check_amount(amount: object) -> int:
-    """A positive whole number of shares, or OrderError."""
-    if isinstance(amount, bool) or not isinstance(amount, int | float | str):
-        raise OrderError("amount must be a positive whole number of shares")
-    try:
-        number = float(amount)
-    except (ValueError, OverflowError):
-        raise OrderError(f"amount must be a whole number of shares, got {amount!r}") from None
-    if not number.is_integer():
-        raise OrderError(f"amount must be a whole number of shares, got {amount}")
-    if number <= 0:
-        raise OrderError(f"amount must be positive, got {int(number)}")
-    if number > MAX_ORDER_SHARES:
-        raise OrderError(f"amount {int(number)} is larger than {MAX_ORDER_SHARES} shares")
-    return int(number)
 
 
 class OrderBook:
@@ -78,6 +60,7 @@ class OrderBook:
         slippage_bps: float = 0.0,
     ) -> None:
         self.view = view
+        self.rules = view.rules
         self.state = start.copy()
         self.fee_rate = fee_bps / 10_000
         self.slippage_rate = slippage_bps / 10_000
@@ -94,10 +77,16 @@ class OrderBook:
             raise OrderError(f"{ticker} has no open on {self.view.day}; it cannot be traded today")
         return ticker, price
 
+    def _quantity(self, amount: object) -> float:
+        try:
+            return self.rules.check_quantity(amount)
+        except QuantityError as error:
+            raise OrderError(str(error)) from None
+
     def buy(self, symbol: object, amount: object) -> Fill:
-        """Buy whole shares at today's open (plus slippage and fee) if cash allows."""
+        """Buy at today's open (plus slippage and fee) if cash allows."""
         ticker, open_price = self._symbol_and_open(symbol)
-        shares = check_amount(amount)
+        shares = self._quantity(amount)
         price = open_price * (1 + self.slippage_rate)
         cost = shares * price * (1 + self.fee_rate)
         if cost > self.state.cash + CASH_EPSILON:
@@ -109,18 +98,18 @@ class OrderBook:
         self.state.shares[ticker] = self.state.shares.get(ticker, 0) + shares
         return self._record("buy", ticker, shares, price)
 
-    def affordable(self, symbol: str) -> int:
-        """How many shares of symbol the cash buys at today's open, costs included."""
+    def affordable(self, symbol: str) -> float:
+        """How much of symbol the cash buys at today's open, costs included, in allowed steps."""
         price = self.view.open(symbol.strip().upper())
         if not price:
             return 0
         unit = price * (1 + self.slippage_rate) * (1 + self.fee_rate)
-        return max(0, math.floor((self.state.cash + CASH_EPSILON) / unit))
+        return self.rules.floor_quantity((self.state.cash + CASH_EPSILON) / unit)
 
     def sell(self, symbol: object, amount: object) -> Fill:
-        """Sell whole shares held at today's open (less slippage and fee)."""
+        """Sell holdings at today's open (less slippage and fee)."""
         ticker, open_price = self._symbol_and_open(symbol)
-        shares = check_amount(amount)
+        shares = self._quantity(amount)
         held = self.state.shares.get(ticker, 0)
         if shares > held:
             raise OrderError(f"cannot sell {shares} {ticker}: {held} held (no shorting)")
@@ -132,7 +121,7 @@ class OrderBook:
             self.state.shares[ticker] = held - shares
         return self._record("sell", ticker, shares, price)
 
-    def _record(self, action: ActionType, symbol: str, amount: int, price: float) -> Fill:
+    def _record(self, action: ActionType, symbol: str, amount: float, price: float) -> Fill:
         fill = Fill(action, symbol, amount, price, self.state.cash, dict(self.state.shares))
         self.fills.append(fill)
         return fill

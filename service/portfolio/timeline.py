@@ -71,7 +71,7 @@ def trading_rows(
     prices: PriceData, day: str, previous: EndOfDay, initial_cash: float, fills: list[Fill]
 ) -> list[PositionRow]:
     """One row per fill (or one `hold` row), each valued at day's close."""
-    steps: list[tuple[ActionType, str | None, int | None, float | None, float, dict[str, float]]]
+    steps: list[tuple[ActionType, str | None, float | None, float | None, float, dict[str, float]]]
     steps = [
         (f.action_type, f.symbol, f.amount, f.price, f.cash_after, f.holdings_after) for f in fills
     ]

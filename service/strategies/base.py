@@ -88,7 +88,10 @@ def rebalance_equal(context: StrategyContext, targets: list[str]) -> None:
     view, state = context.view, context.book.state
     tradable = [symbol for symbol in targets if view.open(symbol)]
     budget = open_value(context) / len(tradable) if tradable else 0.0
-    wanted = {symbol: math.floor(budget / (view.open(symbol) or math.inf)) for symbol in tradable}
+    wanted = {
+        symbol: view.rules.floor_quantity(budget / (view.open(symbol) or math.inf))
+        for symbol in tradable
+    }
     for symbol, quantity in sorted(state.shares.items()):
         excess = quantity - wanted.get(symbol, 0)
         if excess > 0 and view.open(symbol):

@@ -10,9 +10,9 @@ from service.strategies.base import StrategyContext
 
 @dataclass(frozen=True)
 class BuyAndHoldParams:
-    """symbols: what to buy, in equal value (default the benchmark, QQQ)."""
+    """symbols: what to buy, in equal value (default: the market's benchmark, e.g. QQQ)."""
 
-    symbols: tuple[str, ...] = ("QQQ",)
+    symbols: tuple[str, ...] = ()
 
 
 class BuyAndHold:
@@ -26,10 +26,11 @@ class BuyAndHold:
         if context.book.state.shares:
             return
         view = context.view
-        symbols = [symbol for symbol in self.params.symbols if view.open(symbol)]
+        wanted = self.params.symbols or (view.rules.benchmark,)
+        symbols = [symbol for symbol in wanted if view.open(symbol)]
         budget = context.book.state.cash / len(symbols) if symbols else 0.0
         for symbol in symbols:
-            shares = math.floor(budget / (view.open(symbol) or math.inf))
+            shares = view.rules.floor_quantity(budget / (view.open(symbol) or math.inf))
             shares = min(shares, context.book.affordable(symbol))
             if shares > 0:
                 context.order("buy", symbol, shares)

@@ -11,6 +11,7 @@ import pytest
 
 from service.agent.news import NewsIndex, parse_news
 from service.market.asof import AsOfView
+from service.market.catalog import NASDAQ100
 from service.market.prices import PriceData, parse_lines
 from service.portfolio.engine import Holdings, OrderBook
 
@@ -77,7 +78,7 @@ def make_book(prices: PriceData, universe: Universe) -> BookFactory:
         cash: float = 10_000.0, shares: dict[str, int] | None = None, day: str | None = None
     ) -> OrderBook:
         """An OrderBook on day (default today)."""
-        view = AsOfView(prices, day or universe.today)
+        view = AsOfView(prices, day or universe.today, NASDAQ100)
         return OrderBook(view, Holdings(cash, dict(shares or {})))
 
     return make

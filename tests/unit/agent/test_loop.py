@@ -14,7 +14,8 @@ import responses
 from service.agent.client import ChatClient, ChatResponse, LLMError, parse_message
 from service.agent.loop import LogEntry, ToolStat, run_conversation
 from service.agent.news import NewsIndex
-from service.agent.tools import TOOL_DEFINITIONS, TradingTools
+from service.agent.tools import TradingTools, tool_definitions
+from service.market.catalog import NASDAQ100
 from service.portfolio.engine import OrderBook
 
 BookFactory = Callable[..., OrderBook]
@@ -126,7 +127,7 @@ def test_scripted_conversation_over_http(tools: TradingTools) -> None:
     assert (conversation.finished_by, conversation.steps) == ("finish_signal", 4)
     assert headers == [f"Bearer {KEY}"] * 4
     assert {(b["model"], b["tool_choice"], json.dumps(b["tools"])) for b in bodies} == {
-        ("gpt-5", "auto", json.dumps(TOOL_DEFINITIONS))
+        ("gpt-5", "auto", json.dumps(tool_definitions(NASDAQ100)))
     }
     assert bodies[0]["messages"] == [
         {"role": "system", "content": "SYSTEM"},

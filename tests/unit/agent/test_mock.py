@@ -15,7 +15,8 @@ from service.agent.loop import run_conversation
 from service.agent.mock import MOCK_SYMBOLS, MockChatClient
 from service.agent.news import NewsIndex
 from service.agent.prompt import FINISH_SIGNAL
-from service.agent.tools import TOOL_DEFINITIONS, TradingTools
+from service.agent.tools import TradingTools, tool_definitions
+from service.market.catalog import NASDAQ100
 from service.portfolio.engine import OrderBook
 
 BookFactory = Callable[..., OrderBook]
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def first_turn(signature: str, day: str) -> ChatResponse:
     """The mock's answer to a fresh conversation."""
-    return MockChatClient(signature, day).complete(OPENING, TOOL_DEFINITIONS)
+    return MockChatClient(signature, day).complete(OPENING, tool_definitions(NASDAQ100))
 
 
 def after_lookup(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -90,7 +91,11 @@ def test_second_turn_sells_held_and_buys_affordable() -> None:
             {"date": "2025-10-01", "cash": 500.0, "shares": {"MSFT": 2}},
         ]
     )
-    calls = MockChatClient("mock-a", "2025-10-01").complete(messages, TOOL_DEFINITIONS).tool_calls
+    calls = (
+        MockChatClient("mock-a", "2025-10-01")
+        .complete(messages, tool_definitions(NASDAQ100))
+        .tool_calls
+    )
     orders = [(call.name, call.arguments) for call in calls]
     assert [name for name, _ in orders] == ["sell", "buy"]
     sell, buy = (arguments or {} for _, arguments in orders)
@@ -105,7 +110,9 @@ def test_nothing_to_sell_or_afford_finishes() -> None:
             {"date": "2025-10-01", "cash": 50.0, "shares": {}},
         ]
     )
-    response = MockChatClient("mock-a", "2025-10-01").complete(messages, TOOL_DEFINITIONS)
+    response = MockChatClient("mock-a", "2025-10-01").complete(
+        messages, tool_definitions(NASDAQ100)
+    )
     assert response.tool_calls == [] and FINISH_SIGNAL in (response.content or "")
 
 

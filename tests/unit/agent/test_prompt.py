@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from service.agent.prompt import FINISH_SIGNAL, render_system_prompt, user_message
-from service.agent.tools import TOOL_DEFINITIONS
+from service.agent.tools import tool_definitions
 from service.market.asof import AsOfView
+from service.market.catalog import NASDAQ100
 from service.market.prices import PriceData
 from service.portfolio.engine import Holdings
 
 
 def render(prices: PriceData, holdings: Holdings, day: str) -> str:
     """The system prompt of day."""
-    return render_system_prompt(AsOfView(prices, day), holdings)
+    return render_system_prompt(AsOfView(prices, day, NASDAQ100), holdings)
 
 
 @pytest.mark.parametrize("day_index", [1, 2, 3])
@@ -48,7 +49,7 @@ def test_rules_tools_and_finish_signal(prices: PriceData, today: str) -> None:
     assert "- No shares held." in prompt
     for phrase in ("whole shares", "today's open", "No shorting, no margin", "selling first"):
         assert phrase in prompt
-    for tool in TOOL_DEFINITIONS:
+    for tool in tool_definitions(NASDAQ100):
         assert f"- {tool['function']['name']}(" in prompt
     assert prompt.rstrip().endswith(FINISH_SIGNAL)
     assert "$" not in prompt

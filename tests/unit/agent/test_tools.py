@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from service.agent.news import NewsIndex
-from service.agent.tools import TOOL_DEFINITIONS, ToolResult, TradingTools
+from service.agent.tools import ToolResult, TradingTools, tool_definitions
+from service.market.catalog import NASDAQ100
 from service.portfolio.engine import OrderBook
 
 BookFactory = Callable[..., OrderBook]
@@ -41,9 +42,9 @@ def error_of(result: ToolResult) -> str:
 
 
 def test_definitions_are_function_schemas() -> None:
-    names = [tool["function"]["name"] for tool in TOOL_DEFINITIONS]
+    names = [tool["function"]["name"] for tool in tool_definitions(NASDAQ100)]
     assert names == ["get_price_local", "get_portfolio", "buy", "sell", "search_news"]
-    for tool in TOOL_DEFINITIONS:
+    for tool in tool_definitions(NASDAQ100):
         parameters = tool["function"]["parameters"]
         assert tool["type"] == "function" and parameters["type"] == "object"
         assert set(parameters["required"]) <= set(parameters["properties"])

@@ -100,6 +100,13 @@ def test_round_text(text: str, shown: str) -> None:
     assert round_text(text) == shown
 
 
-def test_shown_json_rounds_nested_floats_and_keeps_integers() -> None:
-    text = json.dumps({"a": [1.005001, {"b": 2}], "c": 3, "d": "9.87654"})
-    assert json.loads(shown_json(text)) == {"a": [1.01, {"b": 2}], "c": 3, "d": "9.87654"}
+def test_shown_json_writes_floats_in_cents_and_keeps_the_rest() -> None:
+    text = json.dumps({"a": [1.005001, {"b": 2}], "cash": 10000.0, "d": "9.87654", "e": None})
+    shown = shown_json(text)
+    assert shown == '{"a": [1.01, {"b": 2}], "cash": 10000.00, "d": "9.87654", "e": null}'
+    assert json.loads(shown_json(text, indent=2)) == json.loads(shown)
+    assert shown_json(text, indent=2).startswith('{\n  "a": [\n    1.01,')
+
+
+def test_text_that_is_not_json_is_rounded_as_prose() -> None:
+    assert shown_json("error: price 1.23456 too high") == "error: price 1.23 too high"

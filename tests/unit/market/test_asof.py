@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.market.asof import AsOfView, LookAheadError
+from service.market.catalog import NASDAQ100
 from tests.unit.pricebuilder import build_prices
 
 pytestmark = pytest.mark.unit
@@ -26,7 +27,7 @@ PRICES = build_prices(
 @pytest.fixture
 def view() -> AsOfView:
     """The view of Monday, the first trading day after a weekend."""
-    return AsOfView(PRICES, MON)
+    return AsOfView(PRICES, MON, NASDAQ100)
 
 
 @pytest.mark.parametrize("day", [MON, TUE, "2025-12-31"])
@@ -61,19 +62,19 @@ def test_bar_of_an_earlier_day_is_whole(view: AsOfView) -> None:
 def test_closes_before_never_include_today(view: AsOfView) -> None:
     assert view.closes_before("AAPL", 10) == [257.13, 258.02]
     assert view.closes_before("AAPL", 1) == [258.02]
-    assert AsOfView(PRICES, THU).closes_before("AAPL", 5) == []
+    assert AsOfView(PRICES, THU, NASDAQ100).closes_before("AAPL", 5) == []
 
 
 def test_closes_before_a_day_off_stop_at_the_last_trading_day() -> None:
-    assert AsOfView(PRICES, "2025-10-05").closes_before("AAPL", 2) == [257.13, 258.02]
+    assert AsOfView(PRICES, "2025-10-05", NASDAQ100).closes_before("AAPL", 2) == [257.13, 258.02]
 
 
 def test_last_close_is_the_previous_trading_day(view: AsOfView) -> None:
     assert view.previous_day() == FRI
     assert view.last_close("MSFT") == 517.35
-    assert AsOfView(PRICES, THU).last_close("AAPL") is None
+    assert AsOfView(PRICES, THU, NASDAQ100).last_close("AAPL") is None
 
 
 def test_last_close_of_a_vanished_symbol_is_its_latest_one() -> None:
-    assert AsOfView(PRICES, "2025-10-08").last_close("MSFT") == 528.57
-    assert AsOfView(PRICES, TUE).open("MSFT") is None
+    assert AsOfView(PRICES, "2025-10-08", NASDAQ100).last_close("MSFT") == 528.57
+    assert AsOfView(PRICES, TUE, NASDAQ100).open("MSFT") is None

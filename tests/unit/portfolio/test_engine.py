@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from service.market.asof import AsOfView
-from service.portfolio.engine import MAX_ORDER_SHARES, Holdings, OrderBook, OrderError, check_amount
+from service.market.catalog import NASDAQ100
+from service.market.rules import MAX_ORDER_UNITS, QuantityError
+from service.portfolio.engine import Holdings, OrderBook, OrderError
 from tests.unit.pricebuilder import build_prices
 
 pytestmark = pytest.mark.unit
@@ -26,7 +28,9 @@ PRICES = build_prices(
 
 def book(cash: float, fee_bps: float = 0.0, slippage_bps: float = 0.0, **shares: int) -> OrderBook:
     """A Friday book starting from cash and shares."""
-    return OrderBook(AsOfView(PRICES, FRI), Holdings(cash, shares), fee_bps, slippage_bps)
+    return OrderBook(
+        AsOfView(PRICES, FRI, NASDAQ100), Holdings(cash, shares), fee_bps, slippage_bps
+    )
 
 
 def test_buy_then_sell_to_the_cent() -> None:
@@ -78,14 +82,14 @@ def test_overselling_is_rejected_and_changes_nothing(held: dict[str, int], amoun
 
 BAD_AMOUNTS: list[Any] = [
     *(0, -1, "-3", 2.5, "2.5", 1e-9, True, False, "ten", "", None, [1], {"n": 1}),
-    *(float("nan"), float("inf"), MAX_ORDER_SHARES + 1, 1e12),
+    *(float("nan"), float("inf"), MAX_ORDER_UNITS + 1, 1e12),
 ]
 
 
 @pytest.mark.parametrize("amount", BAD_AMOUNTS, ids=repr)
 def test_bad_amount_is_rejected(amount: Any) -> None:
-    with pytest.raises(OrderError, match="amount"):
-        check_amount(amount)
+    with pytest.raises(QuantityError, match="amount"):
+        NASDAQ100.check_quantity(amount)
     orders = book(1000.0, AAPL=5)
     for action in (orders.buy, orders.sell):
         with pytest.raises(OrderError, match="amount"):
@@ -94,20 +98,20 @@ def test_bad_amount_is_rejected(amount: Any) -> None:
 
 
 def test_astronomic_integer_amount_is_an_order_error() -> None:
-    with pytest.raises(OrderError):
-        check_amount(10**400)
+    with pytest.raises(QuantityError):
+        NASDAQ100.check_quantity(10**400)
 
 
 @pytest.mark.parametrize("amount", [5, "5", 5.0, " 5 ", "5.0"], ids=repr)
 def test_whole_number_amounts_are_accepted(amount: Any) -> None:
-    assert check_amount(amount) == 5
+    assert NASDAQ100.check_quantity(amount) == 5
     fill = book(1000.0).buy("AAPL", amount)
     assert fill.amount == 5
     assert fill.cash_after == pytest.approx(500.0, abs=1e-9)
 
 
 def test_largest_amount_is_accepted_by_the_check() -> None:
-    assert check_amount(MAX_ORDER_SHARES) == MAX_ORDER_SHARES
+    assert NASDAQ100.check_quantity(MAX_ORDER_UNITS) == MAX_ORDER_UNITS
 
 
 def test_symbol_without_an_open_cannot_be_traded() -> None:
@@ -166,7 +170,7 @@ def test_affordable_follows_the_running_cash() -> None:
 
 def test_start_holdings_are_not_modified() -> None:
     start = Holdings(1000.0, {"AAPL": 1})
-    orders = OrderBook(AsOfView(PRICES, FRI), start)
+    orders = OrderBook(AsOfView(PRICES, FRI, NASDAQ100), start)
     orders.buy("AAPL", 2)
     assert start == Holdings(1000.0, {"AAPL": 1})
 

@@ -15,6 +15,7 @@ from service.jobs.creation import create_job
 from service.jobs.model_day import run_model_day
 from service.jobs.planning import JobRequest
 from service.market.asof import AsOfView
+from service.market.catalog import NASDAQ100
 from service.models_config import AgentConfig, ModelsConfig, ModelSpec
 from service.portfolio.engine import CASH_EPSILON, Holdings, OrderBook, OrderError
 from service.trading import DayRecord
@@ -92,7 +93,7 @@ def value_at_close(holdings: Holdings, day: str) -> float:
 def test_random_orders_keep_the_book_sound(
     start: Holdings, orders: list[tuple[str, Any, Any]], fee_bps: float, slippage_bps: float
 ) -> None:
-    book = OrderBook(AsOfView(PRICES, WED), start, fee_bps, slippage_bps)
+    book = OrderBook(AsOfView(PRICES, WED, NASDAQ100), start, fee_bps, slippage_bps)
     for action, symbol, amount in orders:
         before, fills_before = book.state.copy(), len(book.fills)
         if not place(book, action, symbol, amount):
@@ -113,7 +114,7 @@ def test_random_orders_keep_the_book_sound(
 def test_without_costs_trading_at_the_open_keeps_the_value_at_the_open(
     start: Holdings, orders: list[tuple[str, Any, Any]]
 ) -> None:
-    book = OrderBook(AsOfView(PRICES, WED), start)
+    book = OrderBook(AsOfView(PRICES, WED, NASDAQ100), start)
 
     def at_open(state: Holdings) -> float:
         held = {s: q for s, q in state.shares.items() if s in TRADABLE}

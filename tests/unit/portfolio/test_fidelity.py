@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from service.market.asof import AsOfView
+from service.market.catalog import NASDAQ100
 from service.market.prices import PriceData, load_prices
 from service.portfolio.engine import Holdings, OrderBook
 from service.settings import DEFAULT_PRICE_DATA
@@ -36,7 +37,7 @@ def replay(records: list[dict[str, Any]], prices: PriceData) -> list[Replayed]:
             continue  # the registration: initial cash, nothing held
         if book is None or record["date"] != book.view.day:
             holdings = book.state if book else holdings
-            book = OrderBook(AsOfView(prices, record["date"]), holdings)
+            book = OrderBook(AsOfView(prices, record["date"], NASDAQ100), holdings)
         action = record["this_action"]
         if action["action"] in ("buy", "sell"):
             getattr(book, action["action"])(action["symbol"], action["amount"])

@@ -10,6 +10,7 @@ import pytest
 
 from service import db
 from service.market.asof import AsOfView
+from service.market.catalog import NASDAQ100
 from service.portfolio.engine import Fill, Holdings, OrderBook
 from service.portfolio.timeline import (
     EndOfDay,
@@ -44,7 +45,7 @@ THURSDAY_ORDERS = [("buy", "AAPL", 5), ("buy", "MSFT", 1)]
 
 def fills_of(day: str, start: Holdings, orders: list[tuple[str, str, int]]) -> list[Fill]:
     """The fills of the orders placed in this order on day."""
-    book = OrderBook(AsOfView(PRICES, day), start)
+    book = OrderBook(AsOfView(PRICES, day, NASDAQ100), start)
     for action, symbol, amount in orders:
         (book.buy if action == "buy" else book.sell)(symbol, amount)
     return book.fills

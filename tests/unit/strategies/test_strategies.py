@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from service.market.asof import AsOfView
+from service.market.catalog import NASDAQ100
 from service.portfolio.engine import Fill, Holdings, OrderBook
 from service.strategies import STRATEGIES, Strategy, StrategyContext, build_strategy, check_strategy
 from tests.unit.pricebuilder import Quote, build_prices
@@ -55,7 +56,9 @@ def run(strategy: Strategy, signature: str = "s", days: int = 20) -> list[Day]:
     holdings, result = Holdings(10000.0), []
     trading = DAYS[REGISTRATION + 1 : REGISTRATION + 1 + days]
     for number, day in enumerate(trading, start=1):
-        context = StrategyContext(signature, OrderBook(AsOfView(PRICES, day), holdings), number)
+        context = StrategyContext(
+            signature, OrderBook(AsOfView(PRICES, day, NASDAQ100), holdings), number
+        )
         strategy.trade(context)
         holdings = context.book.state
         result.append(Day(context.book.fills, context.rejections, holdings.copy()))
@@ -131,7 +134,7 @@ def test_buy_and_hold_buys_qqq_on_day_one_and_never_trades_again() -> None:
 
 
 def test_buy_and_hold_never_buys_while_it_holds_something() -> None:
-    book = OrderBook(AsOfView(PRICES, DAYS[10]), Holdings(10000.0, {"AAA": 1}))
+    book = OrderBook(AsOfView(PRICES, DAYS[10], NASDAQ100), Holdings(10000.0, {"AAA": 1}))
     build_strategy("buy_and_hold", {}).trade(StrategyContext("s", book, 5))
     assert book.fills == []
 
@@ -192,7 +195,7 @@ def test_random_makes_rejected_orders_but_never_negative_cash_or_holdings() -> N
 
 def test_context_rng_depends_on_signature_day_and_salt() -> None:
     def draw(signature: str, day: str, salt: int) -> float:
-        book = OrderBook(AsOfView(PRICES, day), Holdings(0.0))
+        book = OrderBook(AsOfView(PRICES, day, NASDAQ100), Holdings(0.0))
         return StrategyContext(signature, book, 1).rng(salt).random()
 
     first = draw("a", DAYS[10], 1)

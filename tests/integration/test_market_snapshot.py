@@ -1,0 +1,51 @@
+"""A job runs under the market rules of its snapshot, not those the code has now."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from service.jobs.batch import run_job
+from service.market.catalog import NASDAQ100
+from service.market.prices import PriceData
+from tests.integration.conftest import PendingJob
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_job_snapshot_holds_its_models_market_rules(
+    pending_job: PendingJob, db: sqlite3.Connection
+) -> None:
+    created = pending_job("2025-09-05", "2025-09-02", ("qqq-buy-and-hold",))
+
+    config = json.loads(db.execute("SELECT config FROM jobs").fetchone()[0])
+
+    assert config["models"][0]["market"] == "nasdaq100"
+    assert config["markets"] == {"nasdaq100": NASDAQ100.to_dict()}
+    assert created.first_days == [("qqq-buy-and-hold", "2025-09-02")]
+
+
+def test_model_days_trade_under_the_stored_rules(
+    pending_job: PendingJob, db: sqlite3.Connection, price_data: PriceData
+) -> None:
+    created = pending_job("2025-09-05", "2025-09-02", ("qqq-buy-and-hold",))
+    config = json.loads(db.execute("SELECT config FROM jobs").fetchone()[0])
+    config["markets"]["nasdaq100"]["quantity_decimals"] = 2
+    db.execute("UPDATE jobs SET config = ?", (json.dumps(config),))
+
+    run_job(db_path(db), price_data, created.job_id, created.first_days)
+
+    amount, price, cash = db.execute(
+        "SELECT amount, price, cash FROM positions WHERE action_type = 'buy'"
+    ).fetchone()
+    assert amount == pytest.approx(10000 // (price / 100) / 100)  # hundredths of a share
+    assert amount != int(amount)
+    assert 0 <= cash < price / 100
+
+
+def db_path(conn: sqlite3.Connection) -> str:
+    """The file behind a connection."""
+    return str(conn.execute("PRAGMA database_list").fetchone()[2])
+
