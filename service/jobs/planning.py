@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date
 
+from service.market.calendar import calendar_days
 from service.market.prices import PriceData
 from service.models_config import ModelsConfig
 from service.portfolio.timeline import timeline_bounds
@@ -60,7 +60,7 @@ def check_range(request: JobRequest, prices: PriceData, max_days: int) -> None:
     start, end = request.start_date, request.end_date
     if start and start > end:
         raise JobRequestError(f"start_date {start} is after end_date {end}", "start_date")
-    if start and (date.fromisoformat(end) - date.fromisoformat(start)).days + 1 > max_days:
+    if start and calendar_days(start, end) > max_days:
         raise JobRequestError(
             f"the range {start}..{end} is longer than MAX_SIMULATION_DAYS ({max_days} days)",
             "end_date",
@@ -112,8 +112,7 @@ def check_span(plan: ModelPlan, max_days: int) -> None:
     """A resumed model's days must fit in MAX_SIMULATION_DAYS too."""
     if not plan.run:
         return
-    first, last = date.fromisoformat(plan.run[0]), date.fromisoformat(plan.run[-1])
-    if (last - first).days + 1 > max_days:
+    if calendar_days(plan.run[0], plan.run[-1]) > max_days:
         raise JobRequestError(
             f"model {plan.model!r} would run {plan.run[0]}..{plan.run[-1]}, longer than "
             f"MAX_SIMULATION_DAYS ({max_days} days)",

@@ -1,4 +1,4 @@
-"""Loader for AI-Trader's merged.jsonl daily prices, with the trading-day calendar."""
+"""Loader for AI-Trader's merged.jsonl prices (daily or intraday bars), with their calendar."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from service.filecache import cached_by_version
+from service.market.calendar import bar_key
 
 BENCHMARK_SYMBOL = "QQQ"
 SERIES_KEY = "Time Series (Daily)"
+SERIES_PREFIX = "Time Series ("
 # AI-Trader renames open/close to buy/sell price; plain Alpha Vantage files use open/close.
 FIELD_KEYS: dict[str, tuple[str, ...]] = {
     "open": ("1. buy price", "1. open"),
@@ -151,22 +152,24 @@ def _symbol_of(record: Any) -> str:
     return symbol.strip().upper()
 
 
+def _series(record: dict[str, Any]) -> dict[str, Any]:
+    """The bars of a record: "Time Series (Daily)", "Time Series (60min)" and the like."""
+    found = [value for key, value in record.items() if key.startswith(SERIES_PREFIX)]
+    if len(found) != 1 or not isinstance(found[0], dict):
+        raise ValueError(f'no "{SERIES_KEY}" (or other single "{SERIES_PREFIX}…)") object')
+    return found[0]
+
+
 def _parse_line(text: str) -> tuple[str, dict[str, Bar]]:
     record = json.loads(text)
     symbol = _symbol_of(record)
-    series = record.get(SERIES_KEY)
-    if not isinstance(series, dict):
-        raise ValueError(f'no "{SERIES_KEY}" object')
+    series = _series(record)
     bars: dict[str, Bar] = {}
     for day, fields in series.items():
         if not isinstance(fields, dict):
             raise ValueError(f"bar of {day} is not an object")
-        bars[_iso_day(day)] = _bar(fields)
+        bars[bar_key(day)] = _bar(fields)
     return symbol, bars
-
-
-def _iso_day(text: str) -> str:
-    return date.fromisoformat(text).isoformat()
 
 
 def parse_lines(lines: Iterable[str], source: str) -> PriceData:

@@ -1,0 +1,36 @@
+"""Bar keys: a bar is named by sortable text, `YYYY-MM-DD` (a day) or `YYYY-MM-DD HH:MM:SS`.
+
+Everything that orders bars compares their keys as text, and a bar's previous and next come from
+the calendar of the data (PriceData), never from date arithmetic. Only two questions are about
+days as such: which day a bar belongs to, and how many calendar days a range spans (the limit
+MAX_SIMULATION_DAYS is in days).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+DAY_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")
+TIME_KEY = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
+
+
+def bar_key(text: str) -> str:
+    """text as a bar key (a day, or a day and a time with seconds); ValueError when it is not."""
+    stripped = text.strip()
+    if DAY_KEY.fullmatch(stripped):
+        return date.fromisoformat(stripped).isoformat()
+    if TIME_KEY.fullmatch(stripped):
+        moment = datetime.fromisoformat(stripped)
+        return moment.isoformat(sep=" ", timespec="seconds")
+    raise ValueError(f"{text!r} is not a bar key (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+
+
+def day_of(key: str) -> str:
+    """The day (YYYY-MM-DD) a bar key belongs to."""
+    return key[:10]
+
+
+def calendar_days(first: str, last: str) -> int:
+    """How many calendar days the bars first..last span, both days counted."""
+    return (date.fromisoformat(day_of(last)) - date.fromisoformat(day_of(first))).days + 1
