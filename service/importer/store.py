@@ -13,8 +13,13 @@ from service.importer.reader import AgentData, LogMessage, PositionLine
 from service.importer.replay import replay_notes, trade_price
 from service.jobs.creation import busy_models
 from service.market.prices import PriceData
-from service.portfolio.engine import Holdings
-from service.portfolio.timeline import PositionRow, insert_rows, timeline_bounds
+from service.portfolio.timeline import (
+    Action,
+    PositionRow,
+    day_rows,
+    insert_rows,
+    timeline_bounds,
+)
 from service.results.records import insert_day_records
 from service.trading import DayRecord
 
@@ -60,24 +65,18 @@ class ImportedModel:
     warnings: list[str] = field(default_factory=list)
 
 
-def _percent(part: float, whole: float) -> float:
-    return part / whole * 100 if whole else 0.0
-
-
-def _value(line: PositionLine, prices: PriceData) -> float:
-    """SPEC §2 rule 5, refusing symbols the price data cannot value at all."""
+def _check_valued(line: PositionLine, prices: PriceData) -> None:
+    """SPEC §2 rule 5 needs a close of every held symbol on or before the line's day."""
     missing = sorted(s for s in line.shares if prices.close_on_or_before(s, line.date) is None)
     if missing:
         raise ModelImportError(
             f"no close of {', '.join(missing)} on or before {line.date} in {prices.source}"
         )
-    return Holdings(line.cash, line.shares).value(prices, line.date)
 
 
-def _row(line: PositionLine, prices: PriceData, previous: float, initial: float) -> PositionRow:
-    value = _value(line, prices)
-    profit, cumulative = value - previous, value - initial
-    return PositionRow(
+def _action(line: PositionLine, prices: PriceData) -> Action:
+    _check_valued(line, prices)
+    return Action(
         line.action_id,
         line.action_type,
         line.symbol,
@@ -85,23 +84,19 @@ def _row(line: PositionLine, prices: PriceData, previous: float, initial: float)
         trade_price(line, prices),
         line.cash,
         line.shares,
-        value,
-        profit,
-        _percent(profit, previous),
-        cumulative,
-        _percent(cumulative, initial),
     )
 
 
 def timeline_rows(positions: list[PositionLine], prices: PriceData) -> dict[str, list[PositionRow]]:
-    """The positions rows of each day, P&L against the previous day and the registration cash."""
+    """The positions rows of each day, made as a simulated day's are (timeline.day_rows)."""
     days: dict[str, list[PositionLine]] = {}
     for line in positions:
         days.setdefault(line.date, []).append(line)
     initial = previous = positions[0].cash
     rows: dict[str, list[PositionRow]] = {}
     for day, lines in days.items():
-        rows[day] = [_row(line, prices, previous, initial) for line in lines]
+        actions = [_action(line, prices) for line in lines]
+        rows[day] = day_rows(prices, day, actions, previous, initial)
         previous = rows[day][-1].portfolio_value
     return rows
 
