@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from service.agent.client import ChatClient
-from service.agent.loop import ChatClientProtocol, LogEntry, ToolStat, run_conversation
+from service.agent.loop import ChatClientProtocol, run_conversation
 from service.agent.mock import MockChatClient
 from service.agent.news import load_news
 from service.agent.prompt import render_system_prompt, user_message
 from service.agent.tools import TradingTools
 from service.db import now
+from service.journal import DayRecord, LogEntry
 from service.models_config import AgentConfig, ModelSpec
 from service.portfolio.engine import OrderBook
 from service.settings import from_environment
 from service.strategies import StrategyContext, build_strategy
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-
-
-@dataclass
-class DayRecord:
-    """What a model-day leaves besides its trades: messages, tool usage and tokens."""
-
-    logs: list[LogEntry] = field(default_factory=list)
-    tool_usage: dict[str, ToolStat] = field(default_factory=dict)
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
 
 
 def trade_builtin(spec: ModelSpec, book: OrderBook, day_number: int) -> DayRecord:

@@ -13,6 +13,7 @@ from service.agent.client import ChatResponse, ToolCall
 from service.agent.prompt import FINISH_SIGNAL
 from service.agent.tools import TradingTools
 from service.db import iso_utc
+from service.journal import LogEntry, ToolStat
 
 FinishReason = Literal["finish_signal", "no_tool_calls", "max_steps"]
 
@@ -23,25 +24,6 @@ class ChatClientProtocol(Protocol):
     def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> ChatResponse:
         """The next assistant turn."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One message of the conversation as stored in reasoning_logs."""
-
-    step_number: int
-    role: str
-    content: str
-    tool_name: str | None
-    timestamp: str
-
-
-@dataclass(slots=True)
-class ToolStat:
-    """How often one tool was called and how long it ran in total."""
-
-    call_count: int = 0
-    total_duration_seconds: float = 0.0
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from service.cli.arguments import agent_data_parser
 from service.db import connect, init_db
 from service.importer.jsonl import AgentDataError
 from service.importer.reader import POSITION_FILE, find_agents, read_agent
-from service.importer.store import ImportedModel, ModelImportError, store_model
+from service.jobs.imports import ImportedModel, ModelImportError, store_model
 from service.market.prices import PriceData, PriceDataError, load_prices
 from service.settings import SettingsError, from_environment
 

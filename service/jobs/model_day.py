@@ -18,6 +18,7 @@ from service.jobs.lifecycle import (
     holds_claim,
     next_pending_day,
 )
+from service.journal import DayRecord, insert_day_records
 from service.market.asof import AsOfView
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
@@ -31,8 +32,7 @@ from service.portfolio.timeline import (
     timeline_bounds,
     trading_rows,
 )
-from service.results.records import insert_day_records
-from service.trading import DayRecord, trade_day
+from service.trading import trade_day
 
 log = logging.getLogger(__name__)
 Trader = Callable[[ModelSpec, AgentConfig, OrderBook, int], DayRecord]

@@ -18,11 +18,12 @@ from service import create_app
 from service.db import connect
 from service.jobs.creation import CreatedJob, create_job
 from service.jobs.planning import JobRequest
+from service.journal import DayRecord
 from service.market.prices import PriceData, load_prices
 from service.models_config import ModelSpec, load_models_config
 from service.portfolio.engine import OrderBook
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
-from service.trading import DayRecord, trade_builtin
+from service.trading import trade_builtin
 from tasks import huey
 
 AppFactory = Callable[..., Flask]

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from service.cli import export_ai_trader, import_ai_trader
 from service.db import connect
+from service.journal import insert_day_records
 from service.portfolio.timeline import end_of_day_before
-from service.results.records import insert_day_records
 
 pytestmark = pytest.mark.integration
 
@@ -231,7 +231,7 @@ def test_a_failure_while_storing_rolls_the_whole_model_back(
             raise sqlite3.IntegrityError("disk trouble")
         insert_day_records(connection, job, model, day, r)
 
-    monkeypatch.setattr("service.importer.store.insert_day_records", failing)
+    monkeypatch.setattr("service.jobs.imports.insert_day_records", failing)
 
     assert imports(agent_dir) == 1
 

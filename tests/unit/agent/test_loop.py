@@ -12,9 +12,10 @@ import pytest
 import responses
 
 from service.agent.client import ChatClient, ChatResponse, LLMError, parse_message
-from service.agent.loop import LogEntry, ToolStat, run_conversation
+from service.agent.loop import run_conversation
 from service.agent.news import NewsIndex
 from service.agent.tools import TradingTools, tool_definitions
+from service.journal import LogEntry, ToolStat
 from service.market.catalog import NASDAQ100
 from service.portfolio.engine import OrderBook
 

@@ -14,11 +14,11 @@ from service.db import connect, init_db
 from service.jobs.creation import create_job
 from service.jobs.model_day import run_model_day
 from service.jobs.planning import JobRequest
+from service.journal import DayRecord
 from service.market.asof import AsOfView
 from service.market.catalog import NASDAQ100
 from service.models_config import AgentConfig, ModelsConfig, ModelSpec
 from service.portfolio.engine import CASH_EPSILON, Holdings, OrderBook, OrderError
-from service.trading import DayRecord
 from tests.unit.pricebuilder import build_prices
 
 pytestmark = pytest.mark.unit

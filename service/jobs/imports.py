@@ -7,11 +7,11 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.agent.loop import LogEntry
 from service.db import now, transaction
 from service.importer.reader import AgentData, LogMessage, PositionLine
 from service.importer.replay import replay_notes, trade_price
 from service.jobs.creation import busy_models
+from service.journal import DayRecord, LogEntry, insert_day_records
 from service.market.prices import PriceData
 from service.portfolio.timeline import (
     Action,
@@ -20,8 +20,6 @@ from service.portfolio.timeline import (
     insert_rows,
     timeline_bounds,
 )
-from service.results.records import insert_day_records
-from service.trading import DayRecord
 
 IMPORT_CONFIG: dict[str, Any] = {"models": [], "agent_config": {}}
 IMPORT_OPTIONS = {"source": "ai-trader"}
