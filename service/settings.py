@@ -10,7 +10,7 @@ from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULTS_DIR = PACKAGE_DIR / "defaults"
-DEFAULT_PRICE_DATA = DEFAULTS_DIR / "nasdaq100_daily_2025-06-10_2025-10-30.jsonl.gz"
+DEFAULT_PRICE_DATA = DEFAULTS_DIR / "nasdaq100_daily_2025-06-10_2025-10-29.jsonl.gz"
 DEFAULT_NEWS_DATA = DEFAULTS_DIR / "news_sample_2025-10.json"
 DEFAULT_CONFIG_PATH = DEFAULTS_DIR / "models.json"
 TRUE_WORDS = {"1", "true", "yes", "on"}

@@ -29,7 +29,7 @@ from service.market.prices import (
 )
 
 DEFAULT_BASE_URL = "https://www.alphavantage.co/query"
-BUNDLED_PRICES = "nasdaq100_daily_2025-06-10_2025-10-30.jsonl.gz"
+BUNDLED_PRICES = "nasdaq100_daily_2025-06-10_2025-10-29.jsonl.gz"
 REQUEST_TIMEOUT = 30.0
 INFORMATION = "Daily Prices (buy price, high, low, sell price) and Volumes"
 # Alpha Vantage field name -> AI-Trader's (open and close become buy and sell price).

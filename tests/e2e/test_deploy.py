@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,27 @@ from tests.e2e.processes import REPO, free_port, start, stop, wait_until_up
 
 pytestmark = pytest.mark.e2e
 DOCKERFILE = REPO / "Dockerfile"
+# Run by an installed copy of the package: it must find every file it ships with.
+INSTALLED_DATA_CHECK = """
+import sys
+from importlib import resources
+from pathlib import Path
+
+import service
+from service.agent.news import load_news
+from service.market.fetch import default_symbols
+from service.market.prices import load_prices
+from service.models_config import load_models_config
+from service.resources.dashboard.routes import blp
+from service.settings import Settings
+
+assert Path(service.__file__).is_relative_to(sys.argv[1]), service.__file__
+settings = Settings()
+assert resources.files("service.agent").joinpath("prompt.txt").is_file()
+print(load_prices(settings.price_data).last_day, len(default_symbols()))
+print(len(load_news(settings.news_data)) > 0, len(load_models_config(settings.config_path).models))
+print(sorted(blp.jinja_loader.list_templates()))
+"""
 
 
 def dockerfile_instruction(name: str) -> str:
@@ -50,7 +72,9 @@ def image_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     install = dockerfile_instruction("RUN").split("&&")[0].strip()
     assert install == "pip install --no-cache-dir -e ."
     pip = [str(folder / "venv" / "bin" / "pip"), "install", "--quiet", "-e", str(REPO)]
-    subprocess.run(pip, check=True, capture_output=True)
+    installed = subprocess.run(pip, check=True, capture_output=True, text=True)
+    # The first bin/run installs the same way: setuptools has nothing to warn about.
+    assert "BuildBackendWarning" not in installed.stdout + installed.stderr, installed.stderr
     return {
         "PATH": f"{folder / 'venv' / 'bin'}:{os.environ['PATH']}",
         "DATABASE_PATH": str(folder / "data" / "trader.db"),
@@ -123,3 +147,46 @@ def test_procfile_runs_under_honcho_and_release_is_idempotent(tmp_path: Path) ->
     finally:
         stop(server)
     assert "worker" in (tmp_path / "h.log").read_text()
+
+
+def package_data_files() -> set[str]:
+    """The files of the packages that are not Python code, as paths in a wheel."""
+    return {
+        path.relative_to(REPO).as_posix()
+        for folder in ("service", "tasks")
+        for path in (REPO / folder).rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc")
+    }
+
+
+def test_wheel_ships_every_data_file_and_builds_without_warnings(tmp_path: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    # e.g. "Package 'service.defaults' is absent from the `packages` configuration"
+    assert "BuildBackendWarning" not in build.stdout + build.stderr
+    names = set(zipfile.ZipFile(next(tmp_path.glob("*.whl"))).namelist())
+    assert "service/defaults/nasdaq100_daily_2025-06-10_2025-10-29.jsonl.gz" in names
+    assert package_data_files() <= names
+    assert not [name for name in names if "__pycache__" in name or name.startswith("tests/")]
+
+    site = tmp_path / "site"
+    install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target"]
+    subprocess.run([*install, str(site), *map(str, tmp_path.glob("*.whl"))], check=True)
+    check = subprocess.run(
+        [sys.executable, "-c", INSTALLED_DATA_CHECK, str(site)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stderr
+    lines = check.stdout.splitlines()
+    assert lines[0] == "2025-10-29 102" and lines[1] == "True 6"
+    templates = REPO / "service" / "resources" / "dashboard" / "templates"
+    assert lines[2] == str(sorted(path.name for path in templates.iterdir()))

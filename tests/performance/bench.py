@@ -21,7 +21,7 @@ from tests.performance.queries import LoadPlan
 from tests.performance.servers import service_env, web
 
 JAN_JUN = DEFAULTS_DIR / "nasdaq100_daily_2025-01-02_2025-06-27_adjusted.jsonl.gz"
-JUN_OCT = DEFAULTS_DIR / "nasdaq100_daily_2025-06-10_2025-10-30.jsonl.gz"
+JUN_OCT = DEFAULTS_DIR / "nasdaq100_daily_2025-06-10_2025-10-29.jsonl.gz"
 LLM_LATENCY = 0.1
 CEILING_APP = "tests.performance.ceiling:app"
 BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the figures
