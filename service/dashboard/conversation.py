@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,14 +41,27 @@ def round_text(text: str) -> str:
     return LONG_DECIMAL.sub(lambda match: f"{float(match.group(1)):.2f}", text)
 
 
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 2)
-    if isinstance(value, Mapping):
-        return {key: _rounded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_rounded(item) for item in value]
-    return value
+def json_text(value: Any, indent: int | None = None, depth: int = 0) -> str:
+    """value as JSON with every float written to two decimals (money to cents)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:.2f}"
+    if isinstance(value, Mapping) and value:
+        items = [
+            f"{json.dumps(str(key), ensure_ascii=False)}: {json_text(item, indent, depth + 1)}"
+            for key, item in value.items()
+        ]
+        return _enclose("{", items, "}", indent, depth)
+    if isinstance(value, list) and value:
+        items = [json_text(item, indent, depth + 1) for item in value]
+        return _enclose("[", items, "]", indent, depth)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _enclose(first: str, items: list[str], last: str, indent: int | None, depth: int) -> str:
+    if indent is None:
+        return first + ", ".join(items) + last
+    inner, outer = "\n" + " " * indent * (depth + 1), "\n" + " " * indent * depth
+    return first + inner + ("," + inner).join(items) + outer + last
 
 
 def shown_json(text: str, indent: int | None = None) -> str:
@@ -56,7 +70,7 @@ def shown_json(text: str, indent: int | None = None) -> str:
         value = json.loads(text)
     except ValueError:
         return round_text(text)
-    return json.dumps(_rounded(value), indent=indent, ensure_ascii=False)
+    return json_text(value, indent)
 
 
 def _calls(parts: Iterable[str]) -> list[ToolCall]:

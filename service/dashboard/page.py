@@ -34,7 +34,7 @@ class Dashboard:
     job: dict[str, Any] | None
     example_start: str
     example_end: str
-    stored_models: list[str]
+    palette_order: list[str]
 
     @property
     def ranked_series(self) -> dict[str, list[Point]]:
@@ -50,6 +50,14 @@ def parse_day(text: str) -> str:
     except ValueError:
         pass
     raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD, for example 2025-10-29")
+
+
+def palette_order(conn: sqlite3.Connection) -> list[str]:
+    """Every stored model, earliest registration first, then by name: the order of the colour
+    slots, so a model keeps its colour on every day whatever its rank, as others join later."""
+    return sorted(
+        stored_models(conn), key=lambda model: (registration_day(conn, model) or "", model)
+    )
 
 
 def model_series(conn: sqlite3.Connection, models: list[str], end: str) -> dict[str, list[Point]]:
@@ -121,7 +129,7 @@ def gather(conn: sqlite3.Connection, prices: PriceData, day: str | None = None) 
         job=current_job(conn),
         example_start=prices.trading_days[-EXAMPLE_TRADING_DAYS:][0],
         example_end=prices.last_day,
-        stored_models=stored_models(conn),
+        palette_order=palette_order(conn),
     )
 
 

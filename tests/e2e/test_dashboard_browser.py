@@ -1,85 +1,158 @@
-"""The dashboard in headless Chromium, served by gunicorn with results from a real consumer."""
+"""The dashboard in headless Chromium, served by gunicorn with results from a real consumer.
+
+The module's server starts empty with a page open on it, then runs two jobs while the page
+follows them; the other tests look at what the two jobs stored. Screenshots are kept in the
+module's temporary folder (dashboard-*.png).
+"""
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import select
 import shutil
-import struct
-import subprocess
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from service.dashboard.chart import COMPACT_WIDTH, SVG_NAMESPACE
+from service.settings import DEFAULT_CONFIG_PATH
+from tests.e2e.browser import DevTools, chromium, png_size, tab
 from tests.e2e.processes import request, running_service, wait_for_job
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed"),
 ]
-MODELS = ["qqq-buy-and-hold", "momentum-20", "equal-weight-10", "mock-llm"]
-# Every host name resolves to nothing except the server's own address: a request to anywhere
-# else fails, so the page must render fully from the server alone.
-NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-QUIET = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
+DEFAULT_MODELS = ["qqq-buy-and-hold", "momentum-20", "equal-weight-10", "mock-llm"]
+EXTRA: list[tuple[str, dict[str, Any]]] = [
+    *[("momentum", {"lookback": lookback, "top_k": 3}) for lookback in (5, 10, 15, 30, 40)],
+    *[("equal_weight", {"top_n": top_n}) for top_n in (3, 5, 8, 15, 20, 30)],
+    *[("buy_and_hold", {"symbols": [s]}) for s in ("AAPL", "MSFT", "NVDA", "AMZN", "META")],
+]
+START, END = "2025-09-15", "2025-09-30"
+# Six models join later and stop earlier: the newest leaderboard shows them "as of" LATE_END.
+LATE_START, LATE_END = "2025-09-22", "2025-09-26"
+BEFORE_LATE = "2025-09-19"
+FIRST_JOB_WAIT = 90
 
 
-@dataclass(frozen=True)
+@dataclass
 class Live:
-    """A running server with stored results, and a folder for the browser's files."""
+    """A running server with stored results, its models, and what the open page went through."""
 
     base: str
     folder: Path
+    models: list[str]
+    late: list[str]
+    followed: dict[str, Any] = field(default_factory=dict)
+
+    def shot(self, name: str) -> Path:
+        """Where a screenshot goes."""
+        return self.folder / f"dashboard-{name}.png"
+
+
+def models_config(path: Path) -> list[str]:
+    """The four default models and sixteen built-in ones, twenty in all; their signatures."""
+    defaults = json.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))["models"]
+    chosen = [model for model in defaults if model["signature"] in DEFAULT_MODELS]
+    for strategy, params in EXTRA:
+        value = next(iter(params.values()))
+        label = value[0] if isinstance(value, list) else value
+        chosen.append(
+            {
+                "signature": f"{strategy.replace('_', '-')}-{str(label).lower()}",
+                "name": f"{strategy.replace('_', ' ').capitalize()} ({json.dumps(params)})",
+                "provider": "builtin",
+                "strategy": strategy,
+                "params": params,
+            }
+        )
+    path.write_text(json.dumps({"models": chosen}), encoding="utf-8")
+    return [model["signature"] for model in chosen]
+
+
+def trigger(base: str, models: list[str], start: str, end: str) -> str:
+    """Start a job; its id."""
+    body = {"start_date": start, "end_date": end, "models": models}
+    status, job = request(f"{base}/simulate/trigger", body)
+    assert status == 202, job
+    return str(job["job_id"])
+
+
+def job_shown(browser: DevTools, session: str, job_id: str) -> bool:
+    """Whether the page shows the job as completed, drawn after its end."""
+    return bool(
+        browser.until(
+            session,
+            f"(p => p && p.dataset.jobId === '{job_id}' && p.dataset.status === 'completed')"
+            "(document.getElementById('job'))",
+            FIRST_JOB_WAIT,
+        )
+    )
+
+
+def follow_two_jobs(live: Live) -> None:
+    """Open the empty dashboard, then run two jobs; note what the page showed meanwhile."""
+    seen = live.followed
+    early = [model for model in live.models if model not in live.late]
+    with tab(live.folder / "profile-follow", live.base + "/", 1280) as (browser, session):
+        seen["empty"] = browser.evaluate(
+            session, "document.getElementById('empty-state').innerText"
+        )
+        browser.evaluate(session, "window.loadedOnce = true")
+        first = trigger(live.base, early, START, END)
+        job_shown(browser, session, first)
+        seen["first_rows"] = browser.evaluate(
+            session, "document.querySelectorAll('#leaderboard tr.model-row').length"
+        )
+        seen["first_date"] = browser.evaluate(
+            session, "document.getElementById('leaderboard-date').textContent"
+        )
+        browser.screenshot(session, live.shot("followed-first-job"))
+        second = trigger(live.base, live.late, LATE_START, LATE_END)
+        job_shown(browser, session, second)
+        seen["second_rows"] = browser.evaluate(
+            session, "document.querySelectorAll('#leaderboard tr.model-row').length"
+        )
+        seen["not_reloaded"] = browser.evaluate(session, "window.loadedOnce === true")
+        assert wait_for_job(live.base, second)["status"] == "completed"
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """gunicorn and a consumer on a temporary database, after a short job of four models."""
+    """gunicorn and a consumer on a temporary database, twenty models run while a page is open."""
     folder = tmp_path_factory.mktemp("dashboard")
-    with running_service(folder) as service:
-        body = {"start_date": "2025-09-15", "end_date": "2025-09-30", "models": MODELS}
-        status, job = request(f"{service.base}/simulate/trigger", body)
-        assert status == 202, job
-        assert wait_for_job(service.base, job["job_id"])["status"] == "completed"
-        yield Live(service.base, folder)
+    models = models_config(folder / "models.json")
+    late = models[-6:]
+    with running_service(folder, {"CONFIG_PATH": str(folder / "models.json")}) as service:
+        found = Live(service.base, folder, models, late)
+        follow_two_jobs(found)
+        yield found
 
 
-def chromium(live: Live, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run headless Chromium with no network but the server; its output."""
-    command = ["chromium", *QUIET, f"--user-data-dir={live.folder / 'profile'}", NO_NETWORK, *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+def test_a_job_triggered_after_load_is_followed_without_reload(live: Live) -> None:
+    seen = live.followed
+    assert "No results yet" in seen["empty"]
+    assert seen["first_rows"] == len(live.models) - len(live.late)
+    assert seen["first_date"] == END
+    assert seen["second_rows"] == len(live.models)
+    # The page was loaded once and redrawn in place: the script's own fetches aside.
+    assert seen["not_reloaded"] is True
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    """Width and height of a PNG, from its header."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("width", [1280, 390])
 def test_screenshot(live: Live, width: int) -> None:
-    shot = live.folder / f"dashboard-{width}.png"
-    result = chromium(live, f"--window-size={width},900", f"--screenshot={shot}", live.base + "/")
+    shot = live.shot(f"window-{width}")
+    result = chromium(
+        live.folder / "profile-shot",
+        f"--window-size={width},900",
+        f"--screenshot={shot}",
+        live.base,
+    )
     assert shot.is_file(), result.stderr
     assert png_size(shot) == (width, 900)
     # A blank or error page compresses to a few kilobytes; the dashboard has a chart and text.
@@ -87,112 +160,21 @@ def test_screenshot(live: Live, width: int) -> None:
 
 
 def test_rendered_page_has_the_table_and_the_chart(live: Live) -> None:
-    result = chromium(live, "--window-size=1280,900", "--dump-dom", live.base + "/dashboard")
+    result = chromium(
+        live.folder / "profile-dump",
+        "--window-size=1280,900",
+        "--dump-dom",
+        live.base + "/dashboard",
+    )
     dom = result.stdout
     assert 'id="leaderboard"' in dom, result.stderr
     rows = re.findall(r'<tr class="model-row" data-model="([^"]+)"', dom)
-    assert sorted(rows) == sorted(MODELS)
+    assert sorted(rows) == sorted(live.models)
     assert '<tr class="benchmark-row">' in dom
     chart = re.search(r'<svg[^>]*class="equity-chart".*?</svg>', dom, re.S)
     assert chart
-    assert len(re.findall(r"<path ", chart.group(0))) == len(MODELS) + 1
+    assert len(re.findall(r"<path ", chart.group(0))) == len(live.models) + 1
     assert 'id="job-status">completed<' in dom
-
-
-class DevTools:
-    """Chromium driven over --remote-debugging-pipe (NUL-separated JSON on fds 3 and 4)."""
-
-    def __init__(self, live: Live) -> None:
-        to_browser, self._writer = os.pipe()
-        self._reader, from_browser = os.pipe()
-
-        def wire() -> None:
-            os.dup2(to_browser, 3)
-            os.dup2(from_browser, 4)
-
-        profile = f"--user-data-dir={live.folder / 'devtools-profile'}"
-        self.process = subprocess.Popen(
-            ["chromium", *QUIET, profile, NO_NETWORK, "--remote-debugging-pipe"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4),
-            preexec_fn=wire,  # the fds must be 3 and 4 in the browser, whatever they are here
-        )
-        os.close(to_browser)
-        os.close(from_browser)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict[str, Any]] = []
-
-    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
-        """Send a command and wait for its answer; events seen meanwhile are kept."""
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params}
-        if session:
-            message["sessionId"] = session
-        os.write(self._writer, json.dumps(message).encode() + b"\0")
-        answer = self.wait(lambda item: item.get("id") == self._next_id)
-        result: dict[str, Any] = answer.get("result", {})
-        return result
-
-    def wait(self, wanted: Callable[[dict[str, Any]], bool], timeout: float = 30) -> dict[str, Any]:
-        """Read messages until one is wanted."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            while b"\0" in self._buffer:
-                raw, self._buffer = self._buffer.split(b"\0", 1)
-                item = json.loads(raw)
-                self.events.append(item)
-                if wanted(item):
-                    return dict(item)
-            if select.select([self._reader], [], [], 0.5)[0]:
-                chunk = os.read(self._reader, 1 << 16)
-                if not chunk:
-                    raise ConnectionError("Chromium closed the pipe")
-                self._buffer += chunk
-        raise TimeoutError("Chromium did not answer")
-
-    def close(self) -> None:
-        """Close the browser."""
-        try:
-            self.call("Browser.close")
-        except (OSError, TimeoutError):
-            self.process.kill()
-        self.process.wait(timeout=15)
-        os.close(self._writer)
-        os.close(self._reader)
-
-    def requests(self) -> list[str]:
-        """Every URL the browser was asked to load while the Network domain was on."""
-        return [
-            item["params"]["request"]["url"]
-            for item in self.events
-            if item.get("method") == "Network.requestWillBeSent"
-        ]
-
-    def evaluate(self, session: str, expression: str) -> Any:
-        """The value of a JavaScript expression in the page."""
-        answer = self.call("Runtime.evaluate", session, expression=expression, returnByValue=True)
-        return answer["result"]["value"]
-
-
-@contextmanager
-def loaded(live: Live, url: str, width: int) -> Iterator[tuple[DevTools, str]]:
-    """A browser tab width pixels wide (a phone below 600) with url loaded; tab's session."""
-    browser = DevTools(live)
-    try:
-        target = browser.call("Target.createTarget", url="about:blank")["targetId"]
-        session = browser.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        browser.call("Network.enable", session)
-        browser.call("Page.enable", session)
-        metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600}
-        browser.call("Emulation.setDeviceMetricsOverride", session, **metrics)
-        browser.call("Page.navigate", session, url=url)
-        browser.wait(lambda item: item.get("method") == "Page.loadEventFired")
-        yield browser, session
-    finally:
-        browser.close()
 
 
 def test_nothing_is_fetched_from_outside_the_server(live: Live) -> None:
@@ -201,44 +183,141 @@ def test_nothing_is_fetched_from_outside_the_server(live: Live) -> None:
         policy = response.headers["Content-Security-Policy"]
     assert set(re.findall(r"https?://[^\s\"'<>)]+", html)) - {SVG_NAMESPACE} == set()
     assert "default-src 'none'" in policy and "connect-src 'self'" in policy
-    with loaded(live, live.base + "/", 1280) as (browser, _):
+    with tab(live.folder / "profile-offline", live.base + "/", 1280) as (browser, session):
+        browser.navigate(session, live.base + "/dashboard/models/mock-llm")
         requested = browser.requests()
     assert requested[0] == live.base + "/"
+    assert live.base + "/dashboard/models/mock-llm" in requested
     # data: is the date input's calendar icon, drawn by Chromium itself.
     assert [url for url in requested if not url.startswith((live.base, "data:"))] == []
 
 
+PHONE_FACTS = """(() => {
+  const box = document.querySelector('#leaderboard').closest('.table-scroll');
+  const wrap = box.querySelector('.table-wrap'), hint = box.querySelector('.scroll-hint');
+  const notes = [...document.querySelectorAll('#leaderboard small.as-of')].map(note => {
+    const cell = note.closest('td').getBoundingClientRect(), own = note.getBoundingClientRect();
+    return {text: note.textContent, clipped: note.scrollWidth > note.clientWidth + 1,
+            inside: own.left >= cell.left - 1 && own.right <= cell.right + 1};
+  });
+  return {page: document.documentElement.scrollWidth,
+          overflows: wrap.scrollWidth > wrap.clientWidth,
+          classes: box.className, hint: hint.offsetParent !== null && hint.innerText,
+          hintRight: hint.getBoundingClientRect().right, notes: notes,
+          wide: !!document.querySelector('.chart.wide').offsetParent,
+          compact: document.querySelector('.chart.compact svg').getBoundingClientRect().width};
+})()"""
+
+
 def test_phone_width(live: Live) -> None:
-    with loaded(live, live.base + "/", 375) as (browser, session):
-        page_width = browser.evaluate(session, "document.documentElement.scrollWidth")
-        table = browser.evaluate(
+    with tab(live.folder / "profile-phone", live.base + "/", 390) as (browser, session):
+        facts = browser.evaluate(session, PHONE_FACTS)
+        browser.screenshot(session, live.shot("phone-390"))
+        browser.evaluate(
+            session, "(w => w.scrollLeft = w.scrollWidth)(document.querySelector('.table-wrap'))"
+        )
+        scrolled = browser.until(
             session,
-            "(w => w.scrollWidth > w.clientWidth)(document.querySelector('.table-wrap'))",
+            "(b => !b.classList.contains('more-right') && b.className)"
+            "(document.querySelector('.table-scroll'))",
         )
-        wide_shown = browser.evaluate(
-            session, "!!document.querySelector('.chart.wide').offsetParent"
-        )
-        compact = browser.evaluate(
-            session, "document.querySelector('.chart.compact svg').getBoundingClientRect().width"
-        )
-    assert page_width <= 375  # nothing sticks out of the screen: the table scrolls in its box
-    assert table is True
-    assert wide_shown is False
+        browser.screenshot(session, live.shot("phone-390-scrolled"))
+    assert facts["page"] <= 390  # nothing sticks out of the screen: the table scrolls in its box
+    assert facts["overflows"] is True
+    assert "overflowing" in facts["classes"] and "more-right" in facts["classes"]
+    assert facts["hint"] and "→" in facts["hint"] and facts["hintRight"] <= 390
+    assert "more-left" in scrolled
+    assert len(facts["notes"]) == len(live.late)
+    for note in facts["notes"]:
+        assert note == {"text": f"as of {LATE_END}", "clipped": False, "inside": True}
+    assert facts["wide"] is False
     # The compact chart's 13-unit text is drawn at least 10 px high on the phone's screen.
-    assert compact * 13 / COMPACT_WIDTH >= 10
+    assert facts["compact"] * 13 / COMPACT_WIDTH >= 10
 
 
-def test_swagger_ui_renders_every_operation_offline(live: Live) -> None:
-    spec = request(live.base + "/openapi.json")[1]
-    verbs = {"get", "post", "put", "patch", "delete"}
-    operations = sum(len(verbs & set(item)) for item in spec["paths"].values())
-    with loaded(live, live.base + "/docs", 1280) as (browser, session):
-        deadline, shown = time.monotonic() + 30, 0
-        while time.monotonic() < deadline and shown < operations:
-            shown = browser.evaluate(session, "document.querySelectorAll('.opblock').length")
-            time.sleep(0.2)
-        authorize = browser.evaluate(session, "!!document.querySelector('.btn.authorize')")
-        requested = browser.requests()
-    assert shown == operations >= 12
-    assert authorize is True  # the API key security scheme is offered
-    assert [url for url in requested if not url.startswith((live.base, "data:"))] == []
+CHART_FACTS = """(() => {
+  const svg = [...document.querySelectorAll('.chart')].find(c => c.offsetParent)
+    .querySelector('svg');
+  return {
+    ranks: [...document.querySelectorAll('#leaderboard tr.model-row')].map(r => r.dataset.model),
+    legend: [...svg.querySelectorAll('g.legend-entry title')].map(t => t.textContent),
+    colours: Object.fromEntries([...svg.querySelectorAll('path.series:not(.benchmark)')]
+      .map(p => [p.dataset.model, getComputedStyle(p).stroke])),
+  };
+})()"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_legend_is_in_rank_order(live: Live, width: int) -> None:
+    with tab(live.folder / "profile-legend", live.base + "/", width) as (browser, session):
+        facts = browser.evaluate(session, CHART_FACTS)
+    assert facts["legend"] == [*facts["ranks"], "QQQ (benchmark)"]
+    assert sorted(facts["ranks"]) == sorted(live.models)
+
+
+def test_twenty_distinct_colours_kept_per_model_across_days(live: Live) -> None:
+    with tab(live.folder / "profile-colours", live.base + "/", 1280) as (browser, session):
+        newest = browser.evaluate(session, CHART_FACTS)
+        browser.navigate(session, f"{live.base}/?date={BEFORE_LATE}")
+        earlier = browser.evaluate(session, CHART_FACTS)
+        browser.screenshot(session, live.shot(f"colours-{BEFORE_LATE}"))
+    assert len(newest["colours"]) == 20 and len(set(newest["colours"].values())) == 20
+    assert set(earlier["colours"]) == set(live.models) - set(live.late)
+    assert all(newest["colours"][model] == colour for model, colour in earlier["colours"].items())
+    assert earlier["ranks"] != [model for model in newest["ranks"] if model not in live.late]
+
+
+MODEL_DAY_FACTS = """(() => {
+  const rows = id => [...document.querySelectorAll(`#${id} tbody tr`)]
+    .map(row => [...row.cells].map(cell => cell.innerText.trim()));
+  const system = document.querySelector('details.msg.system');
+  return {
+    type: document.contentType, where: location.pathname + location.search,
+    trades: rows('trades'), holdings: rows('holdings'),
+    system: system && {open: system.open, summary: system.querySelector('summary').innerText,
+                       shown: system.querySelector('pre').checkVisibility()},
+    assistant: document.querySelectorAll('.msg.assistant').length,
+    calls: [...document.querySelectorAll('.call')].map(call => ({
+      name: call.querySelector('code.name').innerText, args: call.querySelector('.args').innerText,
+      result: call.querySelector('pre.result').innerText})),
+    long: /\\d\\.\\d{3,}/.test(document.getElementById('conversation').innerText),
+    page: document.documentElement.scrollWidth,
+  };
+})()"""
+
+
+def trading_day(live: Live, model: str) -> dict[str, Any]:
+    """The model's first stored day with trades, as /results?detail=full has it."""
+    status, rows = request(f"{live.base}/results?model={model}&detail=full")
+    assert status == 200
+    return next(row for row in rows if row["trades"])
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_open_shows_the_model_day_as_a_page(live: Live, width: int) -> None:
+    day = trading_day(live, "mock-llm")
+    with tab(live.folder / "profile-model", live.base + "/", width) as (browser, session):
+        browser.click_to_load(
+            session, "document.querySelector('tr[data-model=\"mock-llm\"] a.open').click()"
+        )
+        opened = browser.evaluate(
+            session, "[document.contentType, location.pathname + location.search]"
+        )
+        browser.navigate(session, f"{live.base}/dashboard/models/mock-llm?date={day['date']}")
+        facts = browser.evaluate(session, MODEL_DAY_FACTS)
+        browser.screenshot(session, live.shot(f"model-day-{width}"))
+    assert opened == ["text/html", f"/dashboard/models/mock-llm?date={END}"]
+    assert facts["type"] == "text/html" and facts["page"] <= width
+    assert [row[:3] for row in facts["trades"]] == [
+        [trade["action_type"], trade["symbol"], str(trade["amount"])] for trade in day["trades"]
+    ]
+    assert all(re.fullmatch(r"\$[\d,]+\.\d\d", cell) for row in facts["trades"] for cell in row[3:])
+    held = {row[0]: row for row in facts["holdings"]}
+    assert set(held) == {*day["holdings"], "Cash", "Total"}
+    assert held["Total"][-1] == f"${day['portfolio_value']:,.2f}"
+    assert facts["system"] == {"open": False, "summary": "System prompt", "shown": False}
+    assert facts["assistant"] == sum(row["role"] == "assistant" for row in day["reasoning"])
+    tools = [row for row in day["reasoning"] if row["role"] == "tool"]
+    assert [call["name"] for call in facts["calls"]] == [row["tool_name"] for row in tools]
+    assert all(call["args"] and call["result"] for call in facts["calls"])
+    assert facts["long"] is False

@@ -118,3 +118,18 @@ def test_the_as_of_note_is_whole(twenty: tuple[FlaskClient, list[str]]) -> None:
     for model, cells in rows.items():
         note = f'<small class="as-of">as of {LATE_END}</small>'
         assert (note in cells) == (model in late)
+
+
+def test_colours_stay_when_models_join_later(make_app: AppFactory, tmp_path: Path) -> None:
+    signatures = twenty_models(tmp_path / "models.json")
+    client = make_app(config_path=str(tmp_path / "models.json")).test_client()
+    # The newcomers sort before the first models by name: the slots follow registration.
+    first = [model for model in signatures if model.startswith("momentum")]
+    later = [model for model in signatures if model.startswith("buy-and-hold")]
+    colours = []
+    for models, start in ((first, START), (later, LATE_START)):
+        body = {"models": models, "start_date": start, "end_date": END}
+        assert client.post("/simulate/trigger", json=body).status_code == 202
+        colours.append(line_colours(chart(page(client))))
+    assert {model: colours[1][model] for model in first} == colours[0]
+    assert len(set(colours[1].values())) == len(first) + len(later)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 START, END = "2025-09-22", "2025-09-26"
 MODELS = ["mock-llm", "momentum-20"]
 CALL = re.compile(
-    r'<div class="call">.*?<code>([^<]+)</code>.*?<pre class="args">(.*?)</pre>'
+    r'<div class="call">.*?<code class="name">([^<]+)</code> <code class="args">(.*?)</code>'
     r'.*?<pre class="result">(.*?)</pre>',
     re.S,
 )

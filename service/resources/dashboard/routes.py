@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, equity_chart, styles
 from service.dashboard.model_day import model_day
-from service.dashboard.page import gather, parse_day
+from service.dashboard.page import gather, palette_order, parse_day
 from service.models_config import ModelsConfigError
 from service.resources.auth import presented_key
 from service.resources.context import get_db, models_config, prices, settings
@@ -43,7 +43,7 @@ def dashboard() -> ResponseReturnValue:
     except ValueError as error:
         return message_page(400, "Bad request", str(error), [(LATEST, url_for(".dashboard"))])
     data = gather(get_db(), prices(), day)
-    palette = styles(data.stored_models)
+    palette = styles(data.palette_order)
     ranked = data.ranked_series
     return html_page(
         "dashboard.html",
@@ -83,7 +83,7 @@ def model_page(signature: str) -> ResponseReturnValue:
         200,
         md=found,
         name=_names().get(signature),
-        style=styles(stored_models(conn))[signature],
+        style=styles(palette_order(conn))[signature],
     )
 
 

@@ -119,7 +119,13 @@
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("page");
         if (!fresh || !fresh.dataset.follow) { throw new Error("unexpected page"); }
+        var wraps = function () { return document.querySelectorAll("#page .table-wrap"); };
+        var lefts = Array.prototype.map.call(wraps(), function (wrap) { return wrap.scrollLeft; });
         document.getElementById("page").replaceWith(document.adoptNode(fresh));
+        // The window keeps its scroll position; sideways-scrolled tables get theirs back.
+        Array.prototype.forEach.call(wraps(), function (wrap, index) {
+          wrap.scrollLeft = lefts[index] || 0;
+        });
         markScrolling();
       });
   }
