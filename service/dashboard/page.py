@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from service.dashboard.chart import Point
+from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.jobs.status import job_row, latest_job_id, progress
 from service.market.prices import PriceData
 from service.results.benchmark import benchmark_series
@@ -16,7 +17,6 @@ from service.results.leaderboard import latest_date, leaderboard
 from service.results.performance import end_of_day_series, registration_day, stored_models
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-ACTIVE_STATUSES = ("pending", "running")
 # The example job in the empty state covers about a month of trading days: quick to run.
 EXAMPLE_TRADING_DAYS = 21
 
@@ -96,7 +96,7 @@ def current_job(conn: sqlite3.Connection) -> dict[str, Any] | None:
     if job is None:
         return None
     job["progress"] = progress(conn, job)
-    job["active"] = job["status"] in ACTIVE_STATUSES
+    job["active"] = job["status"] in ACTIVE_JOB_STATUSES
     return job
 
 

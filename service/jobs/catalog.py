@@ -6,6 +6,7 @@ import sqlite3
 from typing import Any
 
 from service.db import transaction
+from service.jobs.states import JobStatus
 from service.jobs.status import decode_job
 
 JOB_FIELDS = """
@@ -53,7 +54,7 @@ def delete_job(conn: sqlite3.Connection, job_id: str) -> bool:
         row = conn.execute("SELECT status FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         if row is None:
             return False
-        if row[0] == "running":
+        if row[0] == JobStatus.RUNNING:
             raise JobDeleteError(f"job {job_id} is running; cancel it first")
         later = conn.execute(LATER_DAYS_SQL, (job_id, job_id)).fetchone()
         if later:

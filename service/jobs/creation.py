@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from service.db import now, transaction
+from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.jobs.planning import (
     JobRequest,
     JobRequestError,
@@ -18,10 +19,10 @@ from service.jobs.planning import (
     plan_model,
 )
 from service.jobs.replacement import replace_days
+from service.jobs.states import JobStatus, ModelDayStatus
 from service.market.prices import PriceData
 from service.models_config import ModelsConfig
 
-ACTIVE_STATUSES = ("pending", "running")
 ALREADY_SIMULATED = "already simulated"
 
 
@@ -41,7 +42,7 @@ def busy_models(conn: sqlite3.Connection, models: list[str]) -> dict[str, str]:
     """Which of models are in a pending or running job, and which job."""
     busy: dict[str, str] = {}
     rows = conn.execute(
-        "SELECT job_id, models FROM jobs WHERE status IN (?, ?)", ACTIVE_STATUSES
+        "SELECT job_id, models FROM jobs WHERE status IN (?, ?)", ACTIVE_JOB_STATUSES
     ).fetchall()
     for row in rows:
         for model in set(json.loads(row["models"])) & set(models):
@@ -97,9 +98,10 @@ def _insert_job(
     options = {"replace_existing": request.replace_existing}
     conn.execute(
         "INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, options,"
-        " warnings, created_at) VALUES (?, 'simulation', 'pending', ?, ?, ?, ?, ?, ?, ?)",
+        " warnings, created_at) VALUES (?, 'simulation', ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             job_id,
+            JobStatus.PENDING,
             request.start_date,
             request.end_date,
             json.dumps(models),
@@ -113,8 +115,9 @@ def _insert_job(
 
 def _insert_details(conn: sqlite3.Connection, job_id: str, plan: ModelPlan) -> None:
     rows: list[tuple[str, str, str, str, str | None]]
-    rows = [(job_id, day, plan.model, "skipped", ALREADY_SIMULATED) for day in plan.stored]
-    rows += [(job_id, day, plan.model, "pending", None) for day in plan.run]
+    skipped, pending = ModelDayStatus.SKIPPED, ModelDayStatus.PENDING
+    rows = [(job_id, day, plan.model, skipped, ALREADY_SIMULATED) for day in plan.stored]
+    rows += [(job_id, day, plan.model, pending, None) for day in plan.run]
     conn.executemany(
         "INSERT INTO job_details (job_id, date, model, status, reason) VALUES (?, ?, ?, ?, ?)",
         rows,

@@ -7,13 +7,16 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from service.jobs.states import ModelDayStatus
+
 MODEL_PACE_SQL = """
 SELECT model,
-    SUM(status IN ('pending', 'running')),
-    SUM(CASE WHEN status = 'completed' THEN duration_seconds END),
-    COUNT(CASE WHEN status = 'completed' THEN duration_seconds END)
-FROM job_details WHERE job_id = ? GROUP BY model
+    SUM(status IN (:pending, :running)),
+    SUM(CASE WHEN status = :completed THEN duration_seconds END),
+    COUNT(CASE WHEN status = :completed THEN duration_seconds END)
+FROM job_details WHERE job_id = :job_id GROUP BY model
 """
+STATUSES = {status.name.lower(): status for status in ModelDayStatus}
 CONFIG_SQL = "SELECT config FROM jobs WHERE job_id = ?"
 
 
@@ -44,7 +47,9 @@ def model_paces(conn: sqlite3.Connection, job_id: str) -> list[ModelPace]:
     kinds = _kinds(conn, job_id)
     return [
         ModelPace(model, kinds.get(model), remaining or 0, seconds or 0.0, timed)
-        for model, remaining, seconds, timed in conn.execute(MODEL_PACE_SQL, (job_id,))
+        for model, remaining, seconds, timed in conn.execute(
+            MODEL_PACE_SQL, {"job_id": job_id, **STATUSES}
+        )
     ]
 
 

@@ -5,49 +5,59 @@ from __future__ import annotations
 import sqlite3
 
 from service.db import now, transaction
+from service.jobs.states import JobStatus, ModelDayStatus
 
 PREVIOUS_DAY_FAILED = "previous day failed"
 CANCELLED = "cancelled"
-FINAL_JOB_STATUSES = ("completed", "partial", "failed", "cancelled")
+ACTIVE_JOB_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
+FINAL_JOB_STATUSES = tuple(status for status in JobStatus if status not in ACTIVE_JOB_STATUSES)
+OPEN_DAY_STATUSES = (ModelDayStatus.PENDING, ModelDayStatus.RUNNING)
+PENDING, RUNNING = ModelDayStatus.PENDING, ModelDayStatus.RUNNING
 
 # A day may start only when no earlier day of the same model in the job is still open; this
 # keeps a model's days in date order even when a task is delivered twice or out of order.
 CLAIM_SQL = """
-UPDATE job_details SET status = 'running', attempts = attempts + 1, started_at = ?,
+UPDATE job_details SET status = :running, attempts = attempts + 1, started_at = :stamp,
     error = NULL
-WHERE job_id = ? AND model = ? AND date = ? AND status = 'pending'
+WHERE job_id = :job_id AND model = :model AND date = :day AND status = :pending
   AND NOT EXISTS (
     SELECT 1 FROM job_details AS earlier
     WHERE earlier.job_id = job_details.job_id AND earlier.model = job_details.model
-      AND earlier.date < job_details.date AND earlier.status IN ('pending', 'running'))
+      AND earlier.date < job_details.date AND earlier.status IN (:pending, :running))
 """
 START_JOB_SQL = """
-UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?)
-WHERE job_id = ? AND status = 'pending'
+UPDATE jobs SET status = :job_running, started_at = COALESCE(started_at, :stamp)
+WHERE job_id = :job_id AND status = :job_pending
 """
 ATTEMPT_SQL = "SELECT attempts FROM job_details WHERE job_id = ? AND model = ? AND date = ?"
-OPEN_DAY_SQL = (
-    "SELECT 1 FROM job_details WHERE job_id = ? AND status IN ('pending', 'running') LIMIT 1"
-)
+OPEN_DAY_SQL = "SELECT 1 FROM job_details WHERE job_id = ? AND status IN (?, ?) LIMIT 1"
 REQUEUE_SQL = """
-UPDATE job_details SET status = 'pending'
-WHERE status = 'running'
-  AND job_id IN (SELECT job_id FROM jobs WHERE status IN ('pending', 'running'))
+UPDATE job_details SET status = :pending
+WHERE status = :running
+  AND job_id IN (SELECT job_id FROM jobs WHERE status IN (:job_pending, :job_running))
 """
-INTERRUPTED_JOBS_SQL = "SELECT DISTINCT job_id FROM job_details WHERE status = 'running'"
+INTERRUPTED_JOBS_SQL = "SELECT DISTINCT job_id FROM job_details WHERE status = ?"
 NEXT_DAY_SQL = """
-SELECT date FROM job_details WHERE job_id = ? AND model = ? AND status = 'pending'
+SELECT date FROM job_details WHERE job_id = ? AND model = ? AND status = ?
 ORDER BY date LIMIT 1
 """
+SKIP_SQL = "UPDATE job_details SET status = ?, reason = ?, completed_at = ?"
+# The statuses the named-parameter statements above refer to.
+STATUS_WORDS = {
+    "pending": PENDING,
+    "running": RUNNING,
+    "job_pending": JobStatus.PENDING,
+    "job_running": JobStatus.RUNNING,
+}
 
 
 def claim_model_day(conn: sqlite3.Connection, job_id: str, model: str, day: str) -> int | None:
     """Mark a pending model-day running and return its attempt number; None if not ours."""
     with transaction(conn):
-        stamp = now()
-        if conn.execute(CLAIM_SQL, (stamp, job_id, model, day)).rowcount != 1:
+        names = {"stamp": now(), "job_id": job_id, "model": model, "day": day, **STATUS_WORDS}
+        if conn.execute(CLAIM_SQL, names).rowcount != 1:
             return None
-        conn.execute(START_JOB_SQL, (stamp, job_id))
+        conn.execute(START_JOB_SQL, names)
         return int(conn.execute(ATTEMPT_SQL, (job_id, model, day)).fetchone()[0])
 
 
@@ -57,7 +67,7 @@ def holds_claim(conn: sqlite3.Connection, job_id: str, model: str, day: str, att
         "SELECT status, attempts FROM job_details WHERE job_id = ? AND model = ? AND date = ?",
         (job_id, model, day),
     ).fetchone()
-    return row is not None and row[0] == "running" and row[1] == attempt
+    return row is not None and row[0] == RUNNING and row[1] == attempt
 
 
 def complete_model_day(
@@ -70,10 +80,10 @@ def complete_model_day(
 ) -> None:
     """Mark a running model-day completed (inside the caller's transaction)."""
     conn.execute(
-        "UPDATE job_details SET status = 'completed', completed_at = ?, duration_seconds = ?,"
+        "UPDATE job_details SET status = ?, completed_at = ?, duration_seconds = ?,"
         " prompt_tokens = ?, completion_tokens = ?"
         " WHERE job_id = ? AND model = ? AND date = ?",
-        (now(), duration, tokens[0], tokens[1], job_id, model, day),
+        (ModelDayStatus.COMPLETED, now(), duration, *tokens, job_id, model, day),
     )
 
 
@@ -92,14 +102,13 @@ def fail_model_day(
             return False
         stamp = now()
         conn.execute(
-            "UPDATE job_details SET status = 'failed', error = ?, completed_at = ?,"
+            "UPDATE job_details SET status = ?, error = ?, completed_at = ?,"
             " duration_seconds = ? WHERE job_id = ? AND model = ? AND date = ?",
-            (error[:2000], stamp, duration, job_id, model, day),
+            (ModelDayStatus.FAILED, error[:2000], stamp, duration, job_id, model, day),
         )
         conn.execute(
-            "UPDATE job_details SET status = 'skipped', reason = ?, completed_at = ?"
-            " WHERE job_id = ? AND model = ? AND date > ? AND status = 'pending'",
-            (PREVIOUS_DAY_FAILED, stamp, job_id, model, day),
+            SKIP_SQL + " WHERE job_id = ? AND model = ? AND date > ? AND status = ?",
+            (ModelDayStatus.SKIPPED, PREVIOUS_DAY_FAILED, stamp, job_id, model, day, PENDING),
         )
         finish_job_if_done(conn, job_id)
     return True
@@ -107,14 +116,14 @@ def fail_model_day(
 
 def next_pending_day(conn: sqlite3.Connection, job_id: str, model: str) -> str | None:
     """The model's next day to run in the job, if any."""
-    row = conn.execute(NEXT_DAY_SQL, (job_id, model)).fetchone()
+    row = conn.execute(NEXT_DAY_SQL, (job_id, model, PENDING)).fetchone()
     return row[0] if row else None
 
 
 def finish_job_if_done(conn: sqlite3.Connection, job_id: str) -> str | None:
     """Set the final status once no model-day is open; returns it (inside a transaction)."""
     # Runs in every model-day's write transaction: an index probe, not a count of the job.
-    if conn.execute(OPEN_DAY_SQL, (job_id,)).fetchone():
+    if conn.execute(OPEN_DAY_SQL, (job_id, *OPEN_DAY_STATUSES)).fetchone():
         return None
     counts = dict(
         conn.execute(
@@ -122,14 +131,17 @@ def finish_job_if_done(conn: sqlite3.Connection, job_id: str) -> str | None:
             (job_id,),
         ).fetchall()
     )
-    completed, failed = counts.get("completed", 0), counts.get("failed", 0)
-    status = "completed" if not failed else "partial" if completed else "failed"
+    completed = counts.get(ModelDayStatus.COMPLETED, 0)
+    failed = counts.get(ModelDayStatus.FAILED, 0)
+    status = (
+        JobStatus.COMPLETED if not failed else JobStatus.PARTIAL if completed else JobStatus.FAILED
+    )
     # A cancelled job keeps its status; it only gets its completion time.
     conn.execute(
         "UPDATE jobs SET completed_at = COALESCE(completed_at, ?),"
-        " status = CASE WHEN status IN ('pending', 'running') THEN ? ELSE status END"
+        " status = CASE WHEN status IN (?, ?) THEN ? ELSE status END"
         " WHERE job_id = ?",
-        (now(), status, job_id),
+        (now(), *ACTIVE_JOB_STATUSES, status, job_id),
     )
     return status
 
@@ -141,16 +153,15 @@ def cancel_job(conn: sqlite3.Connection, job_id: str) -> int | None:
         if status is None or status[0] in FINAL_JOB_STATUSES:
             return None
         skipped = conn.execute(
-            "UPDATE job_details SET status = 'skipped', reason = ?, completed_at = ?"
-            " WHERE job_id = ? AND status = 'pending'",
-            (CANCELLED, now(), job_id),
+            SKIP_SQL + " WHERE job_id = ? AND status = ?",
+            (ModelDayStatus.SKIPPED, CANCELLED, now(), job_id, PENDING),
         ).rowcount
         running = conn.execute(
-            "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status = 'running'", (job_id,)
+            "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status = ?", (job_id, RUNNING)
         ).fetchone()[0]
         conn.execute(
-            "UPDATE jobs SET status = 'cancelled', completed_at = ? WHERE job_id = ?",
-            (None if running else now(), job_id),
+            "UPDATE jobs SET status = ?, completed_at = ? WHERE job_id = ?",
+            (JobStatus.CANCELLED, None if running else now(), job_id),
         )
     return skipped
 
@@ -162,12 +173,10 @@ def requeue_interrupted(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     job ends: nothing would ever run it again, so it would stay open forever.
     """
     with transaction(conn):
-        conn.execute(REQUEUE_SQL)
-        cancelled = [row[0] for row in conn.execute(INTERRUPTED_JOBS_SQL)]
+        conn.execute(REQUEUE_SQL, STATUS_WORDS)
+        cancelled = [row[0] for row in conn.execute(INTERRUPTED_JOBS_SQL, (RUNNING,))]
         conn.execute(
-            "UPDATE job_details SET status = 'skipped', reason = ?, completed_at = ?"
-            " WHERE status = 'running'",
-            (CANCELLED, now()),
+            SKIP_SQL + " WHERE status = ?", (ModelDayStatus.SKIPPED, CANCELLED, now(), RUNNING)
         )
         for job_id in cancelled:
             finish_job_if_done(conn, job_id)
@@ -179,7 +188,8 @@ def next_days_to_run(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     rows = conn.execute(
         "SELECT d.job_id, d.model, MIN(d.date) FROM job_details AS d"
         " JOIN jobs AS j ON j.job_id = d.job_id"
-        " WHERE j.status IN ('pending', 'running') AND d.status = 'pending'"
-        " GROUP BY d.job_id, d.model"
+        " WHERE j.status IN (?, ?) AND d.status = ?"
+        " GROUP BY d.job_id, d.model",
+        (*ACTIVE_JOB_STATUSES, PENDING),
     ).fetchall()
     return [(row[0], row[1], row[2]) for row in rows]

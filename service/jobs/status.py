@@ -9,8 +9,9 @@ from typing import Any
 
 from service.db import now
 from service.jobs.eta import job_eta, model_paces
+from service.jobs.lifecycle import OPEN_DAY_STATUSES
+from service.jobs.states import ModelDayStatus
 
-DETAIL_STATUSES = ("pending", "running", "completed", "failed", "skipped")
 JOB_SQL = (
     "SELECT job_id, kind, status, start_date, end_date, models, options, error, warnings,"
     " created_at, started_at, completed_at FROM jobs WHERE job_id = ?"
@@ -41,24 +42,23 @@ def decode_job(row: sqlite3.Row) -> dict[str, Any]:
 
 def progress(conn: sqlite3.Connection, job: dict[str, Any]) -> dict[str, Any]:
     """Counts per status, percent done, elapsed seconds, ETA and each model's last done day."""
-    counts = dict.fromkeys(DETAIL_STATUSES, 0)
+    counts = dict.fromkeys(ModelDayStatus, 0)
     for status, count in conn.execute(
         "SELECT status, COUNT(*) FROM job_details WHERE job_id = ? GROUP BY status",
         (job["job_id"],),
     ):
-        counts[status] = count
+        counts[ModelDayStatus(status)] = count
     total = sum(counts.values())
-    done = counts["completed"] + counts["failed"] + counts["skipped"]
-    remaining = counts["pending"] + counts["running"]
+    remaining = sum(counts[status] for status in OPEN_DAY_STATUSES)
+    done = total - remaining
     elapsed = _seconds_between(job["started_at"], job["completed_at"])
     last = conn.execute(
-        "SELECT model, MAX(date) FROM job_details WHERE job_id = ? AND status = 'completed'"
-        " GROUP BY model",
-        (job["job_id"],),
+        "SELECT model, MAX(date) FROM job_details WHERE job_id = ? AND status = ? GROUP BY model",
+        (job["job_id"], ModelDayStatus.COMPLETED),
     ).fetchall()
     return {
         "total": total,
-        **counts,
+        **{str(status): count for status, count in counts.items()},
         "percent": round(done / total * 100, 1) if total else 100.0,
         "elapsed_seconds": elapsed,
         "eta_seconds": job_eta(model_paces(conn, job["job_id"])) if remaining else 0.0,

@@ -146,7 +146,8 @@ def test_pending_job_is_polled(client: FlaskClient, pending_job: PendingJob) -> 
     job = pending_job("2025-09-03", "2025-09-02", ("qqq-buy-and-hold",))
     html = page(client)
     assert f'data-job-id="{job.job_id}" data-active="true"' in html
-    assert '<main class="wrap" id="page" data-follow="/simulate/current">' in html
+    follows = 'id="page" data-follow="/simulate/current" data-active-statuses="pending running">'
+    assert follows in html
     assert "0 of 2 model-days done" in html and 'id="job-eta"' in html
     assert "no worker is consuming the queue" in html and "curl" not in html
     # The fields the script reads are in the answer of the URL it polls.

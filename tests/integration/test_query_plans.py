@@ -11,7 +11,7 @@ import pytest
 
 from service.db import connect, init_db
 from service.jobs.catalog import LATER_DAYS_SQL, LIST_BY_STATUS_SQL, LIST_SQL
-from service.jobs.lifecycle import CLAIM_SQL, NEXT_DAY_SQL
+from service.jobs.lifecycle import CLAIM_SQL, NEXT_DAY_SQL, STATUS_WORDS
 from service.jobs.status import JOB_SQL
 from service.portfolio.timeline import BOUNDS_SQL, END_OF_DAY_SQL, HOLDINGS_SQL
 from service.results.detail import DETAIL_SQL
@@ -29,7 +29,7 @@ def results_sql(filters: ResultFilter) -> tuple[str, list[object]]:
     return sql, [*params, 10, 0]
 
 
-QUERIES: dict[str, tuple[str, tuple[object, ...] | list[object]]] = {
+QUERIES: dict[str, tuple[str, tuple[object, ...] | list[object] | dict[str, object]]] = {
     "results by date": results_sql(ResultFilter(date="2025-09-02")),
     "results by model and range": results_sql(
         ResultFilter(model="m", start_date="a", end_date="b")
@@ -46,8 +46,8 @@ QUERIES: dict[str, tuple[str, tuple[object, ...] | list[object]]] = {
     "delete check": (LATER_DAYS_SQL, ("j", "j")),
     "end of day": (END_OF_DAY_SQL, ("m", "d")),
     "holdings": (HOLDINGS_SQL, (1,)),
-    "claim": (CLAIM_SQL, ("t", "j", "m", "d")),
-    "next day": (NEXT_DAY_SQL, ("j", "m")),
+    "claim": (CLAIM_SQL, {"stamp": "t", "job_id": "j", "model": "m", "day": "d", **STATUS_WORDS}),
+    "next day": (NEXT_DAY_SQL, ("j", "m", "pending")),
     **{
         f"detail {name}": (sql.format(pairs="(?, ?)"), ("m", "d"))
         for name, sql in DETAIL_SQL.items()

@@ -9,6 +9,7 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from service.dashboard.page import format_duration
+from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.resources.dashboard.access import KEY_COOKIE
 
 # Everything a page loads comes from this server: inline code carries the nonce, and the
@@ -29,6 +30,7 @@ def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue
         root=request.script_root,
         duration=format_duration,
         key_cookie=KEY_COOKIE,
+        active_statuses=ACTIVE_JOB_STATUSES,
         **context,
     )
     headers = {"Content-Security-Policy": POLICY.format(nonce=nonce), "Cache-Control": "no-store"}

@@ -97,7 +97,8 @@
     text("job-eta", duration(p.eta_seconds));
     text("job-note", "");
   }
-  function isActive(job) { return !!job && (job.status === "pending" || job.status === "running"); }
+  var activeStatuses = (document.getElementById("page").dataset.activeStatuses || "").split(" ");
+  function isActive(job) { return !!job && activeStatuses.indexOf(job.status) >= 0; }
   // What the page was drawn with: a different job, status or count of stored model-days
   // means the leaderboard and the chart are out of date.
   function drawnWith(job) {
