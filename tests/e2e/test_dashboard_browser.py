@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from service.dashboard.chart import COMPACT_WIDTH, SVG_NAMESPACE
+from service.resources.dashboard.chart import COMPACT_WIDTH, SVG_NAMESPACE
 from service.settings import DEFAULT_CONFIG_PATH
 from tests.e2e.browser import DevTools, chromium, png_size, tab
 from tests.e2e.processes import request, running_service, wait_for_job

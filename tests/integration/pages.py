@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from flask.testing import FlaskClient
 
-from service.dashboard.chart import SVG_NAMESPACE
+from service.resources.dashboard.chart import SVG_NAMESPACE
 
 SVG = f"{{{SVG_NAMESPACE}}}"
 ROW = re.compile(r'<tr class="model-row" data-model="([^"]+)">(.*?)</tr>', re.S)

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.dashboard.chart import SVG_NAMESPACE
 from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.resources.dashboard.chart import SVG_NAMESPACE
 from tests.integration.conftest import AppFactory, PendingJob, Trigger, payload
 from tests.integration.pages import ROW, SVG, chart, charts, model_rows, money, page
 

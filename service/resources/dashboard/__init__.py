@@ -1,1 +1,1 @@
-"""Dashboard resource: the HTML page at / and /dashboard."""
+"""The dashboard: server-rendered pages of the leaderboard, equity curves, jobs and model-days."""

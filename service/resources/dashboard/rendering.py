@@ -8,9 +8,9 @@ from typing import Any
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
-from service.dashboard.page import format_duration
 from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.resources.dashboard.access import KEY_COOKIE
+from service.resources.dashboard.page import format_duration
 
 # Everything a page loads comes from this server: inline code carries the nonce, and the
 # polling goes to the same origin. A browser refuses anything else.

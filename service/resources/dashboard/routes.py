@@ -7,13 +7,13 @@ from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from service.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, equity_chart, styles
-from service.dashboard.model_day import model_day
-from service.dashboard.page import gather, palette_order, parse_day
 from service.models_config import ModelsConfigError
 from service.resources.auth import presented_key
 from service.resources.context import get_db, models_config, prices, settings
 from service.resources.dashboard.access import BLUEPRINT
+from service.resources.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, equity_chart, styles
+from service.resources.dashboard.model_day import model_day
+from service.resources.dashboard.page import gather, palette_order, parse_day
 from service.resources.dashboard.rendering import html_page, message_page
 from service.results.performance import stored_models
 

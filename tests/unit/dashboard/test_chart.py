@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.dashboard.chart import (
+from service.resources.dashboard.chart import (
     BENCHMARK_STYLE,
     COMPACT_WIDTH,
     PALETTE,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.dashboard.conversation import conversation, round_text, shown_json
+from service.resources.dashboard.conversation import conversation, round_text, shown_json
 
 pytestmark = pytest.mark.unit
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.dashboard.model_day import Holding, ModelDay, Trade, valued_holdings
 from service.market.prices import PriceData, load_prices
+from service.resources.dashboard.model_day import Holding, ModelDay, Trade, valued_holdings
 from service.settings import DEFAULT_PRICE_DATA
 
 pytestmark = pytest.mark.unit

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from service.dashboard.page import benchmark_row, benchmark_series, format_duration, parse_day
 from service.market.prices import BENCHMARK_SYMBOL, PriceData, load_prices
+from service.resources.dashboard.page import (
+    benchmark_row,
+    benchmark_series,
+    format_duration,
+    parse_day,
+)
 from service.settings import DEFAULT_PRICE_DATA
 
 pytestmark = pytest.mark.unit

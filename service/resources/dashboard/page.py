@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from service.dashboard.chart import Point
 from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.jobs.status import job_row, latest_job_id, progress
 from service.market.prices import PriceData
+from service.resources.dashboard.chart import Point
 from service.results.benchmark import benchmark_series
 from service.results.leaderboard import latest_date, leaderboard
 from service.results.performance import end_of_day_series, registration_day, stored_models
