@@ -12,6 +12,7 @@ from service.agent.prompt import render_system_prompt, user_message
 from service.agent.tools import TradingTools
 from service.db import now
 from service.journal import DayRecord, LogEntry
+from service.market.asof import AsOfView
 from service.models_config import AgentConfig, ModelSpec
 from service.portfolio.engine import OrderBook
 from service.settings import from_environment
@@ -30,10 +31,10 @@ def trade_builtin(spec: ModelSpec, book: OrderBook, day_number: int) -> DayRecor
     return DayRecord([LogEntry(1, "assistant", summary, None, now())])
 
 
-def chat_client(spec: ModelSpec, agent: AgentConfig, day: str) -> ChatClientProtocol:
+def chat_client(spec: ModelSpec, agent: AgentConfig, view: AsOfView) -> ChatClientProtocol:
     """The model's client: the offline mock, or an OpenAI-compatible API with its key."""
     if spec.provider == "mock":
-        return MockChatClient(spec.signature, day)
+        return MockChatClient(spec.signature, view.day, view.rules.watchlist)
     base_url = spec.openai_base_url or os.environ.get("OPENAI_API_BASE") or DEFAULT_BASE_URL
     return ChatClient(
         base_url,
@@ -50,7 +51,7 @@ def trade_llm(spec: ModelSpec, agent: AgentConfig, book: OrderBook) -> DayRecord
     day = book.view.day
     tools = TradingTools(book, load_news(from_environment().news_data))
     conversation = run_conversation(
-        chat_client(spec, agent, day),
+        chat_client(spec, agent, book.view),
         tools,
         render_system_prompt(book.view, book.state),
         user_message(day),

@@ -10,7 +10,6 @@ from typing import Any
 from service.agent.client import ChatResponse, parse_message
 from service.agent.prompt import FINISH_SIGNAL
 
-MOCK_SYMBOLS = ("AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "AVGO", "TSLA", "COST", "NFLX")
 MAX_SELL = 3
 MAX_BUY = 5
 CHARS_PER_TOKEN = 4
@@ -60,9 +59,10 @@ def _call(step: int, index: int, name: str, arguments: dict[str, Any]) -> dict[s
 class MockChatClient:
     """Chat client whose answers depend only on (signature, day) and the conversation so far."""
 
-    def __init__(self, signature: str, day: str) -> None:
+    def __init__(self, signature: str, day: str, watchlist: tuple[str, ...]) -> None:
         self.signature = signature
         self.day = day
+        self.watchlist = watchlist
 
     def _rng(self, step: int) -> random.Random:
         # hashlib, not hash(): str hashes change between processes, results must not.
@@ -88,7 +88,7 @@ class MockChatClient:
         return parse_message(message, usage)
 
     def _look_up(self, rng: random.Random) -> dict[str, Any]:
-        symbols = rng.sample(MOCK_SYMBOLS, rng.randint(2, 3))
+        symbols = rng.sample(self.watchlist, rng.randint(2, 3))
         calls = [
             _call(0, index, "get_price_local", {"symbol": symbol})
             for index, symbol in enumerate(symbols)

@@ -37,9 +37,6 @@ def _function(
     }
 
 
-SYMBOL = {"type": "string", "description": "Ticker symbol, e.g. AAPL"}
-
-
 def _amount(rules: MarketRules) -> dict[str, Any]:
     """The amount parameter as the market's quantity rule has it."""
     if rules.quantity_decimals:
@@ -59,13 +56,14 @@ def _units(rules: MarketRules) -> str:
 def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
     """The tools in OpenAI's function format, worded for the market; shared, never mutated."""
     amount = _amount(rules)
+    symbol = {"type": "string", "description": f"Ticker symbol, e.g. {rules.example_symbol}"}
     return [
         _function(
             "get_price_local",
             "Daily bar of a symbol: open, high, low, close and volume of an earlier trading day, "
             "or only the open of today. Today's close and later days are not available.",
             {
-                "symbol": SYMBOL,
+                "symbol": symbol,
                 "date": {"type": "string", "description": "YYYY-MM-DD; default today"},
             },
             ["symbol"],
@@ -74,13 +72,13 @@ def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
         _function(
             "buy",
             f"Buy {_units(rules)} at today's open; needs enough cash.",
-            {"symbol": SYMBOL, "amount": amount},
+            {"symbol": symbol, "amount": amount},
             ["symbol", "amount"],
         ),
         _function(
             "sell",
             f"Sell {_units(rules)} you hold at today's open.",
-            {"symbol": SYMBOL, "amount": amount},
+            {"symbol": symbol, "amount": amount},
             ["symbol", "amount"],
         ),
         _function(

@@ -11,6 +11,7 @@ NASDAQ100 = MarketRules(
     initial_cash=10000.0,
     benchmark="QQQ",
     trading_days_per_year=252,
+    watchlist=("AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "AVGO", "TSLA", "COST", "NFLX"),
 )
 MARKETS: dict[str, MarketRules] = {rules.name: rules for rules in (NASDAQ100,)}
 DEFAULT_MARKET = NASDAQ100.name

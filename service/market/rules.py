@@ -32,6 +32,7 @@ class MarketRules:
     initial_cash: float
     benchmark: str
     trading_days_per_year: int
+    watchlist: tuple[str, ...] = ()  # symbols examples and the mock model look at first
     unit: str = "share"
     quantity_decimals: int = 0  # 0: whole units; 4: steps of 0.0001
     lot_size: int = 1  # buys in multiples of this many units
@@ -44,6 +45,11 @@ class MarketRules:
     def periods_per_year(self) -> int:
         """Bars in a year, for annualising per-bar returns."""
         return self.bars_per_day * self.trading_days_per_year
+
+    @property
+    def example_symbol(self) -> str:
+        """A symbol to show in examples of how to name one."""
+        return self.watchlist[0] if self.watchlist else self.benchmark
 
     @property
     def step(self) -> float:
@@ -91,7 +97,15 @@ class MarketRules:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MarketRules:
         """Rules from a snapshot; keys this version does not know are ignored."""
-        return cls(**{spec.name: data[spec.name] for spec in fields(cls) if spec.name in data})
+        known: dict[str, Any] = {
+            spec.name: data[spec.name] for spec in fields(cls) if spec.name in data
+        }
+        # JSON has no tuples; the rules stay hashable (they key cached tool definitions).
+        values: dict[str, Any] = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in known.items()
+        }
+        return cls(**values)
 
 
 def _number(amount: object, expected: str) -> float:

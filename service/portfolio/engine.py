@@ -68,7 +68,7 @@ class OrderBook:
 
     def _symbol_and_open(self, symbol: object) -> tuple[str, float]:
         if not isinstance(symbol, str) or not symbol.strip():
-            raise OrderError("symbol must be a ticker such as AAPL")
+            raise OrderError(f"symbol must be a ticker such as {self.rules.example_symbol}")
         ticker = symbol.strip().upper()
         if ticker not in self.view.prices.symbols:
             raise OrderError(f"unknown symbol {ticker}: it is not in the universe")

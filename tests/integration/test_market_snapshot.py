@@ -10,6 +10,7 @@ import pytest
 from service.jobs.batch import run_job
 from service.market.catalog import NASDAQ100
 from service.market.prices import PriceData
+from service.market.rules import MarketRules
 from tests.integration.conftest import PendingJob
 
 pytestmark = pytest.mark.integration
@@ -23,7 +24,8 @@ def test_a_job_snapshot_holds_its_models_market_rules(
     config = json.loads(db.execute("SELECT config FROM jobs").fetchone()[0])
 
     assert config["models"][0]["market"] == "nasdaq100"
-    assert config["markets"] == {"nasdaq100": NASDAQ100.to_dict()}
+    assert list(config["markets"]) == ["nasdaq100"]
+    assert MarketRules.from_dict(config["markets"]["nasdaq100"]) == NASDAQ100
     assert created.first_days == [("qqq-buy-and-hold", "2025-09-02")]
 
 
@@ -48,4 +50,3 @@ def test_model_days_trade_under_the_stored_rules(
 def db_path(conn: sqlite3.Connection) -> str:
     """The file behind a connection."""
     return str(conn.execute("PRAGMA database_list").fetchone()[2])
-

@@ -12,7 +12,7 @@ from typing import Any
 
 from service.agent.client import ChatResponse
 from service.agent.loop import run_conversation
-from service.agent.mock import MOCK_SYMBOLS, MockChatClient
+from service.agent.mock import MockChatClient
 from service.agent.news import NewsIndex
 from service.agent.prompt import FINISH_SIGNAL
 from service.agent.tools import TradingTools, tool_definitions
@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def first_turn(signature: str, day: str) -> ChatResponse:
     """The mock's answer to a fresh conversation."""
-    return MockChatClient(signature, day).complete(OPENING, tool_definitions(NASDAQ100))
+    return MockChatClient(signature, day, NASDAQ100.watchlist).complete(
+        OPENING, tool_definitions(NASDAQ100)
+    )
 
 
 def after_lookup(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -45,7 +47,7 @@ def test_first_turn_looks_up_prices_and_portfolio() -> None:
     assert names[-1] == "get_portfolio" and names[:-1] == ["get_price_local"] * (len(names) - 1)
     symbols = [call.arguments["symbol"] for call in response.tool_calls[:-1] if call.arguments]
     assert 2 <= len(set(symbols)) == len(symbols) <= 3
-    assert set(symbols) <= set(MOCK_SYMBOLS)
+    assert set(symbols) <= set(NASDAQ100.watchlist)
     usage = response.usage
     assert usage is not None and usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
@@ -63,7 +65,8 @@ def test_same_inputs_same_calls_other_days_differ() -> None:
 def test_independent_of_python_hash_seed() -> None:
     code = (
         "import json; from service.agent.mock import MockChatClient; "
-        "r = MockChatClient('mock-a', '2025-10-01').complete([], []); "
+        "from service.market.catalog import NASDAQ100; "
+        "r = MockChatClient('mock-a', '2025-10-01', NASDAQ100.watchlist).complete([], []); "
         "print(json.dumps(r.assistant_message))"
     )
     outputs = {
@@ -78,7 +81,12 @@ def test_independent_of_python_hash_seed() -> None:
         for seed in ("1", "2")
     }
     assert outputs == {
-        json.dumps(MockChatClient("mock-a", "2025-10-01").complete([], []).assistant_message) + "\n"
+        json.dumps(
+            MockChatClient("mock-a", "2025-10-01", NASDAQ100.watchlist)
+            .complete([], [])
+            .assistant_message
+        )
+        + "\n"
     }
 
 
@@ -92,7 +100,7 @@ def test_second_turn_sells_held_and_buys_affordable() -> None:
         ]
     )
     calls = (
-        MockChatClient("mock-a", "2025-10-01")
+        MockChatClient("mock-a", "2025-10-01", NASDAQ100.watchlist)
         .complete(messages, tool_definitions(NASDAQ100))
         .tool_calls
     )
@@ -110,7 +118,7 @@ def test_nothing_to_sell_or_afford_finishes() -> None:
             {"date": "2025-10-01", "cash": 50.0, "shares": {}},
         ]
     )
-    response = MockChatClient("mock-a", "2025-10-01").complete(
+    response = MockChatClient("mock-a", "2025-10-01", NASDAQ100.watchlist).complete(
         messages, tool_definitions(NASDAQ100)
     )
     assert response.tool_calls == [] and FINISH_SIGNAL in (response.content or "")
@@ -119,7 +127,10 @@ def test_nothing_to_sell_or_afford_finishes() -> None:
 def test_run_through_the_loop_trades_on_the_book(make_book: BookFactory, news: NewsIndex) -> None:
     book = make_book(cash=10_000.0, shares={"NVDA": 5})
     conversation = run_conversation(
-        MockChatClient("mock-a", "2025-10-01"), TradingTools(book, news), "rules", "trade"
+        MockChatClient("mock-a", "2025-10-01", NASDAQ100.watchlist),
+        TradingTools(book, news),
+        "rules",
+        "trade",
     )
     assert conversation.finished_by == "finish_signal" and conversation.steps == 3
     assert [fill.action_type for fill in book.fills] == ["sell", "buy"]
