@@ -9,18 +9,23 @@ from typing import Any
 from flask import Flask, current_app, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
+from flask_smorest.pagination import PaginationMetadataSchema
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from service.market.prices import PriceDataError
 from service.models_config import ModelsConfigError
 from service.resources.auth import init_auth
+from service.resources.documentation import PAGINATION_HEADER, ServiceMarshmallowPlugin
 
 API_DESCRIPTION = (
     "Trading competitions between AI models on NASDAQ-100 daily prices. Trigger a job, follow"
     " its progress, then read results, the leaderboard and risk metrics."
 )
 DOCS_ASSETS = "/docs/assets/"
+# A body over the limit is read (and dropped) up to this size before the 413 is sent: closing
+# a socket with unread data resets the connection, and the client never sees the answer.
+DRAIN_LIMIT = 32 * 1024 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -51,11 +56,23 @@ def _summary(messages: Any, path: str = "") -> list[str]:
     return [f"{path}: {messages}"]
 
 
+def _drain_body() -> None:
+    """Read what is left of the request's body, up to DRAIN_LIMIT, and drop it."""
+    stream = request.environ.get("wsgi.input")
+    left = DRAIN_LIMIT
+    while stream is not None and left > 0 and (chunk := stream.read(min(left, 65536))):
+        left -= len(chunk)
+
+
 class ServiceApi(Api):  # type: ignore[misc]
     """An Api whose every error body carries a human-readable message."""
 
     def handle_http_exception(self, error: HTTPException) -> Any:
-        """Add a message naming the fields to validation errors, a description to others."""
+        """Add a message naming the fields to validation errors, a description to others.
+
+        The exception's own headers (Allow on a 405) are kept; a 413 closes the connection
+        once the body is read.
+        """
         data = getattr(error, "data", None)
         if data is None:
             data = error.data = {}  # type: ignore[attr-defined]
@@ -66,7 +83,17 @@ class ServiceApi(Api):  # type: ignore[misc]
                 data["message"] = "; ".join(line for loc in locations for line in _summary(loc))
             else:
                 data["message"] = error.description
-        return super().handle_http_exception(error)
+        payload, code, headers = super().handle_http_exception(error)
+        extra = {name: value for name, value in error.get_headers() if name != "Content-Type"}
+        if isinstance(error, RequestEntityTooLarge):
+            _drain_body()
+            extra["Connection"] = "close"
+        return payload, code, {**extra, **(headers or {})}
+
+    def _register_pagination_header(self) -> None:
+        """X-Pagination is JSON text, not a header of comma-separated fields."""
+        self.spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
+        self.spec.components.header("PAGINATION", PAGINATION_HEADER, lazy=True)
 
 
 def _docs_asset(filename: str) -> ResponseReturnValue:
@@ -96,8 +123,9 @@ def _prices_error(error: PriceDataError) -> ResponseReturnValue:
 def _refuse_large_bodies() -> None:
     """413 for a body over the limit on every endpoint, not only those that read one."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge()
+    size = request.content_length
+    if size is not None and size > limit:
+        raise RequestEntityTooLarge(f"the body ({size} bytes) exceeds the limit of {limit} bytes")
 
 
 def register_api(app: Flask) -> None:
@@ -114,7 +142,7 @@ def register_api(app: Flask) -> None:
     from service.resources.simulate.routes import blp as simulate
 
     app.config.update(_api_settings())
-    api = ServiceApi(app)
+    api = ServiceApi(app, spec_kwargs={"marshmallow_plugin": ServiceMarshmallowPlugin()})
     api.spec.components.schema("Metrics", schema=MetricsSchema)
     resources = (simulate, jobs, results, portfolio, leaderboard, metrics, models, health)
     for blueprint in resources:

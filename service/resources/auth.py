@@ -10,6 +10,7 @@ from flask_smorest import Api
 from service.resources.context import settings
 from service.resources.dashboard.access import page_cookie_key
 from service.resources.errors import fail
+from service.settings import Settings
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The documentation and the health check stay open so that people and load balancers can use
@@ -34,19 +35,26 @@ def presented_key() -> str | None:
     return request.headers.get("X-API-Key") or page_cookie_key()
 
 
+def key_required(config: Settings, method: str, path: str) -> bool:
+    """Whether a request needs the key: writes when API_KEY is set, reads too with API_READ_AUTH."""
+    if not config.api_key or path.startswith(OPEN_PATHS):
+        return False
+    return method not in READ_METHODS or config.api_read_auth
+
+
 def _check_key() -> None:
-    expected = settings().api_key
-    if not expected or request.path.startswith(OPEN_PATHS):
+    if not key_required(settings(), request.method, request.path):
         return
-    if request.method in READ_METHODS and not settings().api_read_auth:
-        return
+    expected = settings().api_key or ""
     given = presented_key()
     if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
         fail(401, "missing or wrong API key: send Authorization: Bearer <key> or X-API-Key")
 
 
 def init_auth(app: Flask, api: Api) -> None:
-    """Check keys before every request and document the schemes for Swagger UI."""
-    for name, scheme in SECURITY_SCHEMES.items():
-        api.spec.components.security_scheme(name, scheme)
+    """Check keys before every request; document the schemes when a key is set."""
+    config: Settings = app.config["SETTINGS"]
+    if config.api_key:
+        for name, scheme in SECURITY_SCHEMES.items():
+            api.spec.components.security_scheme(name, scheme)
     app.before_request(_check_key)

@@ -1,70 +1,27 @@
-"""The Blueprint every resource uses: strict query arguments and bounded pagination."""
+"""The Blueprint every resource uses: the API's conventions applied to each of its operations.
+
+Query arguments are strict on every operation (one that reads none refuses any), pages are
+bounded, and the documentation of each operation gets the answers and security that the
+framework, not the view, decides (see service.resources.documentation).
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import flask
 import flask_smorest
-from flask_smorest.pagination import PaginationParameters
-from marshmallow import RAISE, Schema, ValidationError
-from webargs.flaskparser import FlaskParser
+from flask.views import MethodView
+from marshmallow import Schema
 
+from service.resources.documentation import document_conventions
+from service.resources.parsing import PaginationParser, StrictParser, bounded
 from service.resources.response_cache import NOT_MODIFIED, FileSource, cached_answer
+from service.resources.schemas import NoQueryArgsSchema, QueryArgsSchema
 
 View = TypeVar("View", bound=Callable[..., Any])
-# The largest page whose offset still fits an SQLite integer with the largest page size.
-MAX_PAGE = 1_000_000
-
-
-class StrictParser(FlaskParser):
-    """Unknown query arguments are refused, and so is a single-valued one given twice."""
-
-    # webargs excludes unknown query arguments by default; our schemas say RAISE instead.
-    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None}
-
-    def load_querystring(self, req: flask.Request, schema: Schema) -> Any:
-        """The query arguments; `?detail=full&detail=minimal` is an error, not a guess."""
-        proxy = super().load_querystring(req, schema)
-        repeated = {
-            key: ["given more than once"]
-            for key in req.args
-            if key not in proxy.multiple_keys and len(req.args.getlist(key)) > 1
-        }
-        if repeated:
-            raise ValidationError(repeated)
-        return proxy
-
-
-class PaginationParser(StrictParser):
-    """page and page_size, with page bounded so that its offset fits an SQLite integer."""
-
-    DEFAULT_UNKNOWN_BY_LOCATION = FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._schemas: dict[type[Schema], Schema] = {}
-
-    def parse(self, argmap: Any, *args: Any, **kwargs: Any) -> Any:
-        """Parse, then refuse a page beyond MAX_PAGE."""
-        # flask-smorest passes a schema class; one instance serves every request.
-        if isinstance(argmap, type) and issubclass(argmap, Schema):
-            if argmap not in self._schemas:
-                self._schemas[argmap] = argmap()
-            argmap = self._schemas[argmap]
-        params = super().parse(argmap, *args, **kwargs)
-        if isinstance(params, PaginationParameters) and params.page > MAX_PAGE:
-            message = f"Must be at most {MAX_PAGE}."
-            flask_smorest.abort(422, errors={"query": {"page": [message]}})
-        return params
-
-
-class NoQueryArgsSchema(Schema):
-    """For operations that take no query arguments: any one given is an error."""
-
-    class Meta:
-        unknown = RAISE
 
 
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
@@ -74,6 +31,51 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     PAGINATION_ARGUMENTS_PARSER = PaginationParser()
     DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 100, "max_page_size": 1000}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_conventions_doc)
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Any = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a view; its methods that read no query arguments refuse any."""
+        if isinstance(view_func, type) and issubclass(view_func, MethodView):
+            for method in view_func.methods or ():
+                name = method.lower()
+                setattr(view_func, name, self._strict_query(getattr(view_func, name)))
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
+
+    def _strict_query(self, view: View) -> View:
+        doc = getattr(view, "_apidoc", {})
+        if any(p["in"] == "query" for p in doc.get("arguments", {}).get("parameters", [])):
+            return view
+        # page and page_size are read by the pagination decorator.
+        schema: Schema = QueryArgsSchema() if "pagination" in doc else NoQueryArgsSchema()
+
+        @functools.wraps(view)
+        def refusing(*args: Any, **kwargs: Any) -> Any:
+            self.ARGUMENTS_PARSER.parse(schema, flask.request, location="query")
+            return view(*args, **kwargs)
+
+        return cast(View, refusing)
+
+    def paginate(self, *args: Any, **kwargs: Any) -> Callable[[View], View]:
+        """flask-smorest's pagination, documenting the bound on page that is enforced."""
+        paginate = super().paginate(*args, **kwargs)
+
+        def decorate(view: View) -> View:
+            paginated = paginate(view)
+            parameters = paginated._apidoc["pagination"]["parameters"]
+            parameters["schema"] = bounded(parameters["schema"])
+            return cast(View, paginated)
+
+        return decorate
+
     def cached(self, *files: FileSource) -> Callable[[View], View]:
         """Answers kept until the database or these files change, with ETags (outermost)."""
 
@@ -82,6 +84,19 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
             return cached_answer(*files)(documented)
 
         return decorate
+
+    def _prepare_conventions_doc(
+        self,
+        doc: dict[str, Any],
+        _doc_info: dict[str, Any],
+        *,
+        app: flask.Flask,
+        method: str,
+        **_: Any,
+    ) -> dict[str, Any]:
+        limit = int(app.config["MAX_CONTENT_LENGTH"])
+        prefix = self.url_prefix or ""
+        return document_conventions(doc, app.config["SETTINGS"], method, prefix, limit)
 
     @staticmethod
     def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict[str, int]:

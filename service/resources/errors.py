@@ -7,9 +7,9 @@ from typing import NoReturn
 from flask_smorest import abort
 
 
-def fail(code: int, message: str, field: str | None = None) -> NoReturn:
+def fail(code: int, message: str, field: str | None = None, location: str = "json") -> NoReturn:
     """Answer with an error: {code, status, message, errors?}; errors names the field."""
     if field:
-        abort(code, message=message, errors={"json": {field: [message]}})
+        abort(code, message=message, errors={location: {field: [message]}})
     abort(code, message=message)
     raise AssertionError("abort returned")  # pragma: no cover - abort always raises

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, fields, pre_load, validate, validates_schema
 
+from service.jobs.states import JobStatus
 from service.models_config import SIGNATURE_PATTERN
-
-JOB_STATUSES = ("pending", "running", "completed", "partial", "failed", "cancelled")
 
 
 class StrictDate(fields.Date):
@@ -43,6 +42,13 @@ def Signature(**kwargs: Any) -> fields.String:  # noqa: N802
 PAGINATION_ARGS = ("page", "page_size")
 
 
+class NoQueryArgsSchema(Schema):
+    """For operations that take no query arguments: any one given is an error."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class QueryArgsSchema(Schema):
     """Query arguments: a misspelt or unknown one is an error, not silently ignored."""
 
@@ -63,10 +69,20 @@ def iso_dates(args: dict[str, object]) -> dict[str, object]:
     }
 
 
-class RangeQueryArgsSchema(QueryArgsSchema):
-    """A model and an optional date range."""
+START_AFTER_END = "start_date is after end_date"
 
-    model = Signature(required=True)
+
+class Contradiction(ValueError):
+    """Arguments that are each well-formed but contradict each other (answered with 400)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DateRangeQueryArgsSchema(QueryArgsSchema):
+    """An optional date range; a start after the end is refused, not answered with nothing."""
+
     start_date = Day(metadata={"description": "From this day (default: the first stored)"})
     end_date = Day(metadata={"description": "To this day (default: the last stored)"})
 
@@ -75,7 +91,13 @@ class RangeQueryArgsSchema(QueryArgsSchema):
         """start_date must not be after end_date."""
         start, end = data.get("start_date"), data.get("end_date")
         if isinstance(start, date) and isinstance(end, date) and start > end:
-            raise ValidationError("start_date is after end_date", "start_date")
+            raise Contradiction(f"start_date {start} is after end_date {end}", "start_date")
+
+
+class RangeQueryArgsSchema(DateRangeQueryArgsSchema):
+    """A model and an optional date range."""
+
+    model = Signature(required=True)
 
 
 class Rounded(fields.Float):
@@ -142,7 +164,7 @@ class JobSchema(RowSchema):
 
     job_id = fields.String()
     kind = fields.String(metadata={"description": "simulation or import"})
-    status = fields.String(metadata={"enum": list(JOB_STATUSES)})
+    status = fields.Enum(JobStatus, by_value=True)
     start_date = fields.String(allow_none=True)
     end_date = fields.String()
     models = fields.List(fields.String())

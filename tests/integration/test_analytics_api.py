@@ -52,13 +52,24 @@ class TestTimeseries:
         [
             "",
             "model=bad%20name",
-            "model=m&start_date=2025-09-10&end_date=2025-09-01",
             "model=m&x=1",
         ],
     )
     def test_bad_query_is_422(self, client: FlaskClient, query: str) -> None:
         response = client.get(f"/portfolio/timeseries?{query}")
         assert response.status_code == 422 and payload(response)["message"]
+
+    @pytest.mark.parametrize("path", ["/portfolio/timeseries", "/metrics", "/results"])
+    def test_a_start_after_the_end_is_400_not_an_empty_answer(
+        self, client: FlaskClient, trigger: Trigger, path: str
+    ) -> None:
+        trigger(models=["momentum-20"], **SEPT)
+        query = "model=momentum-20&start_date=2025-09-10&end_date=2025-09-01"
+
+        response = client.get(f"{path}?{query}")
+
+        assert response.status_code == 400
+        assert payload(response)["message"] == "start_date 2025-09-10 is after end_date 2025-09-01"
 
 
 class TestMetrics:

@@ -61,15 +61,20 @@ MALFORMED = {  # id: (body, field named, problem named)
     "models-int": ({"end_date": END, "models": [1]}, "models", "Not a valid string"),
     "bad-chars": ({"end_date": END, "models": ["bad sig!"]}, "models", "signature"),
     "path": ({"end_date": END, "models": ["../etc"]}, "models", "signature"),
+}
+REFUSED = {  # id: (body, field named, problem named)
+    "start-after-end": (
+        {"start_date": "2025-09-12", "end_date": END},
+        "start_date",
+        "start_date 2025-09-12 is after end_date 2025-09-10",
+    ),
+    # Each field is well-formed; together they ask for what cannot be done.
     "replace-no-start": ({"end_date": END, "replace_existing": True}, "replace_existing", "start"),
     "replace-null": (
         {"start_date": None, "end_date": END, "replace_existing": True},
         "replace_existing",
         "needs a start_date",
     ),
-}
-REFUSED = {  # id: (body, field named, problem named)
-    "start-after-end": ({"start_date": "2025-09-12", "end_date": END}, "start_date", "after"),
     "before-data": ({"start_date": "2025-06-09", "end_date": "2025-06-20"}, "start_date", "outsi"),
     "long-before": ({"start_date": "2025-01-02", "end_date": END}, "start_date", "outside"),
     "open-only-day": ({"start_date": "2025-10-20", "end_date": "2025-10-30"}, "end_date", "out"),

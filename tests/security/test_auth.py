@@ -44,6 +44,7 @@ WRITE_OPERATIONS = {
     "/jobs/{job_id}": "delete",
 }
 OPEN_PATHS = ("/health", "/openapi.json", "/docs", "/docs/assets/swagger-ui.css")
+HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
 Build = Callable[..., FlaskClient]
 
 
@@ -177,18 +178,50 @@ def test_without_an_api_key_everything_is_open(
     assert write(client, operation, jobs).status_code == ACCEPTED[operation]
 
 
-def test_openapi_documents_both_schemes_on_every_write(build: Build) -> None:
-    document = json_body(build(api_key=KEY).get("/openapi.json"))
-
-    schemes = document["components"]["securitySchemes"]
-    assert schemes["bearerAuth"]["type"] == "http" and schemes["bearerAuth"]["scheme"] == "bearer"
-    assert schemes["apiKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+def documented_security(build: Build, **settings: Any) -> dict[str, Any]:
+    """Each operation's security requirement (None for none) and whether it declares a 401."""
+    document = json_body(build(**settings).get("/openapi.json"))
+    found = {}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            if WRITE_OPERATIONS.get(path) == method:
-                assert operation["security"] == [{"bearerAuth": []}, {"apiKeyHeader": []}]
-                assert "401" in operation["responses"]
-            else:
-                assert "security" not in operation, f"{method} {path}"
-    assert {WRITE_OPERATIONS[path] for path in WRITE_OPERATIONS} <= {"post", "delete"}
-    assert set(WRITE_OPERATIONS) <= set(document["paths"])
+            if method in HTTP_METHODS:
+                declared = (operation.get("security"), "401" in operation["responses"])
+                found[f"{method} {path}"] = declared
+    found["schemes"] = document["components"].get("securitySchemes")
+    return found
+
+
+def test_without_an_api_key_no_security_is_declared(build: Build) -> None:
+    found = documented_security(build, api_key=None, api_read_auth=True)
+
+    assert found.pop("schemes") is None
+    assert set(found.values()) == {(None, False)}
+
+
+@pytest.mark.parametrize("read_auth", [False, True])
+def test_security_is_declared_exactly_where_the_key_is_checked(
+    build: Build, read_auth: bool
+) -> None:
+    found = documented_security(build, api_key=KEY, api_read_auth=read_auth)
+
+    schemes = found.pop("schemes")
+    assert schemes["bearerAuth"]["type"] == "http" and schemes["bearerAuth"]["scheme"] == "bearer"
+    assert schemes["apiKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+    writes = {f"{method} {path}" for path, method in WRITE_OPERATIONS.items()}
+    for operation, declared in found.items():
+        checked = operation in writes or (read_auth and operation != "get /health")
+        secured = ([{"bearerAuth": []}, {"apiKeyHeader": []}], True)
+        assert declared == (secured if checked else (None, False)), operation
+    assert writes <= set(found)
+
+
+def test_the_documented_401_is_the_answer_given(build: Build) -> None:
+    client = build(api_key=KEY, api_read_auth=True)
+    document = json_body(client.get("/openapi.json"))
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method in HTTP_METHODS and "401" in operation["responses"]:
+                url = path.replace("{job_id}", "no-such-job")
+                assert_unauthorized(client.open(url, method=method.upper()))
+                schema = operation["responses"]["401"]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from flask import Flask
@@ -14,6 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from service import create_app
+from service.resources.parsing import MAX_PAGE, NOT_A_JSON_OBJECT
 from tasks import huey
 from tests.security import digest, json_body
 
@@ -51,21 +53,45 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED_QUERY = {"/portfolio/timeseries": {"model": "qqq-buy-and-hold"}}
 PATH_ROUTES = {"GET": "/simulate/status/{}", "POST": "/simulate/{}/cancel", "DELETE": "/jobs/{}"}
-# Every endpoint: method, URL (with what it requires), the body it reads (trigger: one that is
-# well-formed but refused with 400, so nothing runs) and whether it validates its query.
-ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, bool]] = [
-    ("POST", "/simulate/trigger", {"start_date": "2025-09-05", "end_date": "2025-09-02"}, False),
-    ("GET", "/simulate/status/no-such-job", None, False),
-    ("GET", "/simulate/current", None, False),
-    ("POST", "/simulate/no-such-job/cancel", None, False),
-    ("GET", "/jobs", None, True),
-    ("DELETE", "/jobs/no-such-job", None, False),
-    ("GET", "/results", None, True),
-    ("GET", "/portfolio/timeseries?model=qqq-buy-and-hold", None, True),
-    ("GET", "/leaderboard", None, True),
-    ("GET", "/metrics", None, True),
-    ("GET", "/models", None, False),
-    ("GET", "/health", None, False),
+# The OpenAPI document as served (test_openapi_snapshot keeps this copy equal to it).
+DOCUMENT = json.loads(
+    (Path(__file__).parents[1] / "integration" / "openapi.snapshot.json").read_text("utf-8")
+)
+HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
+REQUIRED_VALUES = {"model": "qqq-buy-and-hold", "job_id": "no-such-job"}
+BACKWARDS = {"start_date": "2025-09-05", "end_date": "2025-09-02"}
+
+
+def document_operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every operation of the document: method, path, operation."""
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method.upper(), path, operation
+
+
+def query_names(operation: dict[str, Any], required: bool = False) -> list[str]:
+    """The operation's query parameters (only the required ones if required)."""
+    return [
+        p["name"]
+        for p in operation.get("parameters", [])
+        if p["in"] == "query" and (p.get("required") or not required)
+    ]
+
+
+def url_of(path: str, operation: dict[str, Any], **query: str) -> str:
+    """A URL of the operation: path parameters and required query arguments filled in."""
+    url = re.sub(r"{(\w+)}", lambda match: REQUIRED_VALUES[match[1]], path)
+    given = {name: REQUIRED_VALUES[name] for name in query_names(operation, required=True)}
+    given.update(query)
+    return f"{url}?{urlencode(given)}" if given else url
+
+
+# Every endpoint: method, URL (with what it requires) and the body it reads (trigger: one that
+# is well-formed but refused with 400, so nothing runs).
+ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
+    (method, url_of(path, operation), BACKWARDS if "requestBody" in operation else None)
+    for method, path, operation in document_operations()
 ]
 
 
@@ -199,6 +225,7 @@ def test_hostile_trigger_bodies_are_refused(
     ("data", "content_type"),
     [
         pytest.param(json.dumps(FRESH), "text/plain", id="json-as-text"),
+        pytest.param(json.dumps(FRESH), None, id="no-content-type"),
         pytest.param("end_date=2025-09-10", "application/x-www-form-urlencoded", id="form"),
         pytest.param(b"\xff\xfe\x00garbage", "application/octet-stream", id="binary"),
         pytest.param("", "application/json", id="empty"),
@@ -208,21 +235,18 @@ def test_hostile_trigger_bodies_are_refused(
         pytest.param("null", "application/json", id="null"),
     ],
 )
-def test_bodies_that_are_not_a_json_object_are_refused(
-    api: FlaskClient, data: str | bytes, content_type: str
+def test_bodies_that_are_not_a_json_object_are_refused_with_one_422(
+    api: FlaskClient, data: str | bytes, content_type: str | None
 ) -> None:
-    assert_refused(api.post("/simulate/trigger", data=data, content_type=content_type))
-
-
-def test_an_unparsable_body_has_a_readable_message(api: FlaskClient) -> None:
-    response = api.post("/simulate/trigger", data="{nope", content_type="application/json")
-    assert response.status_code == 400
-    assert assert_refused(response) == "Invalid JSON body."
+    response = api.post("/simulate/trigger", data=data, content_type=content_type)
+    assert response.status_code == 422
+    assert assert_refused(response) == NOT_A_JSON_OBJECT
+    assert json_body(response)["errors"] == {"json": [NOT_A_JSON_OBJECT]}
 
 
 @pytest.mark.parametrize(
     ("method", "url", "body"),
-    [pytest.param(m, u, b, id=f"{m} {u}") for m, u, b, _ in ENDPOINTS],
+    [pytest.param(m, u, b, id=f"{m} {u}") for m, u, b in ENDPOINTS],
 )
 def test_unknown_query_arguments_are_refused(
     api: FlaskClient, method: str, url: str, body: dict[str, Any] | None
@@ -235,13 +259,69 @@ def test_unknown_query_arguments_are_refused(
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [pytest.param(m, u, id=f"{m} {u}") for m, u, _, _ in ENDPOINTS],
+    [pytest.param(m, u, id=f"{m} {u}") for m, u, _ in ENDPOINTS],
 )
 def test_bodies_over_64_kib_are_refused_with_413(api: FlaskClient, method: str, url: str) -> None:
     padding = json.dumps({**FRESH, "padding": "x" * 64 * 1024})
     response = api.open(url, method=method, data=padding, content_type="application/json")
     assert response.status_code == 413
-    assert "exceeds" in assert_refused(response)
+    assert "exceeds the limit of 65536 bytes" in assert_refused(response)
+    assert response.headers["Connection"] == "close"
+
+
+RANGES = [
+    pytest.param(method, path, operation, id=f"{method} {path}")
+    for method, path, operation in document_operations()
+    if {"start_date", "end_date"} <= set(query_names(operation))
+]
+
+
+def test_every_range_of_the_api_is_checked_here() -> None:
+    ranges = {param.id for param in RANGES}
+    assert {"GET /results", "GET /portfolio/timeseries", "GET /metrics"} <= ranges
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), RANGES)
+def test_a_start_after_the_end_is_a_400_naming_both_dates(
+    api: FlaskClient, method: str, path: str, operation: dict[str, Any]
+) -> None:
+    response = api.open(url_of(path, operation, **BACKWARDS), method=method)
+
+    assert response.status_code == 400
+    message = assert_refused(response)
+    assert message == "start_date 2025-09-05 is after end_date 2025-09-02"
+    assert json_body(response)["errors"] == {"query": {"start_date": [message]}}
+
+
+def test_a_trigger_starting_after_its_end_is_the_same_400(api: FlaskClient) -> None:
+    response = api.post("/simulate/trigger", json=BACKWARDS)
+
+    assert response.status_code == 400
+    assert assert_refused(response) == "start_date 2025-09-05 is after end_date 2025-09-02"
+
+
+@pytest.mark.parametrize("path", sorted(DOCUMENT["paths"]))
+def test_a_method_not_allowed_is_a_405_naming_the_allowed_ones(api: FlaskClient, path: str) -> None:
+    documented = {method.upper() for method in DOCUMENT["paths"][path] if method in HTTP_METHODS}
+    url = re.sub(r"{(\w+)}", "no-such-job", path)
+
+    response = api.open(url, method="TRACE")
+
+    assert response.status_code == 405
+    assert "not allowed" in assert_refused(response)
+    allowed = {method.strip() for method in response.headers["Allow"].split(",")}
+    implicit = {"OPTIONS", "HEAD"} if "GET" in documented else {"OPTIONS"}
+    assert allowed == documented | implicit
+
+
+@pytest.mark.parametrize("path", ["/jobs", "/results"])
+def test_the_largest_page_is_the_documented_one(api: FlaskClient, path: str) -> None:
+    parameters = DOCUMENT["paths"][path]["get"]["parameters"]
+    assert [p["schema"]["maximum"] for p in parameters if p["name"] == "page"] == [MAX_PAGE]
+    assert api.get(path, query_string={"page": MAX_PAGE}).status_code == 200
+    response = api.get(path, query_string={"page": MAX_PAGE + 1})
+    assert response.status_code == 422
+    assert f"less than or equal to {MAX_PAGE}" in assert_refused(response, "page")
 
 
 @pytest.mark.parametrize(

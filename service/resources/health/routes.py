@@ -1,4 +1,4 @@
-"""Health resource: is the database usable, is a worker consuming, what prices are loaded."""
+"""Health resource: can the database, price data and models config be used; is a worker up."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import time
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import fields
 
-from service.resources.blueprint import Blueprint, NoQueryArgsSchema
-from service.resources.context import get_db, prices
-from service.resources.schemas import RowSchema
+from service.market.prices import PriceDataError
+from service.models_config import ModelsConfigError
+from service.resources.blueprint import Blueprint
+from service.resources.context import get_db, models_config, prices
+from service.resources.health.schemas import HealthSchema, HealthStatus
 from tasks import huey
 from tasks.heartbeat import INTERVAL_SECONDS, last_beat
 
@@ -22,16 +23,7 @@ NO_WORKER_HINT = (
     "jobs are waiting but no worker is consuming the queue: start one with bin/run, "
     "`honcho start worker`, or `huey_consumer tasks.huey -k thread -w 8`"
 )
-
-
-class HealthSchema(RowSchema):
-    """What is up."""
-
-    status = fields.String(metadata={"description": "ok, degraded (no worker) or unavailable"})
-    database = fields.String()
-    queue = fields.Dict(metadata={"description": "worker heartbeat and waiting jobs"})
-    price_data = fields.Dict()
-    hint = fields.String(allow_none=True)
+WAITING_SQL = "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')"
 
 
 def price_summary() -> dict[str, Any]:
@@ -44,6 +36,12 @@ def price_summary() -> dict[str, Any]:
         "trading_days": len(data.trading_days),
         "symbols": len(data.symbols),
     }
+
+
+def config_summary() -> dict[str, Any]:
+    """How many models the config has, and how many of them are enabled."""
+    models = models_config().models
+    return {"models": len(models), "enabled": sum(model.enabled for model in models)}
 
 
 def queue_summary(waiting_jobs: int) -> dict[str, Any]:
@@ -60,27 +58,40 @@ def queue_summary(waiting_jobs: int) -> dict[str, Any]:
     }
 
 
+def file_checks(answer: dict[str, Any]) -> list[str]:
+    """Summaries of the price data and the models config in answer; a hint for each unusable."""
+    hints = []
+    try:
+        answer["price_data"] = price_summary()
+    except PriceDataError as error:
+        answer["price_data"] = {"error": str(error)}
+        hints.append(f"the price data cannot be used: {error}")
+    try:
+        answer["models_config"] = config_summary()
+    except ModelsConfigError as error:
+        answer["models_config"] = {"error": str(error)}
+        hints.append(f"the models config cannot be used: {error}")
+    return hints
+
+
 @blp.route("")
 class HealthView(MethodView):
     """Health."""
 
-    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database is unusable")
-    def get(self, _query: dict[str, Any]) -> Any:
-        """Database, worker heartbeat and price data; 503 when the database cannot be used."""
-        answer: dict[str, Any] = {"status": "ok", "database": "ok", "hint": None}
-        answer["price_data"] = price_summary()
+    def get(self) -> Any:
+        """Database, worker, price data and models config; 503 when the database is unusable."""
+        answer: dict[str, Any] = {"status": HealthStatus.OK, "database": "ok", "hint": None}
+        hints = file_checks(answer)
         try:
-            waiting = (
-                get_db()
-                .execute("SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')")
-                .fetchone()[0]
-            )
+            waiting = get_db().execute(WAITING_SQL).fetchone()[0]
         except sqlite3.Error as error:
-            answer.update(status="unavailable", database=f"error: {error}", queue={})
+            answer.update(status=HealthStatus.UNAVAILABLE, database=f"error: {error}", queue={})
             return answer, 503
         answer["queue"] = queue_summary(waiting)
         if waiting and not answer["queue"]["worker_alive"]:
-            answer.update(status="degraded", hint=NO_WORKER_HINT)
+            hints.append(NO_WORKER_HINT)
+        if hints:
+            answer.update(status=HealthStatus.DEGRADED, hint="; ".join(hints))
         return answer

@@ -6,14 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from service.jobs.catalog import JobDeleteError, delete_job, list_jobs
-from service.resources.auth import SECURITY
-from service.resources.blueprint import Blueprint, NoQueryArgsSchema
+from service.jobs.states import JobStatus
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db
 from service.resources.errors import fail
-from service.resources.schemas import JOB_STATUSES, JobSchema, QueryArgsSchema
+from service.resources.schemas import JobSchema, QueryArgsSchema
 
 blp = Blueprint("jobs", __name__, url_prefix="/jobs", description="Jobs")
 
@@ -21,7 +21,7 @@ blp = Blueprint("jobs", __name__, url_prefix="/jobs", description="Jobs")
 class JobsQueryArgsSchema(QueryArgsSchema):
     """GET /jobs arguments."""
 
-    status = fields.String(validate=validate.OneOf(JOB_STATUSES))
+    status = fields.Enum(JobStatus, by_value=True)
 
 
 @blp.route("")
@@ -47,12 +47,10 @@ class JobsView(MethodView):
 class JobByIdView(MethodView):
     """One job."""
 
-    @blp.doc(security=SECURITY)
-    @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
-    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(204)
+    @blp.alt_response(404, description="No such job")
     @blp.alt_response(409, description="The job is running, or later jobs continue its days")
-    def delete(self, _query: dict[str, Any], job_id: str) -> None:
+    def delete(self, job_id: str) -> None:
         """Delete a job and every row it stored (positions, holdings, logs, tool usage)."""
         try:
             deleted = delete_job(get_db(), job_id)

@@ -25,6 +25,6 @@ class LeaderboardView(MethodView):
         """Models ranked by portfolio value on a day, with the QQQ benchmark."""
         conn = get_db()
         day = args["date"].isoformat() if "date" in args else latest_date(conn)
-        if day is None:
-            return {"date": None, "rankings": [], "benchmark": None}
+        if day is None:  # nothing stored yet: no day, so no benchmark either
+            return {"date": None, "rankings": []}
         return leaderboard(conn, prices(), day)

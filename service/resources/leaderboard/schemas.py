@@ -34,8 +34,8 @@ class BenchmarkSchema(RowSchema):
 
 
 class LeaderboardSchema(RowSchema):
-    """Rankings and the benchmark."""
+    """Rankings and the benchmark (absent while no day is stored)."""
 
     date = fields.String(allow_none=True)
     rankings = fields.List(fields.Nested(RankingSchema))
-    benchmark = fields.Nested(BenchmarkSchema, allow_none=True)
+    benchmark = fields.Nested(BenchmarkSchema)

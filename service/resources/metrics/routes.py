@@ -18,19 +18,24 @@ from service.resources.context import (
     settings,
 )
 from service.resources.errors import fail
-from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema, Signature, iso_dates
+from service.resources.schemas import (
+    START_AFTER_END,
+    DateRangeQueryArgsSchema,
+    Rounded,
+    RowSchema,
+    Signature,
+    iso_dates,
+)
 from service.results.contamination import cutoffs
 from service.results.performance import model_metrics, stored_models
 
 blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Risk and return")
 
 
-class MetricsQueryArgsSchema(QueryArgsSchema):
+class MetricsQueryArgsSchema(DateRangeQueryArgsSchema):
     """GET /metrics arguments."""
 
     model = Signature(metadata={"description": "One model (default: every stored model)"})
-    start_date = Day()
-    end_date = Day()
 
 
 class MetricsSchema(RowSchema):
@@ -76,6 +81,8 @@ class MetricsView(MethodView):
     @blp.cached(price_file, config_file)
     @blp.arguments(MetricsQueryArgsSchema(), location="query")
     @blp.doc(responses={"200": ONE_OR_LIST})
+    @blp.alt_response(400, description=START_AFTER_END)
+    @blp.alt_response(404, description="The model has no stored days in this range")
     def get(self, args: dict[str, Any]) -> Response:
         """Return, volatility, Sharpe, Sortino, drawdown, Calmar, win rate, turnover, excess."""
         query = iso_dates(args)

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.portfolio.timeline import timeline_bounds
-from service.resources.blueprint import Blueprint, NoQueryArgsSchema
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config
 from service.resources.schemas import RowSchema
 
@@ -36,9 +36,8 @@ class ModelSchema(RowSchema):
 class ModelsView(MethodView):
     """Models."""
 
-    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, ModelSchema(many=True))
-    def get(self, _query: dict[str, Any]) -> list[dict[str, Any]]:
+    def get(self) -> list[dict[str, Any]]:
         """Every configured model with its provider, enabled flag and stored date range."""
         conn = get_db()
         answer = []

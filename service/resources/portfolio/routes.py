@@ -10,7 +10,13 @@ from marshmallow import fields
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, price_file, prices
 from service.resources.errors import fail
-from service.resources.schemas import RangeQueryArgsSchema, Rounded, RowSchema, iso_dates
+from service.resources.schemas import (
+    START_AFTER_END,
+    RangeQueryArgsSchema,
+    Rounded,
+    RowSchema,
+    iso_dates,
+)
 from service.results.performance import timeseries
 
 blp = Blueprint("portfolio", __name__, url_prefix="/portfolio", description="Value over time")
@@ -41,6 +47,8 @@ class TimeseriesView(MethodView):
     @blp.cached(price_file)
     @blp.arguments(RangeQueryArgsSchema(), location="query")
     @blp.response(200, TimeseriesSchema)
+    @blp.alt_response(400, description=START_AFTER_END)
+    @blp.alt_response(404, description="The model has no stored days")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """End-of-day value, cash and returns of a model, with QQQ since its registration."""
         query = iso_dates(args)

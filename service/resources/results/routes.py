@@ -11,7 +11,7 @@ from service.resources.blueprint import Blueprint
 from service.resources.context import config_file, get_db, models_config
 from service.resources.errors import fail
 from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSchema
-from service.resources.schemas import iso_dates
+from service.resources.schemas import START_AFTER_END, iso_dates
 from service.results.contamination import cutoffs, is_contaminated
 from service.results.detail import add_full_detail
 from service.results.queries import ResultFilter, count_results, end_of_day_results, job_exists
@@ -33,6 +33,8 @@ class ResultsView(MethodView):
     @blp.arguments(ResultsQueryArgsSchema(), location="query")
     @blp.response(200, ResultSchema(many=True))
     @blp.paginate()
+    @blp.alt_response(400, description=START_AFTER_END)
+    @blp.alt_response(404, description="No such job (job_id)")
     def get(self, args: dict[str, Any], pagination_parameters: PaginationParameters) -> Any:
         """End-of-day cash, value, P&L and holdings per model-day, by date then model."""
         conn = get_db()

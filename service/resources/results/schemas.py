@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema, Signature
+from service.resources.schemas import DateRangeQueryArgsSchema, Day, Rounded, RowSchema, Signature
 
 
-class ResultsQueryArgsSchema(QueryArgsSchema):
+class ResultsQueryArgsSchema(DateRangeQueryArgsSchema):
     """Filters of GET /results."""
 
     job_id = fields.String(validate=validate.Length(1, 64))
     model = Signature()
     date = Day()
-    start_date = Day()
-    end_date = Day()
     detail = fields.String(
         load_default="minimal",
         validate=validate.OneOf(("minimal", "full")),

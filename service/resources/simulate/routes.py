@@ -13,13 +13,12 @@ from service.jobs.creation import JobConflictError, create_job
 from service.jobs.lifecycle import FINAL_JOB_STATUSES, cancel_job
 from service.jobs.planning import JobRequest, JobRequestError
 from service.jobs.status import job_row, job_status, latest_job_id
-from service.resources.auth import SECURITY
-from service.resources.blueprint import Blueprint, NoQueryArgsSchema
+from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config, prices, settings
 from service.resources.errors import fail
 from service.resources.simulate.schemas import (
     CancelResponseSchema,
-    JobStatusSchema,
+    JobDetailSchema,
     TriggerResponseSchema,
     TriggerSchema,
 )
@@ -32,6 +31,24 @@ TRIGGER_EXAMPLE = {
     "replace_existing": False,
 }
 blp = Blueprint("simulate", __name__, url_prefix="/simulate", description="Run simulations")
+NO_SUCH_JOB = "No such job"
+
+
+def _link(path: str, method: str, description: str) -> dict[str, Any]:
+    """An OpenAPI link from a job in the answer to an operation on it."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {
+        "operationRef": f"#/paths/{pointer}/{method}",
+        "parameters": {"job_id": "$response.body#/job_id"},
+        "description": description,
+    }
+
+
+JOB_LINKS = {
+    "status": _link("/simulate/status/{job_id}", "get", "Follow the job's progress"),
+    "cancel": _link("/simulate/{job_id}/cancel", "post", "Stop the job"),
+    "delete": _link("/jobs/{job_id}", "delete", "Delete the job and everything it stored"),
+}
 
 
 def _iso(value: date | None) -> str | None:
@@ -49,7 +66,7 @@ def status_or_404(job_id: str) -> dict[str, Any]:
 @functools.lru_cache(maxsize=16)
 def _ended_status_body(database: str, job_id: str, completed_at: str) -> bytes:
     """A finished job never changes again: its answer is built once (keyed by its end)."""
-    return current_app.json.dumps(JobStatusSchema().dump(status_or_404(job_id))).encode()
+    return current_app.json.dumps(JobDetailSchema().dump(status_or_404(job_id))).encode()
 
 
 def status_answer(job_id: str) -> dict[str, Any] | Response:
@@ -67,14 +84,12 @@ def status_answer(job_id: str) -> dict[str, Any] | Response:
 class TriggerView(MethodView):
     """Start simulations."""
 
-    @blp.doc(security=SECURITY)
-    @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
-    @blp.arguments(NoQueryArgsSchema(), location="query")
+    @blp.doc(responses={202: {"links": JOB_LINKS}})
     @blp.arguments(TriggerSchema(), example=TRIGGER_EXAMPLE)
     @blp.response(202, TriggerResponseSchema)
     @blp.alt_response(400, description="Dates, models or timelines do not allow this job")
     @blp.alt_response(409, description="A requested model is already in an active job")
-    def post(self, _query: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Start a job that simulates models over a date range."""
         request = JobRequest(
             end_date=body["end_date"].isoformat(),
@@ -100,9 +115,9 @@ class TriggerView(MethodView):
 class StatusView(MethodView):
     """One job."""
 
-    @blp.arguments(NoQueryArgsSchema(), location="query")
-    @blp.response(200, JobStatusSchema)
-    def get(self, _query: dict[str, Any], job_id: str) -> dict[str, Any] | Response:
+    @blp.response(200, JobDetailSchema)
+    @blp.alt_response(404, description=NO_SUCH_JOB)
+    def get(self, job_id: str) -> dict[str, Any] | Response:
         """Progress of a job and the state of each model-day."""
         return status_answer(job_id)
 
@@ -111,9 +126,9 @@ class StatusView(MethodView):
 class CurrentView(MethodView):
     """The latest job."""
 
-    @blp.arguments(NoQueryArgsSchema(), location="query")
-    @blp.response(200, JobStatusSchema)
-    def get(self, _query: dict[str, Any]) -> dict[str, Any] | Response:
+    @blp.response(200, JobDetailSchema)
+    @blp.alt_response(404, description="No job yet")
+    def get(self) -> dict[str, Any] | Response:
         """The most recently created job, running or not."""
         job_id = latest_job_id(get_db())
         if job_id is None:
@@ -125,12 +140,10 @@ class CurrentView(MethodView):
 class CancelView(MethodView):
     """Stop a job."""
 
-    @blp.doc(security=SECURITY)
-    @blp.alt_response(401, description="API_KEY is set and the request has no valid key")
-    @blp.arguments(NoQueryArgsSchema(), location="query")
     @blp.response(200, CancelResponseSchema)
+    @blp.alt_response(404, description=NO_SUCH_JOB)
     @blp.alt_response(409, description="The job has already ended")
-    def post(self, _query: dict[str, Any], job_id: str) -> dict[str, Any]:
+    def post(self, job_id: str) -> dict[str, Any]:
         """Cancel a job: pending model-days are skipped, running ones finish."""
         status_or_404(job_id)
         skipped = cancel_job(get_db(), job_id)

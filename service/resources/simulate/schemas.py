@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate, validates_schema
 
-from service.resources.schemas import Day, JobSchema, RowSchema, Signature
+from service.jobs.states import JobStatus, ModelDayStatus
+from service.resources.schemas import Contradiction, Day, JobSchema, RowSchema, Signature
 
 
 class TriggerSchema(Schema):
@@ -31,7 +32,7 @@ class TriggerSchema(Schema):
     def replace_needs_start(self, data: dict[str, object], **_: object) -> None:
         """replace_existing needs a start_date to know what to replace."""
         if data.get("replace_existing") and data.get("start_date") is None:
-            raise ValidationError("replace_existing needs a start_date", "replace_existing")
+            raise Contradiction("replace_existing needs a start_date", "replace_existing")
 
 
 class ProgressSchema(RowSchema):
@@ -54,7 +55,7 @@ class ModelDaySchema(RowSchema):
 
     model = fields.String()
     date = fields.String()
-    status = fields.String()
+    status = fields.Enum(ModelDayStatus, by_value=True)
     reason = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
     attempts = fields.Integer()
@@ -65,14 +66,14 @@ class ModelDaySchema(RowSchema):
     completion_tokens = fields.Integer(allow_none=True)
 
 
-class JobStatusSchema(JobSchema):
+class JobDetailSchema(JobSchema):
     """A job with its progress and model-days."""
 
     progress = fields.Nested(ProgressSchema)
     details = fields.List(fields.Nested(ModelDaySchema))
 
 
-class TriggerResponseSchema(JobStatusSchema):
+class TriggerResponseSchema(JobDetailSchema):
     """A job just created."""
 
     message = fields.String()
@@ -82,5 +83,5 @@ class CancelResponseSchema(RowSchema):
     """What a cancel did."""
 
     job_id = fields.String()
-    status = fields.String()
+    status = fields.Enum(JobStatus, by_value=True)
     cancelled_model_days = fields.Integer()
