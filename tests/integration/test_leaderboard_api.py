@@ -61,7 +61,7 @@ class TestWithoutResults:
     """Nothing stored yet, or bad arguments."""
 
     def test_empty_database_has_empty_rankings(self, client: FlaskClient) -> None:
-        assert board(client) == {"date": None, "rankings": [], "benchmark": None}
+        assert board(client) == {"date": None, "rankings": []}
 
     def test_empty_database_on_a_date(self, client: FlaskClient) -> None:
         answer = board(client, date="2025-09-05")
