@@ -1,10 +1,9 @@
-"""Logging for the service and the worker: plain lines, or JSON when LOG_FORMAT=json."""
+"""Logging for the service and the worker: plain lines, or JSON (LOG_FORMAT=json)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from datetime import UTC, datetime
 
@@ -32,9 +31,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(log_format: str | None = None) -> None:
+def configure_logging(log_format: str = "text") -> None:
     """Send our loggers to stderr at INFO, once; huey and gunicorn keep their own handlers."""
-    chosen = (log_format or os.environ.get("LOG_FORMAT", "text")).lower()
+    chosen = log_format.lower()
     handler = logging.StreamHandler(sys.stderr)
     if chosen == "json":
         handler.setFormatter(JsonFormatter())

@@ -36,6 +36,12 @@ class Settings:
     risk_free_rate: float = 0.0
     response_cache_mb: int = 16
     api_port: int = 8080
+    openai_api_base: str = "https://api.openai.com/v1"
+    log_format: str = "text"
+    # Model-steps run where they are queued (tests, bin/simulate) instead of in a consumer.
+    huey_immediate: bool = False
+    # The environment as it was at start-up, where models find their API keys (api_key_env).
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with some fields replaced (tests and the CLI use this)."""
@@ -58,8 +64,10 @@ def _convert(name: str, raw: str, kind: Any) -> Any:
 def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from environment variables named like the fields in upper case."""
     env = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"secrets": dict(env)}
     for spec in fields(Settings):
+        if spec.name == "secrets":
+            continue
         name = spec.name.upper()
         if name in env and env[name] != "":
             values[spec.name] = _convert(name, env[name], spec.type)

@@ -1,8 +1,6 @@
-"""One model's decisions for one trading day, whatever kind of model it is."""
+"""One model's decisions for one bar, whatever kind of model it is."""
 
 from __future__ import annotations
-
-import os
 
 from service.agent.client import ChatClient
 from service.agent.loop import ChatClientProtocol, run_conversation
@@ -15,10 +13,8 @@ from service.journal import DayRecord, LogEntry
 from service.market.asof import AsOfView
 from service.models_config import AgentConfig, ModelSpec
 from service.portfolio.engine import OrderBook
-from service.settings import from_environment
+from service.settings import Settings
 from service.strategies import StrategyContext, build_strategy
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 def trade_builtin(spec: ModelSpec, book: OrderBook, day_number: int) -> DayRecord:
@@ -31,14 +27,15 @@ def trade_builtin(spec: ModelSpec, book: OrderBook, day_number: int) -> DayRecor
     return DayRecord([LogEntry(1, "assistant", summary, None, now())])
 
 
-def chat_client(spec: ModelSpec, agent: AgentConfig, view: AsOfView) -> ChatClientProtocol:
+def chat_client(
+    spec: ModelSpec, agent: AgentConfig, view: AsOfView, settings: Settings
+) -> ChatClientProtocol:
     """The model's client: the offline mock, or an OpenAI-compatible API with its key."""
     if spec.provider == "mock":
         return MockChatClient(spec.signature, view.day, view.rules.watchlist)
-    base_url = spec.openai_base_url or os.environ.get("OPENAI_API_BASE") or DEFAULT_BASE_URL
     return ChatClient(
-        base_url,
-        os.environ.get(spec.api_key_env),
+        spec.openai_base_url or settings.openai_api_base,
+        settings.secrets.get(spec.api_key_env),
         spec.basemodel or spec.signature,
         max_retries=agent.max_retries,
         base_delay=agent.base_delay,
@@ -46,12 +43,14 @@ def chat_client(spec: ModelSpec, agent: AgentConfig, view: AsOfView) -> ChatClie
     )
 
 
-def trade_llm(spec: ModelSpec, agent: AgentConfig, book: OrderBook) -> DayRecord:
+def trade_llm(
+    spec: ModelSpec, agent: AgentConfig, book: OrderBook, settings: Settings
+) -> DayRecord:
     """Run the agent loop; every message, tool call and token count is recorded."""
     day = book.view.day
-    tools = TradingTools(book, load_news(from_environment().news_data))
+    tools = TradingTools(book, load_news(settings.news_data))
     conversation = run_conversation(
-        chat_client(spec, agent, book.view),
+        chat_client(spec, agent, book.view, settings),
         tools,
         render_system_prompt(book.view, book.state),
         user_message(day),
@@ -66,8 +65,10 @@ def trade_llm(spec: ModelSpec, agent: AgentConfig, book: OrderBook) -> DayRecord
     )
 
 
-def trade_day(spec: ModelSpec, agent: AgentConfig, book: OrderBook, day_number: int) -> DayRecord:
+def trade_day(
+    spec: ModelSpec, agent: AgentConfig, book: OrderBook, day_number: int, settings: Settings
+) -> DayRecord:
     """Run one model-day through the model's provider; orders go through the book."""
     if spec.provider == "builtin":
         return trade_builtin(spec, book, day_number)
-    return trade_llm(spec, agent, book)
+    return trade_llm(spec, agent, book, settings)

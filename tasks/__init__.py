@@ -1,12 +1,18 @@
-"""Background execution: the Huey instance and its tasks (`huey_consumer tasks.huey`)."""
+"""Background execution: the Huey queue of model-days, built from one Settings.
 
-from service.market.prices import load_prices
-from service.settings import from_environment
-from tasks.model_days import enqueue_days, model_day_task
-from tasks.queue import huey
+The consumer's entry point is tasks.consumer (`huey_consumer tasks.consumer.huey`); the web app
+builds its own queue (to enqueue) with build_queue.
+"""
 
-# A consumer refuses to start on price data it cannot trust (the error names file and line),
-# rather than failing every model-day on it later.
-load_prices(from_environment().price_data)
+from __future__ import annotations
 
-__all__ = ["enqueue_days", "huey", "model_day_task"]
+from service.settings import Settings
+from tasks.model_days import ModelDayQueue
+from tasks.queue import make_huey
+
+__all__ = ["ModelDayQueue", "build_queue"]
+
+
+def build_queue(settings: Settings) -> ModelDayQueue:
+    """The queue and its tasks for these settings."""
+    return ModelDayQueue(make_huey(settings), settings)

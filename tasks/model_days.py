@@ -1,4 +1,8 @@
-"""The model-day task: one model on one trading day, then the model's next day is queued."""
+"""The model-day task: one model on one bar, then the model's next bar is queued.
+
+The tasks are registered on a Huey instance together with the settings they run with, so that
+nothing here reads the environment: the web app and the consumer each build one queue.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,80 @@ import logging
 import threading
 from contextlib import closing
 
-from huey import crontab
+from huey import Huey, crontab
 
 from service.db import connect
 from service.jobs.lifecycle import next_days_to_run, requeue_interrupted
 from service.jobs.model_day import DayOutcome, run_model_day
 from service.market.prices import load_prices
-from service.settings import from_environment
-from tasks.heartbeat import start_heartbeat
-from tasks.queue import huey
+from service.settings import Settings
+from tasks.heartbeat import last_beat, start_heartbeat
 
 log = logging.getLogger("tasks.model_days")
-_recovered = threading.Event()
-_recovery_lock = threading.Lock()
 
 
-@huey.task()
-def model_day_task(job_id: str, model: str, day: str) -> None:
-    """Run the model-day (a no-op when it is not pending) and queue the model's next day."""
-    settings = from_environment()
-    prices = load_prices(settings.price_data)
-    with closing(connect(settings.database_path)) as conn:
-        outcome = run_model_day(conn, prices, job_id, model, day)
-    if outcome.status != "skipped":
-        log_outcome(model, day, outcome)
-    if outcome.next_day:
-        model_day_task(job_id, model, outcome.next_day)
+class ModelDayQueue:
+    """A Huey instance with the model-day tasks, bound to the settings they run with."""
+
+    def __init__(self, huey: Huey, settings: Settings) -> None:
+        self.huey = huey
+        self.settings = settings
+        self._recovered = threading.Event()
+        self._recovery_lock = threading.Lock()
+        # Named as the module-level tasks were, so that queued messages keep their meaning.
+        self.model_day_task = huey.task(name="model_day_task")(self._run)
+        huey.on_startup(name="requeue_after_crash")(self._requeue_after_crash)
+        huey.periodic_task(crontab(minute="*"), name="requeue_stalled")(self._requeue_stalled)
+
+    @property
+    def immediate(self) -> bool:
+        """Whether model-days run where they are queued, with no consumer."""
+        return bool(self.huey.immediate)
+
+    def last_heartbeat(self) -> float | None:
+        """When a consumer last said it was alive (epoch seconds), or None."""
+        return last_beat(self.huey)
+
+    def enqueue_days(self, job_id: str, days: list[tuple[str, str]]) -> None:
+        """Queue the first model-day of each model of a job."""
+        for model, day in days:
+            self.model_day_task(job_id, model, day)
+
+    def _run(self, job_id: str, model: str, day: str) -> None:
+        """Run the model-day (a no-op when it is not pending) and queue the model's next day."""
+        prices = load_prices(self.settings.price_data)
+        with closing(connect(self.settings.database_path)) as conn:
+            outcome = run_model_day(conn, prices, self.settings, job_id, model, day)
+        if outcome.status != "skipped":
+            log_outcome(model, day, outcome)
+        if outcome.next_day:
+            self.model_day_task(job_id, model, outcome.next_day)
+
+    def _enqueue(self, days: list[tuple[str, str, str]], reason: str) -> None:
+        for job_id, model, day in days:
+            self.model_day_task(job_id, model, day)
+        if days:
+            log.info("%s: queued %d model-days", reason, len(days))
+
+    def _requeue_after_crash(self) -> None:
+        """Once per consumer process: start the heartbeat; days a dead consumer left run again."""
+        with self._recovery_lock:
+            if self._recovered.is_set():
+                return
+            self._recovered.set()
+            start_heartbeat(self.huey)
+            with closing(connect(self.settings.database_path)) as conn:
+                days = requeue_interrupted(conn)
+        self._enqueue(days, "recovery after restart")
+
+    def _requeue_stalled(self) -> None:
+        """Every minute: queue the next day of every open model again (a duplicate is a no-op).
+
+        This repairs a chain whose next task was lost, e.g. when the web process died between
+        storing a new job and queueing its first days.
+        """
+        with closing(connect(self.settings.database_path)) as conn:
+            self._enqueue(next_days_to_run(conn), "periodic check")
 
 
 def log_outcome(model: str, day: str, outcome: DayOutcome) -> None:
@@ -56,40 +108,3 @@ def log_outcome(model: str, day: str, outcome: DayOutcome) -> None:
         f" error={outcome.error}" if outcome.error else "",
         extra=fields,
     )
-
-
-def enqueue_days(job_id: str, days: list[tuple[str, str]]) -> None:
-    """Queue the first model-day of each model of a job."""
-    for model, day in days:
-        model_day_task(job_id, model, day)
-
-
-def _enqueue(days: list[tuple[str, str, str]], reason: str) -> None:
-    for job_id, model, day in days:
-        model_day_task(job_id, model, day)
-    if days:
-        log.info("%s: queued %d model-days", reason, len(days))
-
-
-@huey.on_startup()
-def requeue_after_crash() -> None:
-    """Once per consumer process: start the heartbeat; days a dead consumer left run again."""
-    with _recovery_lock:
-        if _recovered.is_set():
-            return
-        _recovered.set()
-        start_heartbeat()
-        with closing(connect(from_environment().database_path)) as conn:
-            days = requeue_interrupted(conn)
-    _enqueue(days, "recovery after restart")
-
-
-@huey.periodic_task(crontab(minute="*"))
-def requeue_stalled() -> None:
-    """Every minute: queue the next day of every open model again (a duplicate is a no-op).
-
-    This repairs a chain whose next task was lost, e.g. when the web process died between
-    storing a new job and queueing its first days.
-    """
-    with closing(connect(from_environment().database_path)) as conn:
-        _enqueue(next_days_to_run(conn), "periodic check")

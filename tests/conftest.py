@@ -1,21 +1,15 @@
-"""Shared fixtures: an app on a temporary database, the Huey queue in immediate mode."""
+"""Shared fixtures: an app on a temporary database, its model-days run as they are queued."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
-# The queue module reads HUEY_PATH at import time: point it at a throw-away file first.
-os.environ.setdefault("HUEY_PATH", os.path.join(tempfile.mkdtemp(prefix="ai-trader-"), "huey.db"))
-
-from flask import Flask  # noqa: E402
-
-from service import create_app  # noqa: E402
-from tasks import huey  # noqa: E402
+from service import create_app
+from service.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -23,7 +17,7 @@ SHARED = REPO.parent / "shared"
 
 @pytest.fixture
 def database_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh results database file, also seen by tasks through the environment."""
+    """A fresh results database file, also named in DATABASE_PATH for the commands under test."""
     path = tmp_path / "trader.db"
     monkeypatch.setenv("DATABASE_PATH", str(path))
     return path
@@ -32,11 +26,16 @@ def database_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def app(database_path: Path) -> Iterator[Flask]:
     """The app on a temporary database, with tasks run in-process as they are queued."""
-    huey.immediate = True
-    app = create_app({"database_path": str(database_path)})
+    app = create_app({"database_path": str(database_path), "huey_immediate": True})
     app.config["TESTING"] = True
     yield app
-    huey.immediate = False
+
+
+@pytest.fixture
+def settings(app: Flask) -> Settings:
+    """The settings the app was built with."""
+    built: Settings = app.config["SETTINGS"]
+    return built
 
 
 @pytest.fixture

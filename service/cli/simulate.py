@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                 with lock:
                     bar.advance()
 
-            run_job(settings.database_path, prices, created.job_id, created.first_days, tick)
+            run_job(settings, prices, created.job_id, created.first_days, tick)
             bar.close()
             status = job_status(conn, created.job_id) or {}
             board = leaderboard(conn, prices, args.end)

@@ -5,31 +5,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from pathlib import Path
 
 from service.db import connect
 from service.jobs.model_day import DayOutcome, run_model_day
 from service.market.prices import PriceData
+from service.settings import Settings
 
 
 def _run_model(
-    database: str | Path,
+    settings: Settings,
     prices: PriceData,
     job_id: str,
     model: str,
     day: str,
     on_day: Callable[[DayOutcome], None],
 ) -> None:
-    with closing(connect(database)) as conn:
+    with closing(connect(settings.database_path)) as conn:
         next_day: str | None = day
         while next_day:
-            outcome = run_model_day(conn, prices, job_id, model, next_day)
+            outcome = run_model_day(conn, prices, settings, job_id, model, next_day)
             on_day(outcome)
             next_day = outcome.next_day
 
 
 def run_job(
-    database: str | Path,
+    settings: Settings,
     prices: PriceData,
     job_id: str,
     first_days: list[tuple[str, str]],
@@ -38,7 +38,7 @@ def run_job(
     """Run every model's chain of days; models run in parallel threads."""
     with ThreadPoolExecutor(max_workers=max(1, len(first_days))) as pool:
         futures = [
-            pool.submit(_run_model, database, prices, job_id, model, day, on_day)
+            pool.submit(_run_model, settings, prices, job_id, model, day, on_day)
             for model, day in first_days
         ]
         for future in futures:

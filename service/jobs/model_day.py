@@ -32,10 +32,11 @@ from service.portfolio.timeline import (
     timeline_bounds,
     trading_rows,
 )
+from service.settings import Settings
 from service.trading import trade_day
 
 log = logging.getLogger(__name__)
-Trader = Callable[[ModelSpec, AgentConfig, OrderBook, int], DayRecord]
+Trader = Callable[[ModelSpec, AgentConfig, OrderBook, int, Settings], DayRecord]
 
 
 class ModelDayError(RuntimeError):
@@ -63,7 +64,13 @@ def job_snapshot(
 
 
 def _compute_day(
-    conn: sqlite3.Connection, prices: PriceData, job_id: str, model: str, day: str, trader: Trader
+    conn: sqlite3.Connection,
+    prices: PriceData,
+    settings: Settings,
+    job_id: str,
+    model: str,
+    day: str,
+    trader: Trader,
 ) -> tuple[list[PositionRow], DayRecord]:
     spec, agent, rules = job_snapshot(conn, job_id, model)
     previous = end_of_day_before(conn, model, day)
@@ -78,7 +85,7 @@ def _compute_day(
     book = OrderBook(
         AsOfView(prices, day, rules), previous.holdings, agent.fee_bps, agent.slippage_bps
     )
-    record = trader(spec, agent, book, day_number)
+    record = trader(spec, agent, book, day_number, settings)
     return trading_rows(prices, day, previous, agent.initial_cash, book.fills), record
 
 
@@ -115,6 +122,7 @@ def _failure_message(error: Exception) -> str:
 def run_model_day(
     conn: sqlite3.Connection,
     prices: PriceData,
+    settings: Settings,
     job_id: str,
     model: str,
     day: str,
@@ -126,7 +134,7 @@ def run_model_day(
         return DayOutcome("skipped")
     started = time.perf_counter()
     try:
-        rows, record = _compute_day(conn, prices, job_id, model, day, trader or trade_day)
+        rows, record = _compute_day(conn, prices, settings, job_id, model, day, trader or trade_day)
         _store_day(conn, job_id, model, day, attempt, rows, record, time.perf_counter() - started)
     except Superseded:
         return DayOutcome("skipped")

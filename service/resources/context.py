@@ -11,6 +11,7 @@ from typing import cast
 from flask import Flask, current_app, g
 
 from service.db import connect, init_db
+from service.jobs.queueing import JobQueue
 from service.market.prices import PriceData, load_prices
 from service.models_config import ModelsConfig, load_models_config
 from service.settings import Settings
@@ -28,6 +29,11 @@ def init_context(app: Flask, settings: Settings) -> None:
 def settings() -> Settings:
     """The app's settings."""
     return cast(Settings, current_app.config["SETTINGS"])
+
+
+def job_queue() -> JobQueue:
+    """The queue this app sends new model-days to."""
+    return cast(JobQueue, current_app.extensions["job_queue"])
 
 
 def price_file() -> str:

@@ -72,7 +72,7 @@ def consumer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """huey_consumer with thread workers."""
     command = [
         str(BIN / "huey_consumer"),
-        "tasks.huey",
+        "tasks.consumer.huey",
         "--workers",
         "4",
         "--worker-type",

@@ -22,7 +22,7 @@ def test_consumer_exits_with_file_and_line(tmp_path: Path) -> None:
         "PATH": str(BIN),
     }
     result = subprocess.run(
-        [str(BIN / "huey_consumer"), "tasks.huey"],
+        [str(BIN / "huey_consumer"), "tasks.consumer.huey"],
         cwd=REPO,
         env=env,
         capture_output=True,

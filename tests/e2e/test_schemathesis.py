@@ -21,7 +21,7 @@ from service.jobs.creation import create_job
 from service.jobs.planning import JobRequest
 from service.market.prices import load_prices
 from service.models_config import load_models_config
-from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
+from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA, Settings
 from tests.e2e.processes import BIN, REPO, free_port, gunicorn, request, stop, wait_until_up
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +44,7 @@ def seed(database: Path) -> str:
     with closing(connect(database)) as conn:
         init_db(conn)
         created = create_job(conn, prices, load_models_config(DEFAULT_CONFIG_PATH), job, 366)
-    run_job(database, prices, created.job_id, created.first_days)
+    run_job(Settings(database_path=str(database)), prices, created.job_id, created.first_days)
     return created.job_id
 
 

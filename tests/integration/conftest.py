@@ -24,7 +24,6 @@ from service.models_config import ModelSpec, load_models_config
 from service.portfolio.engine import OrderBook
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
 from service.trading import trade_builtin
-from tasks import huey
 
 AppFactory = Callable[..., Flask]
 Trigger = Callable[..., dict[str, Any]]
@@ -73,13 +72,13 @@ def make_app(database_path: Path) -> Iterator[AppFactory]:
     """Build an app on the test database with some settings overridden; tasks run inline."""
 
     def build(**overrides: Any) -> Flask:
-        huey.immediate = True
-        built = create_app({"database_path": str(database_path), **overrides})
+        built = create_app(
+            {"database_path": str(database_path), "huey_immediate": True, **overrides}
+        )
         built.config["TESTING"] = True
         return built
 
     yield build
-    huey.immediate = False
 
 
 @pytest.fixture

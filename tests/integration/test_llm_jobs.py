@@ -17,7 +17,8 @@ from service.jobs.creation import create_job
 from service.jobs.planning import JobRequest
 from service.market.prices import PriceData
 from service.models_config import load_models_config
-from tests.integration.conftest import ModelsFile, payload
+from service.settings import Settings
+from tests.integration.conftest import AppFactory, ModelsFile, payload
 
 pytestmark = pytest.mark.integration
 LLM_URL = "http://llm.test/v1/chat/completions"
@@ -47,14 +48,13 @@ def completion(content: str | None, *calls: tuple[str, dict[str, Any]]) -> dict[
 
 
 @pytest.fixture
-def llm_app(models_file: ModelsFile, custom_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+def llm_app(models_file: ModelsFile, make_app: AppFactory) -> Flask:
     """The default models plus one OpenAI-compatible model whose key is in TEST_LLM_KEY."""
     data = models_file.read()
     data["models"].append(GPT)
     data["agent_config"]["base_delay"] = 0
     models_file.write(data)
-    monkeypatch.setenv("TEST_LLM_KEY", "sk-test-key")
-    return custom_app
+    return make_app(config_path=str(models_file.path), secrets={"TEST_LLM_KEY": "sk-test-key"})
 
 
 def test_mock_model_trades_offline_through_the_api(client: Any) -> None:
@@ -134,7 +134,7 @@ def _run_alone_and_together(
     with closing(connect(database)) as conn:
         init_db(conn)
         created = create_job(conn, prices, config, request, 366)
-    run_job(database, prices, created.job_id, created.first_days)
+    run_job(Settings(database_path=str(database)), prices, created.job_id, created.first_days)
     with closing(sqlite3.connect(database)) as conn:
         return conn.execute(
             "SELECT model, date, action_id, action_type, symbol, amount, price, cash"

@@ -11,6 +11,7 @@ from service.jobs.batch import run_job
 from service.market.catalog import NASDAQ100
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
+from service.settings import Settings
 from tests.integration.conftest import PendingJob
 
 pytestmark = pytest.mark.integration
@@ -37,7 +38,7 @@ def test_model_days_trade_under_the_stored_rules(
     config["markets"]["nasdaq100"]["quantity_decimals"] = 2
     db.execute("UPDATE jobs SET config = ?", (json.dumps(config),))
 
-    run_job(db_path(db), price_data, created.job_id, created.first_days)
+    run_job(Settings(database_path=db_path(db)), price_data, created.job_id, created.first_days)
 
     amount, price, cash = db.execute(
         "SELECT amount, price, cash FROM positions WHERE action_type = 'buy'"

@@ -13,6 +13,7 @@ from service.jobs.replacement import day_ranges
 from service.market.prices import PriceData
 from service.models_config import ModelSpec
 from service.portfolio.engine import OrderBook
+from service.settings import Settings
 from service.trading import DayRecord, trade_builtin
 from tests.integration.conftest import PendingJob, Trigger, payload
 
@@ -86,9 +87,11 @@ class TestDeleteAfterCancel:
             return trade_builtin(spec, book, day_number)
 
         monkeypatch.setattr("service.trading.trade_builtin", cancel_and_delete_meanwhile)
-        assert run_model_day(db, price_data, job, QQQ, "2025-09-02").status == "completed"
+        assert (
+            run_model_day(db, price_data, Settings(), job, QQQ, "2025-09-02").status == "completed"
+        )
 
-        outcome = run_model_day(db, price_data, job, QQQ, "2025-09-03")
+        outcome = run_model_day(db, price_data, Settings(), job, QQQ, "2025-09-03")
 
         assert answers == [200, 204]
         assert outcome.status == "skipped" and outcome.next_day is None

@@ -18,7 +18,6 @@ from service.jobs.planning import JobRequest
 from service.market.prices import load_prices
 from service.models_config import load_models_config
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
-from tasks import huey
 from tests.security import digest, json_body
 
 pytestmark = pytest.mark.security
@@ -51,10 +50,9 @@ Build = Callable[..., FlaskClient]
 @pytest.fixture
 def build(database_path: Path, monkeypatch: pytest.MonkeyPatch) -> Build:
     """A client of an app on the test database with the given settings; tasks run inline."""
-    monkeypatch.setattr(huey, "immediate", True)
 
     def client(**overrides: Any) -> FlaskClient:
-        app = create_app({"database_path": str(database_path), **overrides})
+        app = create_app({"database_path": str(database_path), "huey_immediate": True, **overrides})
         app.config["TESTING"] = True
         return app.test_client()
 

@@ -16,7 +16,6 @@ from werkzeug.test import TestResponse
 
 from service import create_app
 from service.resources.parsing import MAX_PAGE, NOT_A_JSON_OBJECT
-from tasks import huey
 from tests.security import digest, json_body
 
 pytestmark = pytest.mark.security
@@ -101,8 +100,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, st
     database = tmp_path_factory.mktemp("hardening") / "trader.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_PATH", str(database))
-        patch.setattr(huey, "immediate", True)
-        app = create_app({"database_path": str(database)})
+        app = create_app({"database_path": str(database), "huey_immediate": True})
         app.config["TESTING"] = True
         answer = app.test_client().post("/simulate/trigger", json={**SEED, "models": SEED_MODELS})
         assert answer.status_code == 202, answer.json

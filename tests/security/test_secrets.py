@@ -15,7 +15,6 @@ from requests import PreparedRequest
 
 from service import create_app
 from service.agent.prompt import FINISH_SIGNAL
-from tasks import huey
 from tests.security import dump, json_body
 
 pytestmark = pytest.mark.security
@@ -44,7 +43,6 @@ def client(
 ) -> Iterator[FlaskClient]:
     """An app with an API key and one OpenAI-compatible model whose key is in the environment."""
     monkeypatch.setenv("OPENAI_API_KEY", LLM_KEY)
-    monkeypatch.setattr(huey, "immediate", True)
     model = {
         "signature": MODEL,
         "name": "GPT behind a mocked endpoint",
@@ -58,7 +56,12 @@ def client(
     config = tmp_path / "models.json"
     config.write_text(json.dumps({"models": [model], "agent_config": agent}), encoding="utf-8")
     app = create_app(
-        {"database_path": str(database_path), "config_path": str(config), "api_key": API_KEY}
+        {
+            "database_path": str(database_path),
+            "config_path": str(config),
+            "api_key": API_KEY,
+            "huey_immediate": True,
+        }
     )
     app.config["TESTING"] = True
     yield app.test_client()

@@ -8,20 +8,19 @@ from typing import Any
 
 from flask.views import MethodView
 
+from service.jobs.queueing import HEARTBEAT_SECONDS
 from service.market.prices import PriceDataError
 from service.models_config import ModelsConfigError
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, models_config, prices
+from service.resources.context import get_db, job_queue, models_config, prices
 from service.resources.health.schemas import HealthSchema, HealthStatus
-from tasks import huey
-from tasks.heartbeat import INTERVAL_SECONDS, last_beat
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Service health")
 # A consumer that has not beaten for this long is taken for gone.
-STALE_AFTER_SECONDS = 3 * INTERVAL_SECONDS
+STALE_AFTER_SECONDS = 3 * HEARTBEAT_SECONDS
 NO_WORKER_HINT = (
     "jobs are waiting but no worker is consuming the queue: start one with bin/run, "
-    "`honcho start worker`, or `huey_consumer tasks.huey -k thread -w 8`"
+    "`honcho start worker`, or `huey_consumer tasks.consumer.huey -k thread -w 8`"
 )
 WAITING_SQL = "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')"
 
@@ -46,9 +45,10 @@ def config_summary() -> dict[str, Any]:
 
 def queue_summary(waiting_jobs: int) -> dict[str, Any]:
     """Whether a worker has been seen lately, and how many jobs wait."""
-    if huey.immediate:
+    queue = job_queue()
+    if queue.immediate:
         return {"mode": "immediate", "worker_alive": True, "waiting_jobs": waiting_jobs}
-    beat = last_beat()
+    beat = queue.last_heartbeat()
     age = time.time() - beat if beat is not None else None
     return {
         "mode": "consumer",

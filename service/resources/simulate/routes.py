@@ -14,7 +14,7 @@ from service.jobs.lifecycle import FINAL_JOB_STATUSES, cancel_job
 from service.jobs.planning import JobRequest, JobRequestError
 from service.jobs.status import job_row, job_status, latest_job_id
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, models_config, prices, settings
+from service.resources.context import get_db, job_queue, models_config, prices, settings
 from service.resources.errors import fail
 from service.resources.simulate.schemas import (
     CancelResponseSchema,
@@ -22,7 +22,6 @@ from service.resources.simulate.schemas import (
     TriggerResponseSchema,
     TriggerSchema,
 )
-from tasks import enqueue_days
 
 TRIGGER_EXAMPLE = {
     "start_date": "2025-09-02",
@@ -105,7 +104,7 @@ class TriggerView(MethodView):
             fail(400, str(error), error.field_name)
         except JobConflictError as error:
             fail(409, str(error))
-        enqueue_days(created.job_id, created.first_days)
+        job_queue().enqueue_days(created.job_id, created.first_days)
         answer = status_or_404(created.job_id)
         answer["message"] = f"job queued: {answer['progress']['total']} model-days"
         return answer

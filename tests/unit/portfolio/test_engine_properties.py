@@ -19,6 +19,7 @@ from service.market.asof import AsOfView
 from service.market.catalog import NASDAQ100
 from service.models_config import AgentConfig, ModelsConfig, ModelSpec
 from service.portfolio.engine import CASH_EPSILON, Holdings, OrderBook, OrderError
+from service.settings import Settings
 from tests.unit.pricebuilder import build_prices
 
 pytestmark = pytest.mark.unit
@@ -141,7 +142,9 @@ def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
 def failing_trader(orders: list[tuple[str, Any, Any]]) -> Any:
     """A trader that places the orders, then raises before the day can be stored."""
 
-    def trade(spec: ModelSpec, agent: AgentConfig, book: OrderBook, day: int) -> DayRecord:
+    def trade(
+        spec: ModelSpec, agent: AgentConfig, book: OrderBook, day: int, settings: Settings
+    ) -> DayRecord:
         for action, symbol, amount in orders:
             place(book, action, symbol, amount)
         raise RuntimeError(f"model crashed after {len(book.fills)} fills")
@@ -155,10 +158,15 @@ def test_a_failed_model_day_changes_nothing(orders: list[tuple[str, Any, Any]]) 
     with closing(connect(":memory:")) as conn:
         init_db(conn)
         created = create_job(conn, PRICES, CONFIG, JobRequest(TUE, MON, ["holder"]), 366)
-        assert run_model_day(conn, PRICES, created.job_id, "holder", MON).status == "completed"
+        assert (
+            run_model_day(conn, PRICES, Settings(), created.job_id, "holder", MON).status
+            == "completed"
+        )
         before = snapshot(conn)
 
-        outcome = run_model_day(conn, PRICES, created.job_id, "holder", TUE, failing_trader(orders))
+        outcome = run_model_day(
+            conn, PRICES, Settings(), created.job_id, "holder", TUE, failing_trader(orders)
+        )
 
         assert outcome.status == "failed"
         assert snapshot(conn) == before
