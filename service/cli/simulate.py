@@ -17,6 +17,7 @@ from service.jobs.creation import JobConflictError, create_job
 from service.jobs.model_day import DayOutcome
 from service.jobs.planning import JobRequest, JobRequestError
 from service.jobs.status import job_status
+from service.market.catalog import DEFAULT_MARKET, market_rules
 from service.market.prices import PriceDataError, load_prices
 from service.models_config import ModelsConfigError, load_models_config
 from service.results.leaderboard import leaderboard
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             run_job(settings, prices, created.job_id, created.first_days, tick)
             bar.close()
             status = job_status(conn, created.job_id) or {}
-            board = leaderboard(conn, prices, args.end)
+            board = leaderboard(conn, prices, market_rules(DEFAULT_MARKET), args.end)
     except (
         JobRequestError,
         JobConflictError,

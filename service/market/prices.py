@@ -14,7 +14,6 @@ from typing import IO, Any
 from service.filecache import cached_by_version
 from service.market.calendar import bar_key
 
-BENCHMARK_SYMBOL = "QQQ"
 SERIES_KEY = "Time Series (Daily)"
 SERIES_PREFIX = "Time Series ("
 # AI-Trader renames open/close to buy/sell price; plain Alpha Vantage files use open/close.

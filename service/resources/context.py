@@ -12,7 +12,10 @@ from flask import Flask, current_app, g
 
 from service.db import connect, init_db
 from service.jobs.queueing import JobQueue
+from service.market.catalog import DEFAULT_MARKET
+from service.market.catalog import market_rules as rules_of
 from service.market.prices import PriceData, load_prices
+from service.market.rules import MarketRules
 from service.models_config import ModelsConfig, load_models_config
 from service.settings import Settings
 
@@ -34,6 +37,11 @@ def settings() -> Settings:
 def job_queue() -> JobQueue:
     """The queue this app sends new model-days to."""
     return cast(JobQueue, current_app.extensions["job_queue"])
+
+
+def market_rules() -> MarketRules:
+    """The rules of the market the app's price data belongs to."""
+    return rules_of(DEFAULT_MARKET)
 
 
 def price_file() -> str:

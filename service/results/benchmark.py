@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 
-from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.market.prices import PriceData
 
 Point = tuple[str, float]
 
@@ -40,27 +40,29 @@ def _change_pct(first: float | None, last: float | None) -> float | None:
     return (last / first - 1) * 100 if first and last else None
 
 
-def benchmark_return_pct(prices: PriceData, start: str, end: str) -> float | None:
-    """Return of holding the benchmark (QQQ) over the trading span of start..end."""
-    return _change_pct(*closes_over(prices, BENCHMARK_SYMBOL, start, end))
+def benchmark_return_pct(prices: PriceData, symbol: str, start: str, end: str) -> float | None:
+    """Return of holding the benchmark symbol over the trading span of start..end."""
+    return _change_pct(*closes_over(prices, symbol, start, end))
 
 
 @functools.lru_cache(maxsize=256)
-def benchmark_curve(prices: PriceData, registered: str) -> dict[str, float | None]:
+def benchmark_curve(prices: PriceData, symbol: str, registered: str) -> dict[str, float | None]:
     """The benchmark's return since registered on each trading day from registered on.
 
     A PriceData never changes once loaded (a new file version is a new object), so one curve
     per (prices, registration day) serves every request.
     """
     return {
-        day: benchmark_return_pct(prices, registered, day)
+        day: benchmark_return_pct(prices, symbol, registered, day)
         for day in prices.trading_days
         if day >= registered
     }
 
 
 @functools.lru_cache(maxsize=4096)
-def equal_weight_return_pct(prices: PriceData, start: str, end: str) -> float | None:
+def equal_weight_return_pct(
+    prices: PriceData, benchmark: str, start: str, end: str
+) -> float | None:
     """Buy-and-hold of the whole universe but the benchmark, in equal value, over the span.
 
     Cached like benchmark_curve: the key holds the immutable PriceData itself.
@@ -68,20 +70,22 @@ def equal_weight_return_pct(prices: PriceData, start: str, end: str) -> float | 
     returns = []
     for symbol in prices.symbols:
         change = _change_pct(*closes_over(prices, symbol, start, end))
-        if change is not None and symbol != BENCHMARK_SYMBOL:
+        if change is not None and symbol != benchmark:
             returns.append(change)
     return sum(returns) / len(returns) if returns else None
 
 
-def benchmark_series(prices: PriceData, start: str, end: str, initial: float) -> list[Point]:
+def benchmark_series(
+    prices: PriceData, symbol: str, start: str, end: str, initial: float
+) -> list[Point]:
     """The value of holding the benchmark over the span, scaled to begin at initial."""
     span = trading_span(prices, start, end)
-    first = prices.close_on_or_before(BENCHMARK_SYMBOL, span[0]) if span else None
+    first = prices.close_on_or_before(symbol, span[0]) if span else None
     if span is None or not first:
         return []
     points = []
     for day in prices.trading_days_between(*span):
-        close = prices.close_on_or_before(BENCHMARK_SYMBOL, day)
+        close = prices.close_on_or_before(symbol, day)
         if close:
             points.append((day, initial * close / first))
     return points

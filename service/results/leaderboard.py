@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.market.prices import PriceData
+from service.market.rules import MarketRules
 from service.results.benchmark import benchmark_return_pct
 from service.results.queries import MODELS_CTE
 
@@ -36,7 +37,9 @@ def latest_date(conn: sqlite3.Connection) -> str | None:
     return row[0] if row else None
 
 
-def leaderboard(conn: sqlite3.Connection, prices: PriceData, day: str) -> dict[str, Any]:
+def leaderboard(
+    conn: sqlite3.Connection, prices: PriceData, rules: MarketRules, day: str
+) -> dict[str, Any]:
     """Rankings on day and the benchmark from the earliest registration among them."""
     rows = [dict(row) for row in conn.execute(RANKING_SQL, (day,))]
     rankings = [
@@ -52,9 +55,6 @@ def leaderboard(conn: sqlite3.Connection, prices: PriceData, day: str) -> dict[s
         for rank, row in enumerate(rows, start=1)
     ]
     start = min((row["registered"] for row in rows), default=None)
-    benchmark = {
-        "symbol": BENCHMARK_SYMBOL,
-        "start_date": start,
-        "cumulative_return_pct": benchmark_return_pct(prices, start, day) if start else None,
-    }
+    change = benchmark_return_pct(prices, rules.benchmark, start, day) if start else None
+    benchmark = {"symbol": rules.benchmark, "start_date": start, "cumulative_return_pct": change}
     return {"date": day, "rankings": rankings, "benchmark": benchmark}

@@ -1,17 +1,18 @@
 """Risk and return metrics of one model's end-of-day portfolio series.
 
 Input: end-of-day points in date order; the first point is the baseline (often the
-registration day, return 0). With n the number of points after the first and
-r_t = daily_return_pct / 100 of each of those points, rf the annual risk-free rate as a
-fraction (0.04 = 4 %) and rf_d = rf / 252:
+registration day, return 0). With n the number of points after the first,
+r_t = daily_return_pct / 100 of each of those points (the return of its period: a day, or a
+bar on an intraday market), P the market's periods per year (252 for NASDAQ-100 days), rf the
+annual risk-free rate as a fraction (0.04 = 4 %) and rf_d = rf / P:
 
 - trading_days = number of points, baseline included
 - total_return_pct = (last value / initial_value - 1) * 100
-- annualized_return_pct = ((1 + total_return_pct / 100) ** (252 / n) - 1) * 100; None when n = 0
-- volatility_pct = stdev(r_t) * sqrt(252) * 100, stdev the sample deviation (n - 1);
+- annualized_return_pct = ((1 + total_return_pct / 100) ** (P / n) - 1) * 100; None when n = 0
+- volatility_pct = stdev(r_t) * sqrt(P) * 100, stdev the sample deviation (n - 1);
   None when n < 2
-- sharpe = (mean(r_t) - rf_d) / stdev(r_t) * sqrt(252); None when n < 2 or stdev = 0
-- sortino = (mean(r_t) - rf_d) / DD * sqrt(252) with the downside deviation
+- sharpe = (mean(r_t) - rf_d) / stdev(r_t) * sqrt(P); None when n < 2 or stdev = 0
+- sortino = (mean(r_t) - rf_d) / DD * sqrt(P) with the downside deviation
   DD = sqrt(mean(min(r_t - rf_d, 0) ** 2)) over all n days; None when DD = 0
 - max_drawdown_pct = largest (peak - value) / peak * 100 over the series, peak being the
   highest value so far; 0 for a series that never falls
@@ -30,8 +31,6 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-TRADING_DAYS_PER_YEAR = 252
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +74,16 @@ def compute_metrics(
     trades: int,
     traded_value: float,
     risk_free_rate: float = 0.0,
+    periods_per_year: int,
 ) -> Metrics:
     """Metrics of a non-empty end-of-day series (see the module docstring for formulas)."""
     if not series:
         raise ValueError("a metrics series needs at least one day")
     values = [point.portfolio_value for point in series]
     returns = [point.daily_return_pct / 100 for point in series[1:]]
-    daily_rf = risk_free_rate / TRADING_DAYS_PER_YEAR
+    daily_rf = risk_free_rate / periods_per_year
     total = _percent_change(values[-1], initial_value)
-    annualized = _annualized(total, len(returns))
+    annualized = _annualized(total, len(returns), periods_per_year)
     drawdown = max_drawdown_pct(values)
     benchmark = _percent_change(benchmark_end, benchmark_start)
     return Metrics(
@@ -92,9 +92,9 @@ def compute_metrics(
         trading_days=len(series),
         total_return_pct=total,
         annualized_return_pct=annualized,
-        volatility_pct=_volatility_pct(returns),
-        sharpe=_sharpe(returns, daily_rf),
-        sortino=_sortino(returns, daily_rf),
+        volatility_pct=_volatility_pct(returns, periods_per_year),
+        sharpe=_sharpe(returns, daily_rf, periods_per_year),
+        sortino=_sortino(returns, daily_rf, periods_per_year),
         max_drawdown_pct=drawdown,
         calmar=_ratio(annualized, drawdown),
         win_rate_pct=_ratio(100.0 * sum(r > 0 for r in returns), len(returns)),
@@ -133,14 +133,14 @@ def _percent_change(end: float | None, start: float | None) -> float | None:
     return _finite((end / start - 1) * 100)
 
 
-def _annualized(total_pct: float | None, days: int) -> float | None:
+def _annualized(total_pct: float | None, days: int, per_year: int) -> float | None:
     if total_pct is None or days == 0:
         return None
     growth = 1 + total_pct / 100
     if growth < 0:
         return None
     try:
-        return _finite((growth ** (TRADING_DAYS_PER_YEAR / days) - 1) * 100)
+        return _finite((growth ** (per_year / days) - 1) * 100)
     except OverflowError:
         # A huge short-window gain compounds past the float range: no meaningful annual rate.
         return None
@@ -152,22 +152,22 @@ def _sample_stdev(values: Sequence[float]) -> float:
     return math.sqrt(math.fsum((value - mean) ** 2 for value in values) / (len(values) - 1))
 
 
-def _volatility_pct(returns: Sequence[float]) -> float | None:
+def _volatility_pct(returns: Sequence[float], per_year: int) -> float | None:
     if len(returns) < 2:
         return None
-    return _finite(_sample_stdev(returns) * math.sqrt(TRADING_DAYS_PER_YEAR) * 100)
+    return _finite(_sample_stdev(returns) * math.sqrt(per_year) * 100)
 
 
-def _sharpe(returns: Sequence[float], daily_rf: float) -> float | None:
+def _sharpe(returns: Sequence[float], daily_rf: float, per_year: int) -> float | None:
     if len(returns) < 2:
         return None
     excess = _ratio(statistics.fmean(returns) - daily_rf, _sample_stdev(returns))
-    return None if excess is None else excess * math.sqrt(TRADING_DAYS_PER_YEAR)
+    return None if excess is None else excess * math.sqrt(per_year)
 
 
-def _sortino(returns: Sequence[float], daily_rf: float) -> float | None:
+def _sortino(returns: Sequence[float], daily_rf: float, per_year: int) -> float | None:
     if not returns:
         return None
     downside = math.sqrt(statistics.fmean([min(r - daily_rf, 0.0) ** 2 for r in returns]))
     excess = _ratio(statistics.fmean(returns) - daily_rf, downside)
-    return None if excess is None else excess * math.sqrt(TRADING_DAYS_PER_YEAR)
+    return None if excess is None else excess * math.sqrt(per_year)

@@ -6,7 +6,8 @@ import sqlite3
 from dataclasses import fields
 from typing import Any
 
-from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.market.prices import PriceData
+from service.market.rules import MarketRules
 from service.portfolio.timeline import timeline_bounds
 from service.results.benchmark import (
     benchmark_curve,
@@ -48,11 +49,16 @@ def end_of_day_series(conn: sqlite3.Connection, model: str, start: str, end: str
 
 
 def timeseries(
-    conn: sqlite3.Connection, prices: PriceData, model: str, start: str, end: str
+    conn: sqlite3.Connection,
+    prices: PriceData,
+    rules: MarketRules,
+    model: str,
+    start: str,
+    end: str,
 ) -> list[dict[str, Any]]:
-    """One point per stored day, with QQQ's return since the model's registration day."""
+    """One point per stored day, with the benchmark's return since the registration day."""
     registered = registration_day(conn, model) or start
-    curve = benchmark_curve(prices, registered)
+    curve = benchmark_curve(prices, rules.benchmark, registered)
     return [
         {
             "date": day,
@@ -61,7 +67,9 @@ def timeseries(
             "daily_return_pct": daily,
             "cumulative_return_pct": cumulative,
             "benchmark_return_pct": (
-                curve[day] if day in curve else benchmark_return_pct(prices, registered, day)
+                curve[day]
+                if day in curve
+                else benchmark_return_pct(prices, rules.benchmark, registered, day)
             ),
         }
         for day, _, value, cash, daily, cumulative in conn.execute(SERIES_SQL, (model, start, end))
@@ -71,6 +79,7 @@ def timeseries(
 def model_metrics(
     conn: sqlite3.Connection,
     prices: PriceData,
+    rules: MarketRules,
     model: str,
     start: str,
     end: str,
@@ -82,16 +91,17 @@ def model_metrics(
         return None
     first, last = points[0].date, points[-1].date
     trades, traded_value = conn.execute(TRADES_SQL, (model, first, last)).fetchone()
-    benchmark = closes_over(prices, BENCHMARK_SYMBOL, first, last)
+    benchmark = closes_over(prices, rules.benchmark, first, last)
     metrics = compute_metrics(
         points,
         initial_value=points[0].portfolio_value,
         benchmark_start=benchmark[0],
         benchmark_end=benchmark[1],
-        equal_weight_return_pct=equal_weight_return_pct(prices, first, last),
+        equal_weight_return_pct=equal_weight_return_pct(prices, rules.benchmark, first, last),
         trades=trades,
         traded_value=traded_value,
         risk_free_rate=risk_free_rate,
+        periods_per_year=rules.periods_per_year,
     )
     # Every value is a number, a date or None: no deep copy (asdict's) is needed.
     return {

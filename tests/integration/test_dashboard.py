@@ -9,7 +9,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.market.prices import BENCHMARK_SYMBOL, PriceData
+from service.market.catalog import NASDAQ100
+from service.market.prices import PriceData
 from service.resources.dashboard.chart import SVG_NAMESPACE
 from tests.integration.conftest import AppFactory, PendingJob, Trigger, payload
 from tests.integration.pages import ROW, SVG, chart, charts, model_rows, money, page
@@ -65,8 +66,8 @@ def test_benchmark_row_holds_qqq_with_the_same_cash(
     client: FlaskClient, ran: list[str], price_data: PriceData
 ) -> None:
     html = page(client)
-    first = price_data.close(BENCHMARK_SYMBOL, START) or 0
-    last = price_data.close(BENCHMARK_SYMBOL, END) or 0
+    first = price_data.close(NASDAQ100.benchmark, START) or 0
+    last = price_data.close(NASDAQ100.benchmark, END) or 0
     benchmark = re.search(r'<tr class="benchmark-row">(.*?)</tr>', html, re.S)
     assert benchmark
     assert money(10000 * last / first) in benchmark.group(1)

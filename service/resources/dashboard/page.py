@@ -11,6 +11,7 @@ from typing import Any
 from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.jobs.status import job_row, latest_job_id, progress
 from service.market.prices import PriceData
+from service.market.rules import MarketRules
 from service.resources.dashboard.chart import Point
 from service.results.benchmark import benchmark_series
 from service.results.leaderboard import latest_date, leaderboard
@@ -101,24 +102,31 @@ def current_job(conn: sqlite3.Connection) -> dict[str, Any] | None:
 
 
 def _reference(
-    prices: PriceData, board: dict[str, Any] | None, series: dict[str, list[Point]]
+    prices: PriceData,
+    rules: MarketRules,
+    board: dict[str, Any] | None,
+    series: dict[str, list[Point]],
 ) -> list[Point]:
     """The benchmark series from the earliest registration among the ranked models."""
     start = board["benchmark"]["start_date"] if board else None
     if board is None or start is None:
         return []
     initial = _initial_value(series, start)
-    return benchmark_series(prices, start, board["date"], initial) if initial else []
+    if not initial:
+        return []
+    return benchmark_series(prices, rules.benchmark, start, board["date"], initial)
 
 
-def gather(conn: sqlite3.Connection, prices: PriceData, day: str | None = None) -> Dashboard:
+def gather(
+    conn: sqlite3.Connection, prices: PriceData, rules: MarketRules, day: str | None = None
+) -> Dashboard:
     """The leaderboard on day (default: the newest stored day) and everything around it."""
     latest = latest_date(conn)
     day = day or latest
-    board = leaderboard(conn, prices, day) if day else None
+    board = leaderboard(conn, prices, rules, day) if day else None
     rankings = board["rankings"] if board else []
     series = model_series(conn, [row["model"] for row in rankings], day) if day else {}
-    reference = _reference(prices, board, series)
+    reference = _reference(prices, rules, board, series)
     return Dashboard(
         day=day,
         latest_day=latest,

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.models_config import ModelsConfigError
 from service.resources.auth import presented_key
-from service.resources.context import get_db, models_config, prices, settings
+from service.resources.context import get_db, market_rules, models_config, prices, settings
 from service.resources.dashboard.access import BLUEPRINT
 from service.resources.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, equity_chart, styles
 from service.resources.dashboard.model_day import model_day
@@ -42,7 +42,7 @@ def dashboard() -> ResponseReturnValue:
         day = _day_argument()
     except ValueError as error:
         return message_page(400, "Bad request", str(error), [(LATEST, url_for(".dashboard"))])
-    data = gather(get_db(), prices(), day)
+    data = gather(get_db(), prices(), market_rules(), day)
     palette = styles(data.palette_order)
     ranked = data.ranked_series
     return html_page(

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, price_file, prices
+from service.resources.context import get_db, market_rules, price_file, prices
 from service.resources.leaderboard.schemas import LeaderboardQueryArgsSchema, LeaderboardSchema
 from service.results.leaderboard import latest_date, leaderboard
 
@@ -27,4 +27,4 @@ class LeaderboardView(MethodView):
         day = args["date"].isoformat() if "date" in args else latest_date(conn)
         if day is None:  # nothing stored yet: no day, so no benchmark either
             return {"date": None, "rankings": []}
-        return leaderboard(conn, prices(), day)
+        return leaderboard(conn, prices(), market_rules(), day)

@@ -12,6 +12,7 @@ from service.resources.blueprint import Blueprint
 from service.resources.context import (
     config_file,
     get_db,
+    market_rules,
     models_config,
     price_file,
     prices,
@@ -93,7 +94,9 @@ class MetricsView(MethodView):
         cutoff_by_model = cutoffs(models_config())
         found = []
         for model in models:
-            metrics = model_metrics(conn, prices(), model, start, end, settings().risk_free_rate)
+            metrics = model_metrics(
+                conn, prices(), market_rules(), model, start, end, settings().risk_free_rate
+            )
             if metrics:
                 cutoff = cutoff_by_model.get(model)
                 metrics["contaminated"] = cutoff is not None and metrics["start_date"] <= cutoff

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, price_file, prices
+from service.resources.context import get_db, market_rules, price_file, prices
 from service.resources.errors import fail
 from service.resources.schemas import (
     START_AFTER_END,
@@ -56,6 +56,7 @@ class TimeseriesView(MethodView):
         series = timeseries(
             get_db(),
             prices(),
+            market_rules(),
             model,
             str(query.get("start_date", "0000-01-01")),
             str(query.get("end_date", "9999-12-31")),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.market.prices import BENCHMARK_SYMBOL, PriceData, load_prices
+from service.market.catalog import NASDAQ100
+from service.market.prices import PriceData, load_prices
 from service.resources.dashboard.page import (
     benchmark_row,
     benchmark_series,
@@ -37,11 +38,11 @@ def test_format_duration(seconds: float | None, shown: str) -> None:
 
 def test_benchmark_series_starts_at_the_initial_value_and_follows_qqq() -> None:
     prices: PriceData = load_prices(DEFAULT_PRICE_DATA)
-    points = benchmark_series(prices, "2025-09-02", "2025-09-08", 10000.0)
+    points = benchmark_series(prices, NASDAQ100.benchmark, "2025-09-02", "2025-09-08", 10000.0)
     assert [day for day, _ in points] == prices.trading_days_between("2025-09-02", "2025-09-08")
     assert points[0][1] == pytest.approx(10000.0)
-    first = prices.close(BENCHMARK_SYMBOL, "2025-09-02") or 0
-    last = prices.close(BENCHMARK_SYMBOL, "2025-09-08") or 0
+    first = prices.close(NASDAQ100.benchmark, "2025-09-02") or 0
+    last = prices.close(NASDAQ100.benchmark, "2025-09-08") or 0
     assert points[-1][1] == pytest.approx(10000.0 * last / first)
 
 

@@ -50,20 +50,20 @@ def test_trading_span(start: str, end: str, span: tuple[str, str] | None) -> Non
 
 def test_a_close_of_a_day_that_is_not_a_trading_day_is_never_used() -> None:
     # QQQ's complete Thursday bar (121) would say +21 %; the calendar ends on Tuesday (110).
-    assert benchmark_return_pct(PRICES, "2025-09-01", "2025-09-04") == pytest.approx(10.0)
+    assert benchmark_return_pct(PRICES, "QQQ", "2025-09-01", "2025-09-04") == pytest.approx(10.0)
 
 
 def test_a_start_on_a_non_trading_day_counts_from_the_next_close() -> None:
-    assert benchmark_return_pct(PRICES, "2025-08-31", "2025-09-02") == pytest.approx(10.0)
-    assert benchmark_return_pct(PRICES, "2025-09-03", "2025-09-04") is None
+    assert benchmark_return_pct(PRICES, "QQQ", "2025-08-31", "2025-09-02") == pytest.approx(10.0)
+    assert benchmark_return_pct(PRICES, "QQQ", "2025-09-03", "2025-09-04") is None
 
 
 def test_curve_series_and_equal_weight_use_the_same_span() -> None:
-    curve = benchmark_curve(PRICES, "2025-09-01")
+    curve = benchmark_curve(PRICES, "QQQ", "2025-09-01")
     assert curve == {"2025-09-01": 0.0, "2025-09-02": pytest.approx(10.0)}
-    assert benchmark_series(PRICES, "2025-09-01", "2025-09-04", 1000.0) == [
+    assert benchmark_series(PRICES, "QQQ", "2025-09-01", "2025-09-04", 1000.0) == [
         ("2025-09-01", 1000.0),
         ("2025-09-02", pytest.approx(1100.0)),
     ]
     # AAA +20 %, BBB +5 %: QQQ is the benchmark, not part of the equal-weight basket.
-    assert equal_weight_return_pct(PRICES, "2025-09-01", "2025-09-04") == pytest.approx(12.5)
+    assert equal_weight_return_pct(PRICES, "QQQ", "2025-09-01", "2025-09-04") == pytest.approx(12.5)

@@ -33,6 +33,7 @@ def metrics(
         trades=0,
         traded_value=traded_value,
         risk_free_rate=risk_free_rate,
+        periods_per_year=252,
     )
 
 
@@ -200,6 +201,7 @@ def test_zero_initial_value_gives_no_total_return() -> None:
         equal_weight_return_pct=2.5,
         trades=3,
         traded_value=50.0,
+        periods_per_year=252,
     )
     assert result.total_return_pct is None
     assert result.annualized_return_pct is None
