@@ -185,7 +185,7 @@ def _finite(points: Sequence[Point]) -> list[Point]:
 def equity_chart(
     series: Mapping[str, Sequence[Point]],
     benchmark: Sequence[Point] = (),
-    benchmark_label: str = "QQQ (benchmark)",
+    benchmark_label: str = "benchmark",
     width: int = WIDTH,
     palette: Mapping[str, Style] | None = None,
 ) -> str | None:

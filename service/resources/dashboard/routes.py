@@ -42,17 +42,20 @@ def dashboard() -> ResponseReturnValue:
         day = _day_argument()
     except ValueError as error:
         return message_page(400, "Bad request", str(error), [(LATEST, url_for(".dashboard"))])
-    data = gather(get_db(), prices(), market_rules(), day)
+    rules = market_rules()
+    data = gather(get_db(), prices(), rules, day)
     palette = styles(data.palette_order)
     ranked = data.ranked_series
+    label = f"{rules.benchmark} (benchmark)"
     return html_page(
         "dashboard.html",
         200,
         data=data,
-        chart=equity_chart(ranked, data.benchmark_series, palette=palette),
+        chart=equity_chart(ranked, data.benchmark_series, label, palette=palette),
         compact_chart=equity_chart(
-            ranked, data.benchmark_series, width=COMPACT_WIDTH, palette=palette
+            ranked, data.benchmark_series, label, width=COMPACT_WIDTH, palette=palette
         ),
+        rules=rules,
         styles=palette,
         benchmark_style=BENCHMARK_STYLE,
         names=_names(),

@@ -22,7 +22,7 @@ class LeaderboardView(MethodView):
     @blp.arguments(LeaderboardQueryArgsSchema(), location="query")
     @blp.response(200, LeaderboardSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Models ranked by portfolio value on a day, with the QQQ benchmark."""
+        """Models ranked by portfolio value on a day, with the market's benchmark."""
         conn = get_db()
         day = args["date"].isoformat() if "date" in args else latest_date(conn)
         if day is None:  # nothing stored yet: no day, so no benchmark either

@@ -26,7 +26,7 @@ class RankingSchema(RowSchema):
 
 
 class BenchmarkSchema(RowSchema):
-    """Holding QQQ from the earliest registration day."""
+    """Holding the market's benchmark (QQQ on NASDAQ-100) from the earliest registration day."""
 
     symbol = fields.String()
     start_date = fields.String(allow_none=True)

@@ -1,4 +1,4 @@
-"""Portfolio resource: how one model's portfolio moved, day by day, against QQQ."""
+"""Portfolio resource: how one model's portfolio moved, day by day, against its benchmark."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class TimeseriesView(MethodView):
     @blp.alt_response(400, description=START_AFTER_END)
     @blp.alt_response(404, description="The model has no stored days")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """End-of-day value, cash and returns of a model, with QQQ since its registration."""
+        """End-of-day value, cash and returns of a model, with the benchmark since registration."""
         query = iso_dates(args)
         model = str(query["model"])
         series = timeseries(

@@ -52,7 +52,7 @@ def texts(root: ET.Element) -> list[str]:
 @pytest.mark.parametrize("count", [1, 3, 20, 23])
 def test_one_path_per_model_plus_the_benchmark(count: int) -> None:
     series = {f"model-{index}": rising(step=index) for index in range(count)}
-    root = parse(equity_chart(series, rising(step=50)))
+    root = parse(equity_chart(series, rising(step=50), "QQQ (benchmark)"))
     paths = lines(root)
     assert len(paths) == count + 1
     assert [path.get("data-model") for path in paths][-1] == "QQQ (benchmark)"
@@ -170,7 +170,7 @@ def test_nice_ticks_cover_the_range_with_round_steps(low: float, spread: float) 
 
 def test_the_legend_follows_the_given_order_and_the_first_is_drawn_on_top() -> None:
     series = {"zeta": rising(step=300), "alpha": rising(step=10), "mid": rising(step=100)}
-    root = parse(equity_chart(series, rising(step=50)))
+    root = parse(equity_chart(series, rising(step=50), "QQQ (benchmark)"))
     entries = root.findall(f".//{SVG}g[@class='legend-entry']")
     assert [entry.findtext(f"{SVG}title") for entry in entries] == [
         "zeta",
