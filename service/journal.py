@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +77,45 @@ def insert_day_records(
             for name, stat in sorted(record.tool_usage.items())
         ],
     )
+
+
+REASONING_SQL = """
+SELECT model, date, step_number, role, content, tool_name, timestamp FROM reasoning_logs
+WHERE (model, date) IN (VALUES {pairs}) ORDER BY model, date, step_number, id"""
+TOOL_USAGE_SQL = """
+SELECT model, date, tool_name, call_count, total_duration_seconds FROM tool_usage
+WHERE (model, date) IN (VALUES {pairs}) ORDER BY model, date, tool_name"""
+MODEL_LOGS_SQL = """
+SELECT date, role, content, tool_name FROM reasoning_logs
+WHERE model = ? ORDER BY date, step_number, id
+"""
+
+
+def _of_days(
+    conn: sqlite3.Connection, template: str, days: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    # Only placeholders are formatted into the SQL; the values travel as parameters.
+    sql = template.format(pairs=",".join("(?, ?)" for _ in days))
+    return [dict(row) for row in conn.execute(sql, [value for day in days for value in day])]
+
+
+def day_messages(conn: sqlite3.Connection, days: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The stored messages of the given (model, date) pairs, in conversation order."""
+    return _of_days(conn, REASONING_SQL, days)
+
+
+def day_tool_usage(conn: sqlite3.Connection, days: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The tool usage of the given (model, date) pairs."""
+    return _of_days(conn, TOOL_USAGE_SQL, days)
+
+
+def model_messages(conn: sqlite3.Connection, model: str) -> list[sqlite3.Row]:
+    """Every stored message of a model, by date and step."""
+    return list(conn.execute(MODEL_LOGS_SQL, (model,)))
+
+
+def delete_days_from(conn: sqlite3.Connection, model: str, first: str) -> None:
+    """Delete a model's messages and tool usage from first on ('' for all of them)."""
+    for table in ("reasoning_logs", "tool_usage"):
+        # The table names are fixed words of this module, never input.
+        conn.execute(f"DELETE FROM {table} WHERE model = ? AND date >= ?", (model, first))  # nosec B608

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from service.cli.arguments import agent_data_parser
 from service.db import connect
-from service.importer.export import ExportError, export_model, stored_models
+from service.importer.export import ExportError, export_model
 from service.importer.reader import POSITION_FILE
+from service.portfolio.positions import stored_models
 from service.settings import SettingsError, from_environment
 
 PROG = "export-ai-trader"

@@ -12,20 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from service.importer.reader import CASH_KEY, LOG_DIR, LOG_FILE, POSITION_FILE
+from service.journal import model_messages
+from service.portfolio.positions import actions_with_holdings
 
-POSITIONS_SQL = """
-SELECT id, date, action_id, action_type, symbol, amount, price, cash FROM positions
-WHERE model = ? ORDER BY date, action_id
-"""
-HOLDINGS_SQL = """
-SELECT h.position_id, h.symbol, h.quantity FROM holdings AS h
-JOIN positions AS p ON p.id = h.position_id
-WHERE p.model = ? ORDER BY h.position_id, h.symbol
-"""
-LOGS_SQL = """
-SELECT date, role, content, tool_name FROM reasoning_logs
-WHERE model = ? ORDER BY date, step_number, id
-"""
 NO_TRADE = {"action": "no_trade", "symbol": "", "amount": 0}
 
 
@@ -43,11 +32,6 @@ class ExportedModel:
     folder: Path
 
 
-def stored_models(conn: sqlite3.Connection) -> list[str]:
-    """Every model with a timeline."""
-    return [row[0] for row in conn.execute("SELECT DISTINCT model FROM positions ORDER BY model")]
-
-
 def this_action(row: sqlite3.Row) -> dict[str, Any] | None:
     """AI-Trader's this_action of a positions row; the registration has none."""
     if row["action_type"] == "init":
@@ -62,16 +46,13 @@ def this_action(row: sqlite3.Row) -> dict[str, Any] | None:
 
 def position_lines(conn: sqlite3.Connection, signature: str) -> list[dict[str, Any]]:
     """The position.jsonl records of a model: every held symbol and CASH after each action."""
-    shares: dict[int, dict[str, int]] = {}
-    for position_id, symbol, quantity in conn.execute(HOLDINGS_SQL, (signature,)):
-        shares.setdefault(position_id, {})[symbol] = quantity
     lines = []
-    for row in conn.execute(POSITIONS_SQL, (signature,)):
+    for row, shares in actions_with_holdings(conn, signature):
         line: dict[str, Any] = {"date": row["date"], "id": row["action_id"]}
         action = this_action(row)
         if action is not None:
             line["this_action"] = action
-        line["positions"] = {**shares.get(row["id"], {}), CASH_KEY: row["cash"]}
+        line["positions"] = {**shares, CASH_KEY: row["cash"]}
         lines.append(line)
     return lines
 
@@ -79,7 +60,7 @@ def position_lines(conn: sqlite3.Connection, signature: str) -> list[dict[str, A
 def log_lines(conn: sqlite3.Connection, signature: str) -> dict[str, list[dict[str, Any]]]:
     """The log.jsonl records of a model by date, one message per line."""
     days: dict[str, list[dict[str, Any]]] = {}
-    for row in conn.execute(LOGS_SQL, (signature,)):
+    for row in model_messages(conn, signature):
         message = {"role": row["role"], "content": row["content"]}
         if row["tool_name"] is not None:
             message["name"] = row["tool_name"]

@@ -8,6 +8,7 @@ from typing import Any
 from service.db import transaction
 from service.jobs.states import JobStatus
 from service.jobs.status import decode_job
+from service.portfolio.positions import later_days_elsewhere
 
 JOB_FIELDS = """
 SELECT job_id, kind, status, start_date, end_date, models, options, error, warnings,
@@ -15,14 +16,6 @@ SELECT job_id, kind, status, start_date, end_date, models, options, error, warni
 """
 LIST_SQL = JOB_FIELDS + "ORDER BY created_at DESC LIMIT ? OFFSET ?"
 LIST_BY_STATUS_SQL = JOB_FIELDS + "WHERE status = ? ORDER BY created_at DESC LIMIT ? OFFSET ?"
-# Days of the same models stored after this job's days by other jobs: they continue the
-# timelines this job's rows start, so deleting this job would leave them without a past.
-LATER_DAYS_SQL = """
-SELECT later.model, later.job_id FROM positions AS later
-JOIN (SELECT model, MAX(date) AS last FROM positions WHERE job_id = ? GROUP BY model) AS mine
-  ON mine.model = later.model AND later.date > mine.last
-WHERE later.job_id != ? LIMIT 1
-"""
 
 
 class JobDeleteError(RuntimeError):
@@ -56,7 +49,8 @@ def delete_job(conn: sqlite3.Connection, job_id: str) -> bool:
             return False
         if row[0] == JobStatus.RUNNING:
             raise JobDeleteError(f"job {job_id} is running; cancel it first")
-        later = conn.execute(LATER_DAYS_SQL, (job_id, job_id)).fetchone()
+        # Another job's later days continue this job's timelines: they would lose their past.
+        later = later_days_elsewhere(conn, job_id)
         if later:
             raise JobDeleteError(
                 f"job {later[1]} continues model {later[0]!r} after this job's days; "

@@ -7,27 +7,19 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from service import journal
 from service.db import now, transaction
 from service.importer.reader import AgentData, LogMessage, PositionLine
 from service.importer.replay import replay_notes, trade_price
 from service.jobs.creation import busy_models
 from service.journal import DayRecord, LogEntry, insert_day_records
 from service.market.prices import PriceData
-from service.portfolio.timeline import (
-    Action,
-    PositionRow,
-    day_rows,
-    insert_rows,
-    timeline_bounds,
-)
+from service.portfolio import positions
+from service.portfolio.positions import insert_rows, timeline_bounds
+from service.portfolio.timeline import Action, PositionRow, day_rows
 
 IMPORT_CONFIG: dict[str, Any] = {"models": [], "agent_config": {}}
 IMPORT_OPTIONS = {"source": "ai-trader"}
-DELETE_TIMELINE_SQL = (
-    "DELETE FROM positions WHERE model = ?",
-    "DELETE FROM reasoning_logs WHERE model = ?",
-    "DELETE FROM tool_usage WHERE model = ?",
-)
 INSERT_JOB_SQL = """
 INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, options, warnings,
     created_at, started_at, completed_at)
@@ -128,8 +120,8 @@ def _make_room(conn: sqlite3.Connection, signature: str, replace: bool) -> None:
             f"{signature} already has a timeline ({bounds[0]} to {bounds[1]}); "
             "use --replace to overwrite it"
         )
-    for statement in DELETE_TIMELINE_SQL:
-        conn.execute(statement, (signature,))
+    positions.delete_days_from(conn, signature, "")
+    journal.delete_days_from(conn, signature, "")
 
 
 def _record_in_job(conn: sqlite3.Connection, job_id: str, imported: ImportedModel) -> None:

@@ -24,14 +24,8 @@ from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.models_config import AgentConfig, ModelSpec, snapshot_run
 from service.portfolio.engine import OrderBook
-from service.portfolio.timeline import (
-    PositionRow,
-    end_of_day_before,
-    insert_rows,
-    registration_rows,
-    timeline_bounds,
-    trading_rows,
-)
+from service.portfolio.positions import end_of_day_before, insert_rows, timeline_bounds
+from service.portfolio.timeline import PositionRow, registration_rows, trading_rows
 from service.settings import Settings
 from service.trading import trade_day
 

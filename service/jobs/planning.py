@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from service.market.calendar import calendar_days
 from service.market.prices import PriceData
 from service.models_config import ModelsConfig
-from service.portfolio.timeline import timeline_bounds
+from service.portfolio.positions import timeline_bounds
 
 
 class JobRequestError(ValueError):

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from service import journal
 from service.market.prices import PriceData
-
-STORED_DAYS_SQL = "SELECT DISTINCT date FROM positions WHERE model = ? AND date >= ? ORDER BY date"
-REPLACE_SQL = (
-    "DELETE FROM positions WHERE model = ? AND date >= ?",
-    "DELETE FROM reasoning_logs WHERE model = ? AND date >= ?",
-    "DELETE FROM tool_usage WHERE model = ? AND date >= ?",
-)
+from service.portfolio import positions
 
 
 def replace_days(conn: sqlite3.Connection, prices: PriceData, model: str, first: str) -> str | None:
@@ -19,9 +14,8 @@ def replace_days(conn: sqlite3.Connection, prices: PriceData, model: str, first:
 
     Runs inside the caller's transaction; returns the job's warning naming the deleted days.
     """
-    days = [row[0] for row in conn.execute(STORED_DAYS_SQL, (model, first))]
-    for statement in REPLACE_SQL:
-        conn.execute(statement, (model, first))
+    days = positions.delete_days_from(conn, model, first)
+    journal.delete_days_from(conn, model, first)
     if not days:
         return None
     noun = "day" if len(days) == 1 else "days"

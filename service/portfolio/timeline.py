@@ -1,11 +1,9 @@
-"""A model's stored timeline: its end-of-day states and the rows of a new day (SPEC §2 rule 6)."""
+"""The rows of a timeline: each action of a day valued, with its P&L (SPEC §2 rule 6)."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
-from service.db import now
 from service.market.prices import PriceData
 from service.portfolio.engine import ActionType, Fill, Holdings
 
@@ -36,30 +34,6 @@ class PositionRow:
     daily_return_pct: float
     cumulative_profit: float
     cumulative_return_pct: float
-
-
-END_OF_DAY_SQL = """
-SELECT id, date, action_id, cash, portfolio_value FROM positions
-WHERE model = ? AND date < ? ORDER BY date DESC, action_id DESC LIMIT 1
-"""
-BOUNDS_SQL = "SELECT MIN(date), MAX(date) FROM positions WHERE model = ?"
-HOLDINGS_SQL = "SELECT symbol, quantity FROM holdings WHERE position_id = ?"
-
-
-def end_of_day_before(conn: sqlite3.Connection, model: str, day: str) -> EndOfDay | None:
-    """The model's last stored end-of-day state strictly before day, or None."""
-    row = conn.execute(END_OF_DAY_SQL, (model, day)).fetchone()
-    if row is None:
-        return None
-    shares = {symbol: quantity for symbol, quantity in conn.execute(HOLDINGS_SQL, (row["id"],))}
-    holdings = Holdings(row["cash"], shares)
-    return EndOfDay(row["date"], row["action_id"], holdings, row["portfolio_value"])
-
-
-def timeline_bounds(conn: sqlite3.Connection, model: str) -> tuple[str, str] | None:
-    """The first and last stored dates of a model's timeline, or None when it has none."""
-    row = conn.execute(BOUNDS_SQL, (model,)).fetchone()
-    return (row[0], row[1]) if row[0] else None
 
 
 @dataclass(frozen=True)
@@ -134,44 +108,3 @@ def trading_rows(
 
 def _pct(part: float, whole: float) -> float:
     return part / whole * 100 if whole else 0.0
-
-
-INSERT_POSITION_SQL = """
-INSERT INTO positions (job_id, date, model, action_id, action_type, symbol, amount, price, cash,
-    portfolio_value, daily_profit, daily_return_pct, cumulative_profit, cumulative_return_pct,
-    created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-INSERT_HOLDING_SQL = "INSERT INTO holdings (position_id, symbol, quantity) VALUES (?, ?, ?)"
-
-
-def insert_rows(
-    conn: sqlite3.Connection, job_id: str, model: str, day: str, rows: list[PositionRow]
-) -> None:
-    """Insert positions and holdings rows (the caller holds the transaction)."""
-    stamp = now()
-    for row in rows:
-        cursor = conn.execute(
-            INSERT_POSITION_SQL,
-            (
-                job_id,
-                day,
-                model,
-                row.action_id,
-                row.action_type,
-                row.symbol,
-                row.amount,
-                row.price,
-                row.cash,
-                row.portfolio_value,
-                row.daily_profit,
-                row.daily_return_pct,
-                row.cumulative_profit,
-                row.cumulative_return_pct,
-                stamp,
-            ),
-        )
-        conn.executemany(
-            INSERT_HOLDING_SQL,
-            [(cursor.lastrowid, symbol, qty) for symbol, qty in sorted(row.shares.items())],
-        )

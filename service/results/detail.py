@@ -5,18 +5,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-DETAIL_SQL = {
-    "trades": """
-        SELECT model, date, action_id, action_type, symbol, amount, price FROM positions
-        WHERE (model, date) IN (VALUES {pairs}) AND action_type IN ('buy', 'sell')
-        ORDER BY model, date, action_id""",
-    "reasoning": """
-        SELECT model, date, step_number, role, content, tool_name, timestamp FROM reasoning_logs
-        WHERE (model, date) IN (VALUES {pairs}) ORDER BY model, date, step_number, id""",
-    "tool_usage": """
-        SELECT model, date, tool_name, call_count, total_duration_seconds FROM tool_usage
-        WHERE (model, date) IN (VALUES {pairs}) ORDER BY model, date, tool_name""",
-}
+from service.journal import day_messages, day_tool_usage
+from service.portfolio.positions import day_trades
+
+DETAIL = {"trades": day_trades, "reasoning": day_messages, "tool_usage": day_tool_usage}
 
 
 def add_full_detail(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
@@ -26,10 +18,6 @@ def add_full_detail(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> Non
     if not rows:
         return
     by_key = {(row["model"], row["date"]): row for row in rows}
-    # Only placeholders are formatted into the SQL; the values travel as parameters.
-    pairs = ",".join("(?, ?)" for _ in by_key)
-    params = [value for key in by_key for value in key]
-    for name, template in DETAIL_SQL.items():
-        for found in conn.execute(template.format(pairs=pairs), params):
-            item = dict(found)
+    for name, read in DETAIL.items():
+        for item in read(conn, list(by_key)):
             by_key[(item.pop("model"), item.pop("date"))][name].append(item)

@@ -8,7 +8,7 @@ from typing import Any
 
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
-from service.portfolio.timeline import timeline_bounds
+from service.portfolio.positions import registration_day, trade_totals, value_series
 from service.results.benchmark import (
     benchmark_curve,
     benchmark_return_pct,
@@ -16,36 +16,12 @@ from service.results.benchmark import (
     equal_weight_return_pct,
 )
 from service.results.metrics import DayPoint, compute_metrics
-from service.results.queries import MODELS_CTE
-
-SERIES_SQL = """
-SELECT date, MAX(action_id) AS action_id, portfolio_value, cash, daily_return_pct,
-       cumulative_return_pct
-FROM positions WHERE model = ? AND date >= ? AND date <= ?
-GROUP BY date ORDER BY date
-"""
-TRADES_SQL = """
-SELECT COUNT(*), COALESCE(SUM(amount * price), 0) FROM positions
-WHERE model = ? AND date > ? AND date <= ? AND action_type IN ('buy', 'sell')
-"""
-MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
-
-
-def stored_models(conn: sqlite3.Connection) -> list[str]:
-    """Every model with a stored timeline."""
-    return [row[0] for row in conn.execute(MODELS_SQL)]
-
-
-def registration_day(conn: sqlite3.Connection, model: str) -> str | None:
-    """The first day of a model's timeline."""
-    bounds = timeline_bounds(conn, model)
-    return bounds[0] if bounds else None
 
 
 def end_of_day_series(conn: sqlite3.Connection, model: str, start: str, end: str) -> list[DayPoint]:
     """The model's end-of-day value and return from start to end."""
-    rows = conn.execute(SERIES_SQL, (model, start, end))
-    return [DayPoint(day, value, daily) for day, _, value, _, daily, _ in rows]
+    rows = value_series(conn, model, start, end)
+    return [DayPoint(day, value, daily) for day, value, _, daily, _ in rows]
 
 
 def timeseries(
@@ -72,7 +48,7 @@ def timeseries(
                 else benchmark_return_pct(prices, rules.benchmark, registered, day)
             ),
         }
-        for day, _, value, cash, daily, cumulative in conn.execute(SERIES_SQL, (model, start, end))
+        for day, value, cash, daily, cumulative in value_series(conn, model, start, end)
     ]
 
 
@@ -90,7 +66,7 @@ def model_metrics(
     if not points:
         return None
     first, last = points[0].date, points[-1].date
-    trades, traded_value = conn.execute(TRADES_SQL, (model, first, last)).fetchone()
+    trades, traded_value = trade_totals(conn, model, first, last)
     benchmark = closes_over(prices, rules.benchmark, first, last)
     metrics = compute_metrics(
         points,

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from service.cli import export_ai_trader, import_ai_trader
 from service.db import connect
 from service.journal import insert_day_records
-from service.portfolio.timeline import end_of_day_before
+from service.portfolio.positions import end_of_day_before
 
 pytestmark = pytest.mark.integration
 

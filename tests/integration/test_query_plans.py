@@ -10,14 +10,23 @@ from pathlib import Path
 import pytest
 
 from service.db import connect, init_db
-from service.jobs.catalog import LATER_DAYS_SQL, LIST_BY_STATUS_SQL, LIST_SQL
+from service.jobs.catalog import LIST_BY_STATUS_SQL, LIST_SQL
 from service.jobs.lifecycle import CLAIM_SQL, NEXT_DAY_SQL, STATUS_WORDS
 from service.jobs.status import JOB_SQL
-from service.portfolio.timeline import BOUNDS_SQL, END_OF_DAY_SQL, HOLDINGS_SQL
-from service.results.detail import DETAIL_SQL
-from service.results.leaderboard import RANKING_SQL
-from service.results.performance import MODELS_SQL, SERIES_SQL, TRADES_SQL
-from service.results.queries import END_OF_DAY_SELECT, ResultFilter
+from service.journal import REASONING_SQL, TOOL_USAGE_SQL
+from service.portfolio.positions import (
+    BOUNDS_SQL,
+    DAY_TRADES_SQL,
+    END_OF_DAY_SELECT,
+    END_OF_DAY_SQL,
+    HOLDINGS_SQL,
+    LATER_DAYS_SQL,
+    MODELS_SQL,
+    RANKING_SQL,
+    SERIES_SQL,
+    TRADES_SQL,
+    ResultFilter,
+)
 
 pytestmark = pytest.mark.integration
 TABLES = ("jobs", "job_details", "positions", "holdings", "reasoning_logs", "tool_usage")
@@ -50,7 +59,11 @@ QUERIES: dict[str, tuple[str, tuple[object, ...] | list[object] | dict[str, obje
     "next day": (NEXT_DAY_SQL, ("j", "m", "pending")),
     **{
         f"detail {name}": (sql.format(pairs="(?, ?)"), ("m", "d"))
-        for name, sql in DETAIL_SQL.items()
+        for name, sql in {
+            "trades": DAY_TRADES_SQL,
+            "reasoning": REASONING_SQL,
+            "tool_usage": TOOL_USAGE_SQL,
+        }.items()
     },
 }
 

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.market.prices import PriceData
-from service.portfolio.timeline import timeline_bounds
+from service.portfolio.positions import ResultFilter, end_of_day_results, timeline_bounds
 from service.resources.dashboard.conversation import Message, conversation
 from service.results.detail import add_full_detail
 from service.results.performance import end_of_day_series
-from service.results.queries import ResultFilter, end_of_day_results
 
 
 @dataclass(frozen=True)

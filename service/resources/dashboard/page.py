@@ -12,10 +12,11 @@ from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.jobs.status import job_row, latest_job_id, progress
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
+from service.portfolio.positions import latest_date, registration_day, stored_models
 from service.resources.dashboard.chart import Point
 from service.results.benchmark import benchmark_series
-from service.results.leaderboard import latest_date, leaderboard
-from service.results.performance import end_of_day_series, registration_day, stored_models
+from service.results.leaderboard import leaderboard
+from service.results.performance import end_of_day_series
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The example job in the empty state covers about a month of trading days: quick to run.

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from service.models_config import ModelsConfigError
+from service.portfolio.positions import stored_models
 from service.resources.auth import presented_key
 from service.resources.context import get_db, market_rules, models_config, prices, settings
 from service.resources.dashboard.access import BLUEPRINT
@@ -15,7 +16,6 @@ from service.resources.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, eq
 from service.resources.dashboard.model_day import model_day
 from service.resources.dashboard.page import gather, palette_order, parse_day
 from service.resources.dashboard.rendering import html_page, message_page
-from service.results.performance import stored_models
 
 blp = Blueprint(BLUEPRINT, __name__, template_folder="templates")
 LATEST = "The latest leaderboard"

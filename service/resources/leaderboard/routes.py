@@ -6,10 +6,11 @@ from typing import Any
 
 from flask.views import MethodView
 
+from service.portfolio.positions import latest_date
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, market_rules, price_file, prices
 from service.resources.leaderboard.schemas import LeaderboardQueryArgsSchema, LeaderboardSchema
-from service.results.leaderboard import latest_date, leaderboard
+from service.results.leaderboard import leaderboard
 
 blp = Blueprint("leaderboard", __name__, url_prefix="/leaderboard", description="Rankings")
 

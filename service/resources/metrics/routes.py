@@ -8,6 +8,7 @@ from flask import Response, jsonify
 from flask.views import MethodView
 from marshmallow import fields
 
+from service.portfolio.positions import stored_models
 from service.resources.blueprint import Blueprint
 from service.resources.context import (
     config_file,
@@ -28,7 +29,7 @@ from service.resources.schemas import (
     iso_dates,
 )
 from service.results.contamination import cutoffs
-from service.results.performance import model_metrics, stored_models
+from service.results.performance import model_metrics
 
 blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Risk and return")
 

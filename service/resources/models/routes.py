@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import fields
 
-from service.portfolio.timeline import timeline_bounds
+from service.portfolio.positions import timeline_bounds
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config
 from service.resources.schemas import RowSchema

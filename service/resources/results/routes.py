@@ -7,6 +7,8 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest.pagination import PaginationParameters
 
+from service.jobs.status import job_row
+from service.portfolio.positions import ResultFilter, count_results, end_of_day_results
 from service.resources.blueprint import Blueprint
 from service.resources.context import config_file, get_db, models_config
 from service.resources.errors import fail
@@ -14,7 +16,6 @@ from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSche
 from service.resources.schemas import START_AFTER_END, iso_dates
 from service.results.contamination import cutoffs, is_contaminated
 from service.results.detail import add_full_detail
-from service.results.queries import ResultFilter, count_results, end_of_day_results, job_exists
 
 blp = Blueprint("results", __name__, url_prefix="/results", description="Stored results")
 
@@ -39,7 +40,7 @@ class ResultsView(MethodView):
         """End-of-day cash, value, P&L and holdings per model-day, by date then model."""
         conn = get_db()
         filters = result_filter(args)
-        if filters.job_id and not job_exists(conn, filters.job_id):
+        if filters.job_id and job_row(conn, filters.job_id) is None:
             fail(404, f"job {filters.job_id} not found")
         pagination_parameters.item_count = count_results(conn, filters)
         rows = end_of_day_results(

@@ -12,13 +12,11 @@ from service import db
 from service.market.asof import AsOfView
 from service.market.catalog import NASDAQ100
 from service.portfolio.engine import Fill, Holdings, OrderBook
+from service.portfolio.positions import end_of_day_before, insert_rows, timeline_bounds
 from service.portfolio.timeline import (
     EndOfDay,
     PositionRow,
-    end_of_day_before,
-    insert_rows,
     registration_rows,
-    timeline_bounds,
     trading_rows,
 )
 from tests.unit.pricebuilder import build_prices
