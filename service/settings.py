@@ -43,6 +43,10 @@ class Settings:
     # The environment as it was at start-up, where models find their API keys (api_key_env).
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
+    def input_files(self) -> tuple[str, ...]:
+        """Every file the answers are made from besides the database."""
+        return (self.price_data, self.config_path, self.news_data)
+
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with some fields replaced (tests and the CLI use this)."""
         return replace(self, **dict(overrides))

@@ -18,7 +18,7 @@ from marshmallow import Schema
 
 from service.resources.documentation import document_conventions
 from service.resources.parsing import PaginationParser, StrictParser, bounded
-from service.resources.response_cache import NOT_MODIFIED, FileSource, cached_answer
+from service.resources.response_cache import NOT_MODIFIED, cached_answer
 from service.resources.schemas import NoQueryArgsSchema, QueryArgsSchema
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -76,14 +76,10 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
 
         return decorate
 
-    def cached(self, *files: FileSource) -> Callable[[View], View]:
-        """Answers kept until the database or these files change, with ETags (outermost)."""
-
-        def decorate(view: View) -> View:
-            documented = cast(View, self.alt_response(304, description=NOT_MODIFIED)(view))
-            return cached_answer(*files)(documented)
-
-        return decorate
+    def cached(self, view: View) -> View:
+        """Answers kept until the database or an input file changes, with ETags (outermost)."""
+        documented = cast(View, self.alt_response(304, description=NOT_MODIFIED)(view))
+        return cached_answer(documented)
 
     def _prepare_conventions_doc(
         self,

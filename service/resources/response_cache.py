@@ -4,9 +4,10 @@ Dashboards and workflow steps poll the same URLs, and between two model-days not
 changes. An answer is kept under its URL with the data generation it was made in. Before each
 cached read, the thread looks at its own connection: PRAGMA data_version moves when any other
 connection (another thread, the consumer, a CLI) commits, total_changes when this one writes.
-It also looks at the files the view reads (the prices, the models config) as their loader does:
-by modification time and size. Anything that differs from what this thread saw last starts a
-new generation, which drops every kept answer: none is ever served stale.
+It also looks at every input file of the service (prices, models config, news) as their loader
+does: by modification time and size, never by loading them. Anything that differs from what this
+thread saw last starts a new generation, which drops every kept answer: none is ever served
+stale, and no view has to say which files it reads.
 
 Every answer of these endpoints carries an ETag; a client that sends it back in If-None-Match
 gets 304 Not Modified without a body.
@@ -28,8 +29,8 @@ from service.filecache import file_version
 from service.resources.context import get_db
 
 View = TypeVar("View", bound=Callable[..., Any])
-FileSource = Callable[[], str]  # the path of a file a view reads, e.g. the price data
 EXTENSION = "response_cache"
+FILES = "response_cache_files"
 NOT_MODIFIED = "Not Modified: the ETag sent in If-None-Match is still the answer's"
 # What an entry costs besides its bytes: the key, the Answer, the header tuples, the LRU links
 # (measured: about 900 bytes for a small answer).
@@ -104,47 +105,45 @@ class ResponseCache:
                 self._bytes -= dropped
 
 
-def init_response_cache(app: Flask, max_bytes: int) -> None:
-    """Give the app its cache (max_bytes 0 keeps nothing; ETags are still sent)."""
+def init_response_cache(app: Flask, max_bytes: int, files: tuple[str, ...]) -> None:
+    """Give the app its cache of answers made from the database and files.
+
+    max_bytes 0 keeps nothing; ETags are still sent.
+    """
     app.extensions[EXTENSION] = ResponseCache(max_bytes)
+    app.extensions[FILES] = files
 
 
-def _generation(cache: ResponseCache, files: tuple[FileSource, ...]) -> int:
+def _generation(cache: ResponseCache, files: tuple[str, ...]) -> int:
     conn = get_db()
     data_version = conn.execute("PRAGMA data_version").fetchone()[0]
     # The connection itself is part of the mark: a replaced one is a change, and holding it
     # keeps its id from being reused.
     marks: dict[Hashable, Hashable] = {"db": (conn, data_version, conn.total_changes)}
-    marks.update((source, file_version(source())) for source in files)
+    marks.update((path, file_version(path)) for path in files)
     return cache.observe(marks)
 
 
-def cached_answer(*files: FileSource) -> Callable[[View], View]:
-    """Serve a GET view's 200 answers from the cache while its data is unchanged, with ETags.
+def cached_answer(view: View) -> View:
+    """Serve a GET view's 200 answers from the cache while its data is unchanged, with ETags."""
 
-    files: the files the view reads besides the database, as functions giving their paths.
-    """
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Response:
-            cache: ResponseCache = current_app.extensions[EXTENSION]
-            keeping = cache.max_bytes > 0
-            generation = _generation(cache, files) if keeping else 0
-            url = request.full_path
-            answer = cache.get(url, generation) if keeping else None
-            if answer is not None:
-                response = current_app.response_class(answer.body, headers=answer.headers)
-                return response.make_conditional(request)
-            response = make_response(view(*args, **kwargs))
-            if response.status_code == 200:
-                response.cache_control.no_cache = True
-                response.add_etag()
-                if keeping:
-                    kept = Answer(response.get_data(), list(response.headers))
-                    cache.put(url, generation, kept)
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        cache: ResponseCache = current_app.extensions[EXTENSION]
+        keeping = cache.max_bytes > 0
+        generation = _generation(cache, current_app.extensions[FILES]) if keeping else 0
+        url = request.full_path
+        answer = cache.get(url, generation) if keeping else None
+        if answer is not None:
+            response = current_app.response_class(answer.body, headers=answer.headers)
             return response.make_conditional(request)
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200:
+            response.cache_control.no_cache = True
+            response.add_etag()
+            if keeping:
+                kept = Answer(response.get_data(), list(response.headers))
+                cache.put(url, generation, kept)
+        return response.make_conditional(request)
 
-        return cast(View, wrapper)
-
-    return decorate
+    return cast(View, wrapper)

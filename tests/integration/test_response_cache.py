@@ -163,3 +163,21 @@ def test_each_read_depends_only_on_the_files_it_reads(make_app: AppFactory, tmp_
     assert "price data cannot be used" in payload(broken)["message"]
     shutil.copy(DEFAULT_PRICE_DATA, price_file)
     assert client.get("/leaderboard").status_code == 200
+
+
+def test_a_change_to_any_input_file_drops_every_kept_answer(
+    make_app: AppFactory, tmp_path: Path, computed: list[str]
+) -> None:
+    news = tmp_path / "news.json"
+    news.write_text('{"feed": []}', encoding="utf-8")
+    client = make_app(news_data=str(news)).test_client()
+    job = {"start_date": "2025-09-02", "end_date": "2025-09-05"}
+    assert client.post("/simulate/trigger", json=job).status_code == 202
+    for _ in range(2):
+        assert client.get("/leaderboard").status_code == 200
+    assert computed == ["leaderboard"]
+
+    news.write_text('{"feed": [] }', encoding="utf-8")  # no view declares that it reads news
+
+    assert client.get("/leaderboard").status_code == 200
+    assert computed == ["leaderboard", "leaderboard"]

@@ -8,7 +8,7 @@ from flask.views import MethodView
 
 from service.portfolio.positions import latest_date
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, market_rules, price_file, prices
+from service.resources.context import get_db, market_rules, prices
 from service.resources.leaderboard.schemas import LeaderboardQueryArgsSchema, LeaderboardSchema
 from service.results.leaderboard import leaderboard
 
@@ -19,7 +19,7 @@ blp = Blueprint("leaderboard", __name__, url_prefix="/leaderboard", description=
 class LeaderboardView(MethodView):
     """Rankings."""
 
-    @blp.cached(price_file)
+    @blp.cached
     @blp.arguments(LeaderboardQueryArgsSchema(), location="query")
     @blp.response(200, LeaderboardSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -11,11 +11,9 @@ from marshmallow import fields
 from service.portfolio.positions import stored_models
 from service.resources.blueprint import Blueprint
 from service.resources.context import (
-    config_file,
     get_db,
     market_rules,
     models_config,
-    price_file,
     prices,
     settings,
 )
@@ -80,7 +78,7 @@ ONE_OR_LIST = {
 class MetricsView(MethodView):
     """Metrics."""
 
-    @blp.cached(price_file, config_file)
+    @blp.cached
     @blp.arguments(MetricsQueryArgsSchema(), location="query")
     @blp.doc(responses={"200": ONE_OR_LIST})
     @blp.alt_response(400, description=START_AFTER_END)

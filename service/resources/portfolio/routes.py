@@ -8,7 +8,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, market_rules, price_file, prices
+from service.resources.context import get_db, market_rules, prices
 from service.resources.errors import fail
 from service.resources.schemas import (
     START_AFTER_END,
@@ -44,7 +44,7 @@ class TimeseriesSchema(RowSchema):
 class TimeseriesView(MethodView):
     """Equity curve."""
 
-    @blp.cached(price_file)
+    @blp.cached
     @blp.arguments(RangeQueryArgsSchema(), location="query")
     @blp.response(200, TimeseriesSchema)
     @blp.alt_response(400, description=START_AFTER_END)

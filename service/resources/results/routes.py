@@ -10,7 +10,7 @@ from flask_smorest.pagination import PaginationParameters
 from service.jobs.status import job_row
 from service.portfolio.positions import ResultFilter, count_results, end_of_day_results
 from service.resources.blueprint import Blueprint
-from service.resources.context import config_file, get_db, models_config
+from service.resources.context import get_db, models_config
 from service.resources.errors import fail
 from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSchema
 from service.resources.schemas import START_AFTER_END, iso_dates
@@ -30,7 +30,7 @@ def result_filter(args: dict[str, Any]) -> ResultFilter:
 class ResultsView(MethodView):
     """Model-days."""
 
-    @blp.cached(config_file)
+    @blp.cached
     @blp.arguments(ResultsQueryArgsSchema(), location="query")
     @blp.response(200, ResultSchema(many=True))
     @blp.paginate()

@@ -64,7 +64,12 @@ def status_or_404(job_id: str) -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=16)
 def _ended_status_body(database: str, job_id: str, completed_at: str) -> bytes:
-    """A finished job never changes again: its answer is built once (keyed by its end)."""
+    """A finished job's answer, built once: immutable by construction, so not a kept answer.
+
+    No transition leaves a final status, and the rows the answer shows (the job and its
+    model-days) are never written again once the job has its completion time, which is part
+    of the key together with the database; a deleted job is a 404 before this is asked.
+    """
     return current_app.json.dumps(JobDetailSchema().dump(status_or_404(job_id))).encode()
 
 
