@@ -13,6 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY setup.cfg pyproject.toml README.md schema.sql wsgi.py Procfile ./
+COPY migrations ./migrations
 COPY service ./service
 COPY tasks ./tasks
 COPY bin ./bin

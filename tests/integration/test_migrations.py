@@ -129,3 +129,15 @@ def test_an_unversioned_database_with_tables_is_refused(database_path: Path) -> 
         conn.execute("CREATE TABLE something (x)")
         with pytest.raises(db.SchemaVersionError, match="no schema version"):
             db.init_db(conn)
+
+
+def test_the_docker_image_ships_the_schema_and_the_migrations() -> None:
+    dockerfile = (db.ROOT / "Dockerfile").read_text(encoding="utf-8")
+    copied = {
+        word.rstrip("/")
+        for line in dockerfile.splitlines()
+        if line.startswith("COPY ")
+        for word in line.split()[1:-1]
+    }
+
+    assert {db.SCHEMA_PATH.name, db.MIGRATIONS_DIR.name} <= copied
