@@ -30,7 +30,7 @@ class AgentConfig:
     max_steps: int = 30
     max_retries: int = 3
     base_delay: float = 1.0
-    initial_cash: float = 10000.0
+    initial_cash: float | None = None  # None: the market's initial cash
     fee_bps: float = 0.0
     slippage_bps: float = 0.0
     timeout: float = 60.0
@@ -104,7 +104,7 @@ class AgentConfigSchema(Schema):
     max_steps = fields.Integer(validate=validate.Range(1, 200))
     max_retries = fields.Integer(validate=validate.Range(0, 20))
     base_delay = fields.Float(validate=validate.Range(0, 600))
-    initial_cash = fields.Float(validate=validate.Range(min=1, min_inclusive=True))
+    initial_cash = fields.Float(allow_none=True, validate=validate.Range(min=1))
     fee_bps = fields.Float(validate=validate.Range(0, 1000))
     slippage_bps = fields.Float(validate=validate.Range(0, 1000))
     timeout = fields.Float(validate=validate.Range(1, 3600))

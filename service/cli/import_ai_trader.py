@@ -14,6 +14,7 @@ from service.db import connect, init_db
 from service.importer.jsonl import AgentDataError
 from service.importer.reader import POSITION_FILE, find_agents, read_agent
 from service.jobs.imports import ImportedModel, ModelImportError, store_model
+from service.market.catalog import DEFAULT_MARKET, market_rules
 from service.market.prices import PriceData, PriceDataError, load_prices
 from service.settings import SettingsError, from_environment
 
@@ -67,7 +68,8 @@ def import_folders(
     imported = failed = 0
     for folder in folders:
         try:
-            result = store_model(conn, job_id, read_agent(folder), prices, replace)
+            rules = market_rules(DEFAULT_MARKET)
+            result = store_model(conn, job_id, read_agent(folder), prices, rules, replace)
         except (AgentDataError, ModelImportError, sqlite3.Error) as error:
             print(f"{PROG}: {folder.name}: not imported: {error}", file=sys.stderr)
             failed += 1

@@ -8,6 +8,7 @@ from itertools import pairwise
 
 from service.importer.reader import Note, PositionLine
 from service.market.prices import PriceData
+from service.market.rules import MarketRules, QuantityError
 
 # Half a cent: AI-Trader rounds cash, and a difference below that is no disagreement.
 CASH_TOLERANCE = 0.005
@@ -67,7 +68,20 @@ def _line_problem(previous: PositionLine, line: PositionLine, prices: PriceData)
     return f"{order}: {says}; {STORED}"
 
 
-def replay_notes(lines: list[PositionLine], prices: PriceData) -> list[Note]:
-    """A note per line after the registration whose state disagrees with its replay."""
-    notes = ((line.number, _line_problem(before, line, prices)) for before, line in pairwise(lines))
+def _quantity_problem(line: PositionLine, rules: MarketRules) -> str | None:
+    """Why the market's rules would not allow the line's amount, or None."""
+    if line.amount is None:
+        return None
+    try:
+        rules.check_quantity(line.amount)
+    except QuantityError as error:
+        return f"{line.action_type} {_text(line.amount)} {line.symbol}: {error} on {rules.label}"
+    return None
+
+
+def replay_notes(lines: list[PositionLine], prices: PriceData, rules: MarketRules) -> list[Note]:
+    """A note per line after the registration whose state disagrees with its replay, or whose
+    amount the market's quantity rule would not allow."""
+    notes = [(line.number, _line_problem(before, line, prices)) for before, line in pairwise(lines)]
+    notes += [(line.number, _quantity_problem(line, rules)) for line in lines[1:]]
     return [(number, problem) for number, problem in notes if problem]

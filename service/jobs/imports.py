@@ -14,11 +14,11 @@ from service.importer.replay import replay_notes, trade_price
 from service.jobs.creation import busy_models
 from service.journal import DayRecord, LogEntry, insert_day_records
 from service.market.prices import PriceData
+from service.market.rules import MarketRules
 from service.portfolio import positions
 from service.portfolio.positions import insert_rows, timeline_bounds
 from service.portfolio.timeline import Action, PositionRow, day_rows
 
-IMPORT_CONFIG: dict[str, Any] = {"models": [], "agent_config": {}}
 IMPORT_OPTIONS = {"source": "ai-trader"}
 INSERT_JOB_SQL = """
 INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, options, warnings,
@@ -124,7 +124,14 @@ def _make_room(conn: sqlite3.Connection, signature: str, replace: bool) -> None:
     journal.delete_days_from(conn, signature, "")
 
 
-def _record_in_job(conn: sqlite3.Connection, job_id: str, imported: ImportedModel) -> None:
+def _import_config(rules: MarketRules) -> dict[str, Any]:
+    """An import job's snapshot: no models to run, the rules of the market it imported into."""
+    return {"models": [], "agent_config": {}, "markets": {rules.name: rules.to_dict()}}
+
+
+def _record_in_job(
+    conn: sqlite3.Connection, job_id: str, imported: ImportedModel, rules: MarketRules
+) -> None:
     """Create the import job with its first model, or add a model to it."""
     stamp = now()
     row = conn.execute("SELECT models, warnings FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
@@ -136,7 +143,7 @@ def _record_in_job(conn: sqlite3.Connection, job_id: str, imported: ImportedMode
                 imported.first_date,
                 imported.last_date,
                 json.dumps([imported.signature]),
-                json.dumps(IMPORT_CONFIG),
+                json.dumps(_import_config(rules)),
                 json.dumps(IMPORT_OPTIONS),
                 json.dumps(imported.warnings),
                 stamp,
@@ -161,12 +168,17 @@ def _record_in_job(conn: sqlite3.Connection, job_id: str, imported: ImportedMode
 
 
 def store_model(
-    conn: sqlite3.Connection, job_id: str, data: AgentData, prices: PriceData, replace: bool
+    conn: sqlite3.Connection,
+    job_id: str,
+    data: AgentData,
+    prices: PriceData,
+    rules: MarketRules,
+    replace: bool,
 ) -> ImportedModel:
     """Store one model under the import job atomically; an existing timeline needs replace."""
     rows = timeline_rows(data.positions, prices)
     records, log_warnings = _day_logs(data, rows)
-    notes = sorted(data.notes + replay_notes(data.positions, prices))
+    notes = sorted(data.notes + replay_notes(data.positions, prices, rules))
     warnings = [f"{data.position_file}, line {n}: {note}" for n, note in notes] + log_warnings
     last = rows[data.positions[-1].date][-1]
     imported = ImportedModel(
@@ -182,7 +194,7 @@ def store_model(
     )
     with transaction(conn):
         _make_room(conn, data.signature, replace)
-        _record_in_job(conn, job_id, imported)
+        _record_in_job(conn, job_id, imported, rules)
         stamp = now()
         for day, day_rows in rows.items():
             insert_rows(conn, job_id, data.signature, day, day_rows)

@@ -67,9 +67,10 @@ def _compute_day(
     trader: Trader,
 ) -> tuple[list[PositionRow], DayRecord]:
     spec, agent, rules = job_snapshot(conn, job_id, model)
+    initial_cash = rules.initial_cash if agent.initial_cash is None else agent.initial_cash
     previous = end_of_day_before(conn, model, day)
     if previous is None:
-        return registration_rows(agent.initial_cash), DayRecord()
+        return registration_rows(initial_cash), DayRecord()
     expected = prices.previous_trading_day(day)
     if previous.date != expected:
         raise ModelDayError(f"timeline hole: last stored day is {previous.date}, not {expected}")
@@ -80,7 +81,7 @@ def _compute_day(
         AsOfView(prices, day, rules), previous.holdings, agent.fee_bps, agent.slippage_bps
     )
     record = trader(spec, agent, book, day_number, settings)
-    return trading_rows(prices, day, previous, agent.initial_cash, book.fills), record
+    return trading_rows(prices, day, previous, initial_cash, book.fills), record
 
 
 class Superseded(RuntimeError):

@@ -19,24 +19,6 @@ class EndOfDay:
 
 
 @dataclass(frozen=True)
-class PositionRow:
-    """One positions row with the holdings after its action."""
-
-    action_id: int
-    action_type: ActionType
-    symbol: str | None
-    amount: float | None
-    price: float | None
-    cash: float
-    shares: dict[str, float]
-    portfolio_value: float
-    daily_profit: float
-    daily_return_pct: float
-    cumulative_profit: float
-    cumulative_return_pct: float
-
-
-@dataclass(frozen=True)
 class Action:
     """One action of a day with the state right after it, before it is valued."""
 
@@ -47,6 +29,17 @@ class Action:
     price: float | None
     cash: float
     shares: dict[str, float]
+
+
+@dataclass(frozen=True)
+class PositionRow(Action):
+    """One positions row: an action, the state after it, and its value and P&L at the close."""
+
+    portfolio_value: float
+    daily_profit: float
+    daily_return_pct: float
+    cumulative_profit: float
+    cumulative_return_pct: float
 
 
 def day_rows(

@@ -322,6 +322,11 @@ def test_every_kind_of_line_ai_trader_writes_is_stored_as_the_file_says(
     # 901 cash + 4 AAA, 2 BBB and 0.25 QQQ at the 10-03 closes (13, 19, 104).
     assert rows[-1]["portfolio_value"] == pytest.approx(1017.0)
     warnings = [
+        # Imported into nasdaq100: the file's fraction is kept, and the rule it breaks named.
+        f"{EVERY_KIND}, line 4: buy 0.5 QQQ: amount must be a positive whole number of shares,"
+        " got 0.5 on NASDAQ-100",
+        f"{EVERY_KIND}, line 7: sell 0.25 QQQ: amount must be a positive whole number of shares,"
+        " got 0.25 on NASDAQ-100",
         f"{EVERY_KIND}, line 8: buy 2 BBB at 18: expected cash 914.5, the file says cash 914;"
         f" {STORED}",
         f"{EVERY_KIND}, line 9: buy 1 AAA: no open of AAA on 2025-10-04; {STORED}",

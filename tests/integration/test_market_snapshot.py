@@ -51,3 +51,18 @@ def test_model_days_trade_under_the_stored_rules(
 def db_path(conn: sqlite3.Connection) -> str:
     """The file behind a connection."""
     return str(conn.execute("PRAGMA database_list").fetchone()[2])
+
+
+def test_without_initial_cash_in_the_config_a_timeline_starts_with_the_markets(
+    pending_job: PendingJob, db: sqlite3.Connection, price_data: PriceData
+) -> None:
+    created = pending_job("2025-09-03", "2025-09-02", ("qqq-buy-and-hold",))
+    config = json.loads(db.execute("SELECT config FROM jobs").fetchone()[0])
+    config["agent_config"]["initial_cash"] = None
+    config["markets"]["nasdaq100"]["initial_cash"] = 5000.0
+    db.execute("UPDATE jobs SET config = ?", (json.dumps(config),))
+
+    run_job(Settings(database_path=db_path(db)), price_data, created.job_id, created.first_days)
+
+    registration = db.execute("SELECT cash FROM positions WHERE action_type = 'init'").fetchone()
+    assert registration[0] == 5000.0

@@ -62,7 +62,7 @@ def test_bundled_config_has_three_enabled_builtin_models() -> None:
         "equal-weight-10",
     }
     assert all(model.strategy for model in builtin)
-    assert config.agent_config == AgentConfig()
+    assert config.agent_config == AgentConfig(initial_cash=10000.0)
 
 
 def test_ai_trader_default_config_loads_unchanged(tmp_path: Path) -> None:
@@ -78,7 +78,9 @@ def test_ai_trader_default_config_loads_unchanged(tmp_path: Path) -> None:
     assert (gpt.name, gpt.basemodel, gpt.enabled) == ("gpt-5", "openai/gpt-5", True)
     assert gpt.openai_base_url == "https://openrouter.ai/api/v1"
     assert gpt.api_key_env == "OPENAI_API_KEY"
-    assert config.agent_config == AgentConfig(max_steps=30, max_retries=3, base_delay=1.0)
+    assert config.agent_config == AgentConfig(
+        max_steps=30, max_retries=3, base_delay=1.0, initial_cash=10000.0
+    )
 
 
 def test_keys_in_the_file_never_reach_the_config() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from service.importer.reader import PositionLine
 from service.importer.replay import replay_notes, trade_price
+from service.market.catalog import NASDAQ100
 from service.portfolio.engine import ActionType
 from tests.unit.pricebuilder import build_prices
 
@@ -14,6 +17,8 @@ pytestmark = pytest.mark.unit
 DAY = "2025-10-02"
 PRICES = build_prices({"AAA": {DAY: (10, 11)}, "BTC": {DAY: (0.1, 0.2)}, "BBB": {DAY: (None, 5)}})
 STORED = "the file's positions are stored"
+# Decimal quantities, so that only the replay itself can disagree in these tests.
+COINS = replace(NASDAQ100, quantity_decimals=4)
 START = PositionLine(1, "2025-10-01", 0, "init", None, None, None, 1000.0, {"AAA": 2})
 
 
@@ -41,7 +46,7 @@ def line(
     ],
 )
 def test_a_line_that_is_its_order_replayed_has_no_note(after: PositionLine) -> None:
-    assert replay_notes([START, after], PRICES) == []
+    assert replay_notes([START, after], PRICES, COINS) == []
 
 
 @pytest.mark.parametrize(
@@ -69,7 +74,7 @@ def test_a_line_that_is_its_order_replayed_has_no_note(after: PositionLine) -> N
     ],
 )
 def test_a_line_that_disagrees_with_its_replay_is_noted(after: PositionLine, note: str) -> None:
-    assert replay_notes([START, after], PRICES) == [(2, f"{note}; {STORED}")]
+    assert replay_notes([START, after], PRICES, COINS) == [(2, f"{note}; {STORED}")]
 
 
 def test_fractional_quantities_agree_up_to_float_noise() -> None:
@@ -77,14 +82,14 @@ def test_fractional_quantities_agree_up_to_float_noise() -> None:
     more = PositionLine(3, DAY, 2, "buy", "BTC", 0.2, None, 999.97, {"AAA": 2, "BTC": 0.3})
 
     assert 0.1 + 0.2 != 0.3
-    assert replay_notes([START, held, more], PRICES) == []
+    assert replay_notes([START, held, more], PRICES, COINS) == []
 
 
 def test_each_line_is_replayed_from_the_state_the_file_gives_before_it() -> None:
     off = line("buy", "AAA", 1, 900.0, AAA=3)
     then = PositionLine(3, DAY, 2, "buy", "AAA", 1, None, 890.0, {"AAA": 4})
 
-    assert [number for number, _ in replay_notes([START, off, then], PRICES)] == [2]
+    assert [number for number, _ in replay_notes([START, off, then], PRICES, COINS)] == [2]
 
 
 def test_the_price_of_a_trade_is_the_lines_own_else_the_open() -> None:
@@ -92,3 +97,12 @@ def test_the_price_of_a_trade_is_the_lines_own_else_the_open() -> None:
     assert trade_price(line("buy", "AAA", 1), PRICES) == 10.0
     assert trade_price(line("buy", "BBB", 1), PRICES) is None
     assert trade_price(line(), PRICES) is None
+
+
+def test_an_amount_the_market_would_not_allow_is_stored_with_a_note() -> None:
+    half = PositionLine(2, DAY, 1, "buy", "AAA", 0.5, 10.0, 995.0, {"AAA": 2.5})
+
+    notes = replay_notes([START, half], PRICES, NASDAQ100)
+
+    message = "amount must be a positive whole number of shares, got 0.5 on NASDAQ-100"
+    assert notes == [(2, f"buy 0.5 AAA: {message}")]
