@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from service.agent.request_options import RequestOptionsSchema
 from service.filecache import cached_by_version
 from service.market.catalog import DEFAULT_MARKET, MARKETS, market_rules
 from service.market.rules import MarketRules
@@ -51,6 +52,8 @@ class ModelSpec:
     api_key_env: str = "OPENAI_API_KEY"
     knowledge_cutoff: str | None = None
     market: str = DEFAULT_MARKET
+    # Only the options the config sets; a header from the environment stays {"env": NAME}.
+    request_options: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -134,6 +137,7 @@ class ModelSpecSchema(Schema):
     )
     knowledge_cutoff = fields.Date(format="%Y-%m-%d", allow_none=True)
     market = fields.String(load_default=DEFAULT_MARKET, validate=validate.OneOf(tuple(MARKETS)))
+    request_options = fields.Nested(RequestOptionsSchema, load_default=dict)
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> ModelSpec:

@@ -7,6 +7,7 @@ from service.agent.loop import ChatClientProtocol, run_conversation
 from service.agent.mock import MockChatClient
 from service.agent.news import load_news
 from service.agent.prompt import render_system_prompt, user_message
+from service.agent.request_options import body_options, resolve_headers
 from service.agent.tools import TradingTools
 from service.db import now
 from service.journal import DayRecord, LogEntry
@@ -30,9 +31,13 @@ def trade_builtin(spec: ModelSpec, book: OrderBook, day_number: int) -> DayRecor
 def chat_client(
     spec: ModelSpec, agent: AgentConfig, view: AsOfView, settings: Settings
 ) -> ChatClientProtocol:
-    """The model's client: the offline mock, or an OpenAI-compatible API with its key."""
+    """The model's client: the offline mock, or an OpenAI-compatible API with its key.
+
+    Headers naming a variable are read from the environment captured at start-up.
+    """
     if spec.provider == "mock":
         return MockChatClient(spec.signature, view.day, view.rules.watchlist)
+    headers, hidden = resolve_headers(spec.request_options, settings.secrets)
     return ChatClient(
         spec.openai_base_url or settings.openai_api_base,
         settings.secrets.get(spec.api_key_env),
@@ -40,6 +45,9 @@ def chat_client(
         max_retries=agent.max_retries,
         base_delay=agent.base_delay,
         timeout=agent.timeout,
+        body_extras=body_options(spec.request_options),
+        headers=headers,
+        hidden=hidden,
     )
 
 

@@ -6,7 +6,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +161,11 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 class ChatClient:
-    """Calls POST {base_url}/chat/completions for one model, retrying transient failures."""
+    """Calls POST {base_url}/chat/completions for one model, retrying transient failures.
+
+    body_extras are added to every request body and headers to its headers, as they are;
+    hidden values (secrets other than the key) are masked in errors like the key.
+    """
 
     def __init__(
         self,
@@ -174,6 +178,9 @@ class ChatClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        body_extras: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        hidden: tuple[str, ...] = (),
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/chat/completions"
         self._api_key = api_key
@@ -184,10 +191,19 @@ class ChatClient:
         self.session = session or requests.Session()
         self.sleep = sleep
         self.rng = rng or random.Random()
+        self.body_extras = dict(body_extras or {})
+        self.extra_headers = dict(headers or {})
+        self._hidden = tuple(value for value in (api_key, *hidden) if value)
 
     def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> ChatResponse:
         """One chat completion; raises LLMError once retries are exhausted or on a hard error."""
-        payload = {"model": self.model, "messages": messages, "tools": tools, "tool_choice": "auto"}
+        payload = {
+            "model": self.model,
+            "messages": messages,
+            "tools": tools,
+            "tool_choice": "auto",
+            **self.body_extras,
+        }
         failure, retry_after = "", None
         for attempt in range(self.max_retries + 1):
             if attempt:
@@ -218,7 +234,7 @@ class ChatClient:
         return None, failure, _retry_after(response)
 
     def _headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **self.extra_headers}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
@@ -247,6 +263,6 @@ class ChatClient:
         return parse_message(message, body.get("usage"))
 
     def _error(self, message: str) -> LLMError:
-        if self._api_key:
-            message = message.replace(self._api_key, "***")
+        for secret in self._hidden:
+            message = message.replace(secret, "***")
         return LLMError(message)

@@ -7,12 +7,31 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import fields
 
+from service.agent.request_options import REASONING_EFFORTS
 from service.portfolio.positions import timeline_bounds
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config
 from service.resources.schemas import RowSchema
 
 blp = Blueprint("models", __name__, url_prefix="/models", description="Configured models")
+
+
+class ModelRequestOptionsSchema(RowSchema):
+    """The request options a model's config sets; options it does not set are left out."""
+
+    temperature = fields.Float()
+    top_p = fields.Float()
+    seed = fields.Integer()
+    max_tokens = fields.Integer()
+    reasoning_effort = fields.String(metadata={"enum": list(REASONING_EFFORTS)})
+    parallel_tool_calls = fields.Boolean()
+    extra_body = fields.Dict(metadata={"description": "Merged into every request body"})
+    extra_headers = fields.Dict(
+        metadata={
+            "description": 'Header name to its value, or to {"env": NAME} when the value is read'
+            " from that environment variable (the value is never shown)"
+        }
+    )
 
 
 class ModelSchema(RowSchema):
@@ -28,6 +47,7 @@ class ModelSchema(RowSchema):
     openai_base_url = fields.String(allow_none=True)
     api_key_env = fields.String(metadata={"description": "Name of the env var with the key"})
     knowledge_cutoff = fields.String(allow_none=True)
+    request_options = fields.Nested(ModelRequestOptionsSchema)
     first_date = fields.String(allow_none=True, metadata={"description": "Registration day"})
     last_date = fields.String(allow_none=True, metadata={"description": "Last stored day"})
 

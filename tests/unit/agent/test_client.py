@@ -71,6 +71,37 @@ class TestRequest:
         }
         assert request.headers["Authorization"] == f"Bearer {KEY}"
 
+    def test_body_extras_and_headers_are_sent_as_given(self, mocked: Any) -> None:
+        mocked.post(URL, json=TEXT_REPLY)
+        extras = {"temperature": 0, "seed": 7, "provider": {"order": ["A", "B"]}}
+        headers = {"HTTP-Referer": "https://trader.example", "X-Title": "AI-Trader"}
+        ChatClient(BASE_URL, KEY, "m", body_extras=extras, headers=headers).complete(
+            MESSAGES, TOOLS
+        )
+        request = mocked.calls[0].request
+        body = json.loads(request.body)
+        assert body == {
+            "model": "m",
+            "messages": MESSAGES,
+            "tools": TOOLS,
+            "tool_choice": "auto",
+            "temperature": 0,
+            "seed": 7,
+            "provider": {"order": ["A", "B"]},
+        }
+        assert {name: request.headers[name] for name in headers} == headers
+        assert request.headers["Authorization"] == f"Bearer {KEY}"
+        assert request.headers["Content-Type"] == "application/json"
+
+    def test_hidden_values_are_masked_in_errors(self, mocked: Any) -> None:
+        mocked.post(URL, status=400, json={"error": {"message": "bad token tok-secret-5"}})
+        client = ChatClient(
+            BASE_URL, KEY, "m", headers={"X-T": "tok-secret-5"}, hidden=("tok-secret-5",)
+        )
+        with pytest.raises(LLMError) as caught:
+            client.complete(MESSAGES, TOOLS)
+        assert str(caught.value).endswith("HTTP 400: bad token ***")
+
     def test_no_authorization_header_without_key(self, mocked: Any) -> None:
         mocked.post(URL, json=TEXT_REPLY)
         ChatClient(BASE_URL, None, "local").complete(MESSAGES, TOOLS)
