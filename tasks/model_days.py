@@ -13,8 +13,9 @@ from contextlib import closing
 from huey import Huey, crontab
 
 from service.db import connect
+from service.jobs.batch import run_model_days
 from service.jobs.lifecycle import next_days_to_run, requeue_interrupted
-from service.jobs.model_day import DayOutcome, run_model_day
+from service.jobs.model_day import DayOutcome
 from service.market.prices import load_prices
 from service.settings import Settings
 from tasks.heartbeat import last_beat, start_heartbeat
@@ -50,14 +51,20 @@ class ModelDayQueue:
             self.model_day_task(job_id, model, day)
 
     def _run(self, job_id: str, model: str, day: str) -> None:
-        """Run the model-day (a no-op when it is not pending) and queue the model's next day."""
+        """Run the model-day (a no-op when it is not pending), then the model's next days.
+
+        The next day runs in this worker as soon as the day before is stored, rather than
+        waiting in the queue for a worker to poll: an LLM model's days follow each other with
+        no gap. A crash loses nothing: the day that was running is queued again on restart,
+        and a duplicate task for a day already taken finds it not pending.
+        """
+
+        def logged(ran: str, outcome: DayOutcome) -> None:
+            if outcome.status != "skipped":
+                log_outcome(model, ran, outcome)
+
         prices = load_prices(self.settings.price_data)
-        with closing(connect(self.settings.database_path)) as conn:
-            outcome = run_model_day(conn, prices, self.settings, job_id, model, day)
-        if outcome.status != "skipped":
-            log_outcome(model, day, outcome)
-        if outcome.next_day:
-            self.model_day_task(job_id, model, outcome.next_day)
+        run_model_days(self.settings, prices, job_id, model, day, logged)
 
     def _enqueue(self, days: list[tuple[str, str, str]], reason: str) -> None:
         for job_id, model, day in days:

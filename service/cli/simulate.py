@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             total = job_status(conn, created.job_id)["progress"]["pending"]  # type: ignore[index]
             bar, lock = ProgressBar(total, "model-days"), threading.Lock()
 
-            def tick(_outcome: DayOutcome) -> None:
+            def tick(_day: str, _outcome: DayOutcome) -> None:
                 with lock:
                     bar.advance()
 

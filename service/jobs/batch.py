@@ -11,20 +11,27 @@ from service.jobs.model_day import DayOutcome, run_model_day
 from service.market.prices import PriceData
 from service.settings import Settings
 
+DayCallback = Callable[[str, DayOutcome], None]
 
-def _run_model(
+
+def run_model_days(
     settings: Settings,
     prices: PriceData,
     job_id: str,
     model: str,
     day: str,
-    on_day: Callable[[DayOutcome], None],
+    on_day: DayCallback,
 ) -> None:
+    """Run a model's days in order from day on, each as soon as the one before is stored.
+
+    Stops at the first day that is not this run's to take (run elsewhere, cancelled, or after
+    a failure); on_day hears of each day and its outcome.
+    """
     with closing(connect(settings.database_path)) as conn:
         next_day: str | None = day
         while next_day:
             outcome = run_model_day(conn, prices, settings, job_id, model, next_day)
-            on_day(outcome)
+            on_day(next_day, outcome)
             next_day = outcome.next_day
 
 
@@ -33,12 +40,12 @@ def run_job(
     prices: PriceData,
     job_id: str,
     first_days: list[tuple[str, str]],
-    on_day: Callable[[DayOutcome], None] = lambda outcome: None,
+    on_day: DayCallback = lambda day, outcome: None,
 ) -> None:
     """Run every model's chain of days; models run in parallel threads."""
     with ThreadPoolExecutor(max_workers=max(1, len(first_days))) as pool:
         futures = [
-            pool.submit(_run_model, settings, prices, job_id, model, day, on_day)
+            pool.submit(run_model_days, settings, prices, job_id, model, day, on_day)
             for model, day in first_days
         ]
         for future in futures:

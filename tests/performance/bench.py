@@ -23,6 +23,10 @@ from tests.performance.servers import service_env, web
 JAN_JUN = DEFAULTS_DIR / "nasdaq100_daily_2025-01-02_2025-06-27_adjusted.jsonl.gz"
 JUN_OCT = DEFAULTS_DIR / "nasdaq100_daily_2025-06-10_2025-10-29.jsonl.gz"
 LLM_LATENCY = 0.1
+# Many LLM models at once: a slow stub (0.5 s per call), 5 days, 32 and then 64 models.
+WIDE_LLM_LATENCY = 0.5
+WIDE_LLM_DAYS = 5
+WIDE_LLM_MODELS = (32, 64)
 CEILING_APP = "tests.performance.ceiling:app"
 BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the figures
 
@@ -200,6 +204,11 @@ def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     sim["mock_llm"] = simulation.mock_llm(
         folder / "llm", JUN_OCT, mode.llm_models, mode.llm_days, LLM_LATENCY, mode.consumer_idle
     )
+    for models in WIDE_LLM_MODELS:
+        say(f"[4/5] {models} models on a stub LLM at {WIDE_LLM_LATENCY * 1000:.0f} ms per call")
+        sim[f"llm_{models}_models"] = simulation.mock_llm(
+            folder / f"llm-{models}", JUN_OCT, models, WIDE_LLM_DAYS, WIDE_LLM_LATENCY, 1.0
+        )
     say("[5/5] scaling: synthetic prices, 1x 4x 16x data")
     scaled = scaling(folder, mode, wrk_binary)
     return assemble(bundled_figures, sim, scaled)

@@ -14,6 +14,8 @@ MAX_SEQUENTIAL_P99_MS = 5
 MIN_CONSUMER_RATE = 100
 MAX_SIMULATE_SECONDS = 5
 MAX_LLM_RATIO = 1.10
+MAX_WIDE_LLM_RATIO = 1.15  # 32 models at once, each its own consumer thread
+MAX_WIDE_LLM_RSS_MB = 150
 MAX_STARTUP_SECONDS = 1
 MAX_WORKER_MB = 100
 MAX_GROWTH_MB = 2
@@ -100,7 +102,31 @@ def _simulation_targets(sim: dict[str, Any]) -> list[dict[str, Any]]:
             f"{ratio:.3f}",
             ratio <= MAX_LLM_RATIO,
         ),
+        *_wide_llm_targets(sim),
     ]
+
+
+def _wide_llm_targets(sim: dict[str, Any]) -> list[dict[str, Any]]:
+    wide = [run for key, run in sim.items() if key.startswith("llm_") and key.endswith("_models")]
+    checks = [
+        _check(
+            f"{run['models']} LLM models at once: wall time / ideal",
+            f"<= {MAX_WIDE_LLM_RATIO:.2f}" if run["models"] <= 32 else "(reported)",
+            f"{run['ratio_to_ideal']:.3f}",
+            run["models"] > 32 or run["ratio_to_ideal"] <= MAX_WIDE_LLM_RATIO,
+        )
+        for run in wide
+    ]
+    checks += [
+        _check(
+            f"{run['models']} LLM models at once: consumer peak RSS",
+            f"< {MAX_WIDE_LLM_RSS_MB} MB",
+            f"{run['consumer_peak_mb']:.1f} MB",
+            run["consumer_peak_mb"] < MAX_WIDE_LLM_RSS_MB,
+        )
+        for run in wide
+    ]
+    return checks
 
 
 def _process_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -205,11 +231,16 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"{run['seconds']:.2f} s"
         for run in sim["simulate_cli"]
     ]
+    runs = [llm] + [run for key, run in sim.items() if key.startswith("llm_")]
     lines += [
-        f"  stub LLM {llm['latency_s'] * 1000:.0f} ms/call, {llm['models']} models x "
-        f"{llm['days']} days: {llm['wall_seconds']:.2f} s against an ideal "
-        f"{llm['ideal_seconds']:.2f} s = {llm['ratio_to_ideal']:.3f} "
-        f"({llm['llm_calls']} calls; {_queue_text(llm)})",
+        f"  stub LLM {run['latency_s'] * 1000:.0f} ms/call, {run['models']} models x "
+        f"{run['days']} days: {run['wall_seconds']:.2f} s against an ideal "
+        f"{run['ideal_seconds']:.2f} s = {run['ratio_to_ideal']:.3f} "
+        f"({run['llm_calls']} calls; consumer peak {run['consumer_peak_mb']:.1f} MB; "
+        f"{_queue_text(run)})"
+        for run in runs
+    ]
+    lines += [
         f"Memory: gunicorn worker peak {memory['web_worker_peak_mb']:.1f} MB (bundled prices), "
         f"{memory['web_worker_peak_mb_synthetic_prices']:.1f} MB (synthetic); consumer peak "
         f"{memory['consumer_builtin_peak_mb']:.1f} MB (built-ins), "
