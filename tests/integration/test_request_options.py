@@ -13,22 +13,14 @@ from flask import Flask
 
 from tests.integration.conftest import AppFactory, ModelsFile, payload
 from tests.integration.test_llm_jobs import GPT, LLM_URL, completion
+from tests.unit.agent.test_request_options import OPTIONS as UNIT_OPTIONS
 
 pytestmark = pytest.mark.integration
 SECRET = "route-secret-9"
+# The unit tests' options, plus a literal header next to the one read from a variable.
 OPTIONS: dict[str, Any] = {
-    "temperature": 0.3,
-    "top_p": 0.9,
-    "seed": 42,
-    "max_tokens": 2048,
-    "reasoning_effort": "low",
-    "parallel_tool_calls": False,
-    "extra_body": {"provider": {"order": ["DeepInfra"], "allow_fallbacks": False}, "top_k": 40},
-    "extra_headers": {
-        "HTTP-Referer": "https://trader.example",
-        "X-Title": "AI-Trader",
-        "X-Route-Token": {"env": "ROUTE_TOKEN"},
-    },
+    **UNIT_OPTIONS,
+    "extra_headers": {"HTTP-Referer": "https://trader.example", **UNIT_OPTIONS["extra_headers"]},
 }
 ONE_DAY = {"start_date": "2025-10-01", "end_date": "2025-10-02", "models": ["gpt-test"]}
 
