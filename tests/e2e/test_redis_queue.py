@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from service.settings import DEFAULT_CONFIG_PATH
 from tests.e2e.processes import free_port, request, running_service, start, stop, wait_for_job
 
 pytestmark = [
@@ -47,7 +49,18 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_two_consumers_share_a_job_through_redis(tmp_path: Path, redis_url: str) -> None:
-    with running_service(tmp_path, {"HUEY_URL": redis_url}, consumers=2) as service:
+    # A model's days run one after another in one worker: with more models than one consumer
+    # has workers (4), the other consumer must take some of them.
+    config = json.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    template = next(m for m in config["models"] if m["signature"] == "momentum-20")
+    config["models"] = [
+        {**template, "signature": f"momentum-{n}", "params": {"lookback": n}}
+        for n in range(5, 21, 2)
+    ]
+    models = tmp_path / "models.json"
+    models.write_text(json.dumps(config), encoding="utf-8")
+    env = {"HUEY_URL": redis_url, "CONFIG_PATH": str(models)}
+    with running_service(tmp_path, env, consumers=2) as service:
         body = {"start_date": "2025-08-01", "end_date": "2025-09-30"}
         status, job = request(f"{service.base}/simulate/trigger", body)
         assert status == 202, job
