@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS idx_jobs_created ON jobs (created_at);
 CREATE INDEX IF NOT EXISTS idx_jobs_status ON jobs (status, created_at);
 
+-- Columns added by a migration carry no comment here (an upgraded table could not have it):
+-- cached_tokens are those of prompt_tokens the provider had cached, reasoning_tokens those of
+-- completion_tokens spent reasoning, cost_usd comes from the model's pricing (NULL without).
 CREATE TABLE IF NOT EXISTS job_details (
     id                 INTEGER PRIMARY KEY,
     job_id             TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
@@ -36,6 +39,9 @@ CREATE TABLE IF NOT EXISTS job_details (
     duration_seconds   REAL,
     prompt_tokens      INTEGER,
     completion_tokens  INTEGER,
+    cached_tokens      INTEGER,
+    reasoning_tokens   INTEGER,
+    cost_usd           REAL,
     UNIQUE (job_id, model, date)
 );
 CREATE INDEX IF NOT EXISTS idx_job_details_job_status ON job_details (job_id, status);
@@ -73,6 +79,8 @@ CREATE TABLE IF NOT EXISTS holdings (
     UNIQUE (position_id, symbol)
 );
 
+-- An assistant turn keeps request_hash, the SHA-256 of the request sent, and response, the
+-- provider's answer as JSON: a resumed model-day pays no call twice and a replay needs none.
 CREATE TABLE IF NOT EXISTS reasoning_logs (
     id           INTEGER PRIMARY KEY,
     job_id       TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
@@ -82,9 +90,14 @@ CREATE TABLE IF NOT EXISTS reasoning_logs (
     timestamp    TEXT NOT NULL,
     role         TEXT NOT NULL,
     content      TEXT,
-    tool_name    TEXT
+    tool_name    TEXT,
+    request_hash TEXT,
+    response     TEXT
 );
 CREATE INDEX IF NOT EXISTS idx_reasoning_model_date ON reasoning_logs (model, date, step_number);
+-- A resumed or replayed model-day looks its recorded responses up by day.
+CREATE INDEX IF NOT EXISTS idx_reasoning_recorded ON reasoning_logs (job_id, model, date)
+    WHERE request_hash IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_reasoning_job ON reasoning_logs (job_id);
 
 CREATE TABLE IF NOT EXISTS tool_usage (

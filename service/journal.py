@@ -32,12 +32,13 @@ class ToolStat:
 
 @dataclass
 class DayRecord:
-    """What a model-day leaves besides its trades: messages, tool usage and tokens."""
+    """What a model-day leaves besides its trades: messages, tool usage, tokens and cost."""
 
     logs: list[LogEntry] = field(default_factory=list)
     tool_usage: dict[str, ToolStat] = field(default_factory=dict)
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
+    # The token counts the provider reported (prompt, completion, cached, reasoning), if any.
+    usage: dict[str, int] = field(default_factory=dict)
+    cost_usd: float | None = None
 
 
 INSERT_LOG_SQL = """

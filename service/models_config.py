@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from service.agent.costs import PricingSchema
 from service.agent.request_options import RequestOptionsSchema
 from service.filecache import cached_by_version
 from service.market.catalog import DEFAULT_MARKET, MARKETS, market_rules
@@ -35,6 +36,7 @@ class AgentConfig:
     fee_bps: float = 0.0
     slippage_bps: float = 0.0
     timeout: float = 60.0
+    max_seconds_per_day: float | None = None  # a longer model-day fails
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,13 @@ class ModelSpec:
     market: str = DEFAULT_MARKET
     # Only the options the config sets; a header from the environment stays {"env": NAME}.
     request_options: dict[str, Any] = field(default_factory=dict)
+    pricing: dict[str, float] | None = None  # USD per million tokens
+    max_cost_usd_per_day: float | None = None
+    # Provider limits, shared by the models of one group (one API key) across processes.
+    rate_limit_group: str | None = None
+    max_concurrency: int | None = None
+    requests_per_minute: int | None = None
+    tokens_per_minute: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -111,6 +120,7 @@ class AgentConfigSchema(Schema):
     fee_bps = fields.Float(validate=validate.Range(0, 1000))
     slippage_bps = fields.Float(validate=validate.Range(0, 1000))
     timeout = fields.Float(validate=validate.Range(1, 3600))
+    max_seconds_per_day = fields.Float(allow_none=True, validate=validate.Range(1, 86_400))
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> AgentConfig:
@@ -138,6 +148,14 @@ class ModelSpecSchema(Schema):
     knowledge_cutoff = fields.Date(format="%Y-%m-%d", allow_none=True)
     market = fields.String(load_default=DEFAULT_MARKET, validate=validate.OneOf(tuple(MARKETS)))
     request_options = fields.Nested(RequestOptionsSchema, load_default=dict)
+    pricing = fields.Nested(PricingSchema, allow_none=True)
+    max_cost_usd_per_day = fields.Float(allow_none=True, validate=validate.Range(0, 1_000_000))
+    rate_limit_group = fields.String(
+        allow_none=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+    )
+    max_concurrency = fields.Integer(allow_none=True, validate=validate.Range(1, 1000))
+    requests_per_minute = fields.Integer(allow_none=True, validate=validate.Range(1, 1_000_000))
+    tokens_per_minute = fields.Integer(allow_none=True, validate=validate.Range(1, 1_000_000_000))
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> ModelSpec:
@@ -168,7 +186,28 @@ class ModelsConfigSchema(Schema):
         duplicates = sorted({s for s in signatures if signatures.count(s) > 1})
         if duplicates:
             raise ValidationError(f"duplicate signatures: {', '.join(duplicates)}", "models")
+        _check_rate_limit_groups(data["models"])
         return ModelsConfig(tuple(data["models"]), data["agent_config"])
+
+
+RATE_LIMITS = ("max_concurrency", "requests_per_minute", "tokens_per_minute")
+
+
+def _check_rate_limit_groups(models: list[ModelSpec]) -> None:
+    """The models of one rate_limit_group share one key, so they must agree on its limits."""
+    seen: dict[tuple[str, str], tuple[str, int]] = {}
+    for index, model in enumerate(models):
+        for name in RATE_LIMITS:
+            value = getattr(model, name)
+            if model.rate_limit_group is None or value is None:
+                continue
+            first = seen.setdefault((model.rate_limit_group, name), (model.signature, value))
+            if first[1] != value:
+                raise ValidationError(
+                    f"{name} {value} differs from {first[1]} set by {first[0]!r} in rate limit"
+                    f" group {model.rate_limit_group!r}",
+                    f"models.{index}.{name}",
+                )
 
 
 def _first_error(messages: Any, path: str = "") -> str:

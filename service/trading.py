@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.agent.client import ChatClient
+from service.agent.costs import cost_usd
 from service.agent.loop import ChatClientProtocol, run_conversation
 from service.agent.mock import MockChatClient
 from service.agent.news import load_news
@@ -66,10 +67,7 @@ def trade_llm(
     )
     usage = conversation.usage or {}
     return DayRecord(
-        conversation.messages,
-        conversation.tool_usage,
-        usage.get("prompt_tokens"),
-        usage.get("completion_tokens"),
+        conversation.messages, conversation.tool_usage, usage, cost_usd(usage, spec.pricing)
     )
 
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import requests
 
+from service.agent.costs import parse_usage
+
 MAX_DELAY = 60.0
 RETRYABLE_STATUS = frozenset({429}) | frozenset(range(500, 600))
-USAGE_KEYS = ("prompt_tokens", "completion_tokens", "total_tokens")
 TEXT_LIMIT = 300
 # Closed blocks, then a dangling close tag (the opening one was in the prompt template), then a
 # block cut off by max_tokens.
@@ -96,17 +97,6 @@ def _tool_call(index: int, item: Any) -> ToolCall:
     )
 
 
-def _usage(raw: Any) -> dict[str, int] | None:
-    if not isinstance(raw, dict):
-        return None
-    usage = {
-        key: value
-        for key in USAGE_KEYS
-        if isinstance(value := raw.get(key), int) and not isinstance(value, bool)
-    }
-    return usage or None
-
-
 def _wire_call(call: ToolCall) -> dict[str, Any]:
     # Unusable arguments go back as "{}": some servers (Ollama) reject a conversation holding
     # invalid JSON arguments, and the tool error already tells the model what was wrong.
@@ -129,7 +119,7 @@ def parse_message(message: dict[str, Any], usage: Any = None) -> ChatResponse:
     assistant: dict[str, Any] = {"role": "assistant", "content": content}
     if calls:
         assistant["tool_calls"] = [_wire_call(call) for call in calls]
-    return ChatResponse(content, raw_content, calls, _usage(usage), assistant)
+    return ChatResponse(content, raw_content, calls, parse_usage(usage), assistant)
 
 
 def provider_message(body: Any, text: str) -> str:

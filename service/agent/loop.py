@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from service.agent.client import ChatResponse, ToolCall
+from service.agent.costs import add_usage
 from service.agent.prompt import FINISH_SIGNAL
 from service.agent.tools import TradingTools
 from service.db import iso_utc
@@ -48,15 +49,6 @@ def render_call(call: ToolCall) -> str:
     return f"[tool call] {call.name}({arguments})"
 
 
-def _add_usage(total: dict[str, int] | None, usage: dict[str, int] | None) -> dict[str, int] | None:
-    if usage is None:
-        return total
-    summed = dict(total or {})
-    for key, value in usage.items():
-        summed[key] = summed.get(key, 0) + value
-    return summed
-
-
 class _Run:
     """The mutable state of one run: the chat sent to the model and the record kept of it."""
 
@@ -81,7 +73,7 @@ class _Run:
     def answer(self, step: int, response: ChatResponse) -> None:
         """Record the model's turn and run its tool calls in order."""
         self.record.steps = step
-        self.record.usage = _add_usage(self.record.usage, response.usage)
+        self.record.usage = add_usage(self.record.usage, response.usage)
         self.chat.append(response.assistant_message)
         lines = [response.raw_content or ""] + [render_call(c) for c in response.tool_calls]
         self.log(step, "assistant", "\n".join(line for line in lines if line))

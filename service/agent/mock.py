@@ -84,7 +84,6 @@ class MockChatClient:
             "prompt_tokens": prompt_chars // CHARS_PER_TOKEN,
             "completion_tokens": max(1, len(json.dumps(message)) // CHARS_PER_TOKEN),
         }
-        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return parse_message(message, usage)
 
     def _look_up(self, rng: random.Random) -> dict[str, Any]:

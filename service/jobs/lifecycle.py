@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 
+from service.agent.costs import USAGE_KEYS
 from service.db import now, transaction
 from service.jobs.states import JobStatus, ModelDayStatus
 
@@ -76,14 +78,16 @@ def complete_model_day(
     model: str,
     day: str,
     duration: float,
-    tokens: tuple[int | None, int | None] = (None, None),
+    usage: Mapping[str, int] | None = None,
+    cost_usd: float | None = None,
 ) -> None:
-    """Mark a running model-day completed (inside the caller's transaction)."""
+    """Mark a running model-day completed with its tokens and cost (in the caller's transaction)."""
+    tokens = [(usage or {}).get(key) for key in USAGE_KEYS]
     conn.execute(
         "UPDATE job_details SET status = ?, completed_at = ?, duration_seconds = ?,"
-        " prompt_tokens = ?, completion_tokens = ?"
-        " WHERE job_id = ? AND model = ? AND date = ?",
-        (ModelDayStatus.COMPLETED, now(), duration, *tokens, job_id, model, day),
+        " prompt_tokens = ?, completion_tokens = ?, cached_tokens = ?, reasoning_tokens = ?,"
+        " cost_usd = ? WHERE job_id = ? AND model = ? AND date = ?",
+        (ModelDayStatus.COMPLETED, now(), duration, *tokens, cost_usd, job_id, model, day),
     )
 
 

@@ -103,8 +103,7 @@ def _store_day(
             raise Superseded(f"{model} {day} is no longer this attempt's to store")
         insert_rows(conn, job_id, model, day, rows)
         insert_day_records(conn, job_id, model, day, record)
-        tokens = (record.prompt_tokens, record.completion_tokens)
-        complete_model_day(conn, job_id, model, day, duration, tokens)
+        complete_model_day(conn, job_id, model, day, duration, record.usage, record.cost_usd)
         finish_job_if_done(conn, job_id)
 
 

@@ -110,10 +110,18 @@ class TestRequest:
 
 class TestParsing:
     def test_text_answer_and_usage(self, client: ChatClient, mocked: Any) -> None:
-        usage = {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}
+        usage = {
+            "prompt_tokens": 10,
+            "completion_tokens": 3,
+            "total_tokens": 13,
+            "prompt_tokens_details": {"cached_tokens": 4},
+            "completion_tokens_details": {"reasoning_tokens": 2},
+        }
         mocked.post(URL, json=completion({"role": "assistant", "content": "hold"}, usage))
         response = client.complete(MESSAGES, TOOLS)
-        assert (response.content, response.tool_calls, response.usage) == ("hold", [], usage)
+        counts = {"prompt_tokens": 10, "completion_tokens": 3, "cached_tokens": 4}
+        assert (response.content, response.tool_calls) == ("hold", [])
+        assert response.usage == {**counts, "reasoning_tokens": 2}
         assert response.assistant_message == {"role": "assistant", "content": "hold"}
 
     def test_several_calls_with_object_and_string_arguments(self) -> None:

@@ -124,7 +124,7 @@ def test_scripted_conversation_over_http(tools: TradingTools) -> None:
     assert conversation.tool_usage == {
         name: ToolStat(1, 0.25) for name in ("get_price_local", "get_portfolio", "buy", "sell")
     }
-    assert conversation.usage == {"prompt_tokens": 1000, "completion_tokens": 40, "total_tokens": 0}
+    assert conversation.usage == {"prompt_tokens": 1000, "completion_tokens": 40}
     assert (conversation.finished_by, conversation.steps) == ("finish_signal", 4)
     assert headers == [f"Bearer {KEY}"] * 4
     assert {(b["model"], b["tool_choice"], json.dumps(b["tools"])) for b in bodies} == {

@@ -50,7 +50,6 @@ def test_first_turn_looks_up_prices_and_portfolio() -> None:
     assert set(symbols) <= set(NASDAQ100.watchlist)
     usage = response.usage
     assert usage is not None and usage["prompt_tokens"] > 0 and usage["completion_tokens"] > 0
-    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
 def test_same_inputs_same_calls_other_days_differ() -> None:

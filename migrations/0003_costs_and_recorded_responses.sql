@@ -1,0 +1,9 @@
+-- Version 2 -> 3: what each model-day cost (cached and reasoning tokens, USD), and every LLM
+-- response recorded with the hash of the request that produced it (resume and replay).
+ALTER TABLE job_details ADD COLUMN cached_tokens INTEGER;
+ALTER TABLE job_details ADD COLUMN reasoning_tokens INTEGER;
+ALTER TABLE job_details ADD COLUMN cost_usd REAL;
+ALTER TABLE reasoning_logs ADD COLUMN request_hash TEXT;
+ALTER TABLE reasoning_logs ADD COLUMN response TEXT;
+CREATE INDEX IF NOT EXISTS idx_reasoning_recorded ON reasoning_logs (job_id, model, date)
+    WHERE request_hash IS NOT NULL;
