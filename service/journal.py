@@ -39,6 +39,7 @@ class DayRecord:
     # The token counts the provider reported (prompt, completion, cached, reasoning), if any.
     usage: dict[str, int] = field(default_factory=dict)
     cost_usd: float | None = None
+    budget_reached: bool = False  # the model's max_cost_usd_per_day stopped the day
 
 
 INSERT_LOG_SQL = """

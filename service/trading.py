@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from service.agent.client import ChatClient
-from service.agent.costs import cost_usd
-from service.agent.loop import ChatClientProtocol, run_conversation
+from service.agent.loop import ChatClientProtocol, DayLimits, run_conversation
 from service.agent.mock import MockChatClient
 from service.agent.news import load_news
 from service.agent.prompt import render_system_prompt, user_message
@@ -58,16 +57,23 @@ def trade_llm(
     """Run the agent loop; every message, tool call and token count is recorded."""
     day = book.view.day
     tools = TradingTools(book, load_news(settings.news_data))
+    limits = DayLimits(
+        agent.max_steps, agent.max_seconds_per_day, spec.max_cost_usd_per_day, spec.pricing
+    )
     conversation = run_conversation(
         chat_client(spec, agent, book.view, settings),
         tools,
         render_system_prompt(book.view, book.state),
         user_message(day),
-        max_steps=agent.max_steps,
+        limits,
     )
     usage = conversation.usage or {}
     return DayRecord(
-        conversation.messages, conversation.tool_usage, usage, cost_usd(usage, spec.pricing)
+        conversation.messages,
+        conversation.tool_usage,
+        usage,
+        limits.spent(usage),
+        conversation.finished_by == "budget_reached",
     )
 
 
