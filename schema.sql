@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS job_details (
     UNIQUE (job_id, model, date)
 );
 CREATE INDEX IF NOT EXISTS idx_job_details_job_status ON job_details (job_id, status);
+-- A model's spending sums the days of its timeline.
+CREATE INDEX IF NOT EXISTS idx_job_details_model_date ON job_details (model, date);
 
 CREATE TABLE IF NOT EXISTS positions (
     id                     INTEGER PRIMARY KEY,

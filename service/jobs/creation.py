@@ -13,6 +13,7 @@ from service.jobs.planning import (
     JobRequest,
     JobRequestError,
     ModelPlan,
+    check_budget,
     check_range,
     check_span,
     choose_models,
@@ -60,6 +61,7 @@ def create_job(
     """Validate, then check conflicts and insert the job in one IMMEDIATE transaction."""
     check_range(request, prices, max_days)
     models = choose_models(config, request.models)
+    check_budget(config, request, models)
     with transaction(conn):
         busy = busy_models(conn, models)
         if busy:
@@ -95,7 +97,7 @@ def _insert_job(
     config: ModelsConfig,
     warnings: list[str],
 ) -> None:
-    options = {"replace_existing": request.replace_existing}
+    options = {"replace_existing": request.replace_existing, "max_cost_usd": request.max_cost_usd}
     conn.execute(
         "INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, options,"
         " warnings, created_at) VALUES (?, 'simulation', ?, ?, ?, ?, ?, ?, ?, ?)",

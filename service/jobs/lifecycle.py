@@ -118,6 +118,17 @@ def fail_model_day(
     return True
 
 
+def skip_pending_days(
+    conn: sqlite3.Connection, job_id: str, reason: str, model: str | None = None, after: str = ""
+) -> int:
+    """Skip the job's pending model-days (of one model, after a day) with a reason (in a
+    transaction of the caller's); how many were skipped."""
+    return conn.execute(
+        SKIP_SQL + " WHERE job_id = ? AND status = ? AND (? IS NULL OR model = ?) AND date > ?",
+        (ModelDayStatus.SKIPPED, reason, now(), job_id, PENDING, model, model, after),
+    ).rowcount
+
+
 def next_pending_day(conn: sqlite3.Connection, job_id: str, model: str) -> str | None:
     """The model's next day to run in the job, if any."""
     row = conn.execute(NEXT_DAY_SQL, (job_id, model, PENDING)).fetchone()
@@ -156,10 +167,7 @@ def cancel_job(conn: sqlite3.Connection, job_id: str) -> int | None:
         status = conn.execute("SELECT status FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         if status is None or status[0] in FINAL_JOB_STATUSES:
             return None
-        skipped = conn.execute(
-            SKIP_SQL + " WHERE job_id = ? AND status = ?",
-            (ModelDayStatus.SKIPPED, CANCELLED, now(), job_id, PENDING),
-        ).rowcount
+        skipped = skip_pending_days(conn, job_id, CANCELLED)
         running = conn.execute(
             "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status = ?", (job_id, RUNNING)
         ).fetchone()[0]

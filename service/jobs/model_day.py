@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.db import transaction
+from service.jobs.budgets import enforce_budgets
 from service.jobs.lifecycle import (
     claim_model_day,
     complete_model_day,
@@ -104,6 +105,7 @@ def _store_day(
         insert_rows(conn, job_id, model, day, rows)
         insert_day_records(conn, job_id, model, day, record)
         complete_model_day(conn, job_id, model, day, duration, record.usage, record.cost_usd)
+        enforce_budgets(conn, job_id, model, day, record.budget_reached)
         finish_job_if_done(conn, job_id)
 
 

@@ -27,6 +27,7 @@ class JobRequest:
     start_date: str | None = None
     models: list[str] = field(default_factory=list)
     replace_existing: bool = False
+    max_cost_usd: float | None = None
 
 
 @dataclass
@@ -53,6 +54,19 @@ def choose_models(config: ModelsConfig, requested: list[str]) -> list[str]:
         if not known[signature].enabled:
             raise JobRequestError(f"model {signature!r} is disabled in the config", "models")
     return list(dict.fromkeys(requested))
+
+
+def check_budget(config: ModelsConfig, request: JobRequest, models: list[str]) -> None:
+    """A job budget can only be kept when every LLM model of the job has a pricing."""
+    if request.max_cost_usd is None:
+        return
+    specs = config.by_signature()
+    unpriced = [m for m in models if specs[m].provider == "openai" and specs[m].pricing is None]
+    if unpriced:
+        raise JobRequestError(
+            f"max_cost_usd needs a pricing for every LLM model; {unpriced[0]!r} has none",
+            "max_cost_usd",
+        )
 
 
 def check_range(request: JobRequest, prices: PriceData, max_days: int) -> None:

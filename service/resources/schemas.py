@@ -182,6 +182,28 @@ def _converter(field: fields.Field[Any]) -> Callable[[Any], Any] | None:
     )
 
 
+class SpendingFields(RowSchema):
+    """Tokens and cost; null where no model-day reported any (a model without pricing)."""
+
+    prompt_tokens = fields.Integer(allow_none=True)
+    completion_tokens = fields.Integer(allow_none=True)
+    cached_tokens = fields.Integer(
+        allow_none=True, metadata={"description": "Of prompt_tokens, those the provider had cached"}
+    )
+    reasoning_tokens = fields.Integer(
+        allow_none=True, metadata={"description": "Of completion_tokens, those spent reasoning"}
+    )
+    cost_usd = fields.Float(allow_none=True, metadata={"description": "USD at the models' pricing"})
+
+
+class TimelineSpendingFields(SpendingFields):
+    """What a timeline's days cost, and what its return was per dollar."""
+
+    return_pct_per_usd = Rounded(
+        4, metadata={"description": "Return in percent per USD spent; null when nothing was paid"}
+    )
+
+
 class JobSchema(RowSchema):
     """A job's own fields."""
 
@@ -192,6 +214,7 @@ class JobSchema(RowSchema):
     end_date = fields.String()
     models = fields.List(fields.String())
     replace_existing = fields.Boolean()
+    max_cost_usd = fields.Float(allow_none=True, metadata={"description": "The job's budget"})
     error = fields.String(allow_none=True)
     warnings = fields.List(fields.String())
     created_at = fields.String()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from service.jobs.spending import spending_fields, timeline_spending
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.portfolio.positions import ranking_rows
@@ -16,6 +17,7 @@ def leaderboard(
 ) -> dict[str, Any]:
     """Rankings on day and the benchmark from the earliest registration among them."""
     rows = ranking_rows(conn, day)
+    spending = timeline_spending(conn, "", day)
     rankings = [
         {
             "rank": rank,
@@ -25,6 +27,7 @@ def leaderboard(
             "cumulative_return_pct": row["cumulative_return_pct"],
             "daily_return_pct": row["daily_return_pct"],
             "trades": row["trades"],
+            **spending_fields(spending.get(row["model"]), row["cumulative_return_pct"]),
         }
         for rank, row in enumerate(rows, start=1)
     ]

@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import fields
 from typing import Any
 
+from service.jobs.spending import spending_fields, timeline_spending
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.portfolio.positions import registration_day, trade_totals, value_series
@@ -79,8 +80,10 @@ def model_metrics(
         risk_free_rate=risk_free_rate,
         periods_per_year=rules.periods_per_year,
     )
+    spending = timeline_spending(conn, first, last, model).get(model)
     # Every value is a number, a date or None: no deep copy (asdict's) is needed.
     return {
         "model": model,
         **{field.name: getattr(metrics, field.name) for field in fields(metrics)},
+        **spending_fields(spending, metrics.total_return_pct),
     }

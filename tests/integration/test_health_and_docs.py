@@ -174,7 +174,13 @@ class TestOpenApi:
         body = resolve(
             spec, operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
         )
-        assert set(body["properties"]) == {"start_date", "end_date", "models", "replace_existing"}
+        assert set(body["properties"]) == {
+            "start_date",
+            "end_date",
+            "models",
+            "replace_existing",
+            "max_cost_usd",
+        }
         assert body["required"] == ["end_date"]
 
     def test_results_documents_filters_and_pagination(self, spec: dict[str, Any]) -> None:

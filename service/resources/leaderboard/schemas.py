@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from service.resources.schemas import Day, QueryArgsSchema, Rounded, RowSchema
+from service.resources.schemas import (
+    Day,
+    QueryArgsSchema,
+    Rounded,
+    RowSchema,
+    TimelineSpendingFields,
+)
 
 
 class LeaderboardQueryArgsSchema(QueryArgsSchema):
@@ -13,7 +19,7 @@ class LeaderboardQueryArgsSchema(QueryArgsSchema):
     date = Day(metadata={"description": "Rank as of this day (default: the latest stored day)"})
 
 
-class RankingSchema(RowSchema):
+class RankingSchema(TimelineSpendingFields):
     """One model's place."""
 
     rank = fields.Integer()

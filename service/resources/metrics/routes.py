@@ -22,8 +22,8 @@ from service.resources.schemas import (
     START_AFTER_END,
     DateRangeQueryArgsSchema,
     Rounded,
-    RowSchema,
     Signature,
+    TimelineSpendingFields,
     iso_dates,
 )
 from service.results.contamination import cutoffs
@@ -38,7 +38,7 @@ class MetricsQueryArgsSchema(DateRangeQueryArgsSchema):
     model = Signature(metadata={"description": "One model (default: every stored model)"})
 
 
-class MetricsSchema(RowSchema):
+class MetricsSchema(TimelineSpendingFields):
     """Metrics of one model; formulas in the README. null where a value is undefined."""
 
     model = fields.String()

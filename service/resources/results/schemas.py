@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from service.resources.schemas import DateRangeQueryArgsSchema, Day, Rounded, RowSchema, Signature
+from service.resources.schemas import (
+    DateRangeQueryArgsSchema,
+    Day,
+    Rounded,
+    RowSchema,
+    Signature,
+    SpendingFields,
+)
 
 
 class ResultsQueryArgsSchema(DateRangeQueryArgsSchema):
@@ -48,7 +55,7 @@ class ToolUsageSchema(RowSchema):
     total_duration_seconds = fields.Float()
 
 
-class ResultSchema(RowSchema):
+class ResultSchema(SpendingFields):
     """One model-day at the end of the day."""
 
     job_id = fields.String()

@@ -100,6 +100,7 @@ class TriggerView(MethodView):
             start_date=_iso(body["start_date"]),
             models=body["models"],
             replace_existing=body["replace_existing"],
+            max_cost_usd=body["max_cost_usd"],
         )
         try:
             created = create_job(

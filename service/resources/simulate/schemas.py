@@ -5,7 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 
 from service.jobs.states import JobStatus, ModelDayStatus
-from service.resources.schemas import Contradiction, Day, JobSchema, RowSchema, Signature
+from service.resources.schemas import (
+    Contradiction,
+    Day,
+    JobSchema,
+    RowSchema,
+    Signature,
+    SpendingFields,
+)
 
 
 class TriggerSchema(Schema):
@@ -27,6 +34,16 @@ class TriggerSchema(Schema):
         load_default=False,
         metadata={"description": "Delete and re-run stored days from start_date on"},
     )
+    max_cost_usd = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(0, 1_000_000, min_inclusive=False),
+        metadata={
+            "description": "Budget of the job in USD: once its model-days cost this much, the"
+            " days not yet started are skipped as `budget reached` (needs each LLM model's"
+            " pricing)"
+        },
+    )
 
     @validates_schema
     def replace_needs_start(self, data: dict[str, object], **_: object) -> None:
@@ -35,8 +52,21 @@ class TriggerSchema(Schema):
             raise Contradiction("replace_existing needs a start_date", "replace_existing")
 
 
-class ProgressSchema(RowSchema):
-    """How far a job is."""
+class ModelProgressSchema(SpendingFields):
+    """One model of a job: its days, pace and spending so far."""
+
+    model = fields.String()
+    completed = fields.Integer()
+    remaining = fields.Integer(metadata={"description": "Pending and running days"})
+    last_completed_date = fields.String(allow_none=True)
+    eta_seconds = fields.Float(
+        allow_none=True,
+        metadata={"description": "From this model's own mean day; null before it has one"},
+    )
+
+
+class ProgressSchema(SpendingFields):
+    """How far a job is, what it has spent so far, and the same per model."""
 
     total = fields.Integer()
     pending = fields.Integer()
@@ -48,9 +78,10 @@ class ProgressSchema(RowSchema):
     elapsed_seconds = fields.Float(allow_none=True)
     eta_seconds = fields.Float(allow_none=True)
     last_completed_date = fields.Dict(keys=fields.String(), values=fields.String())
+    models = fields.List(fields.Nested(ModelProgressSchema))
 
 
-class ModelDaySchema(RowSchema):
+class ModelDaySchema(SpendingFields):
     """One model-day of a job."""
 
     model = fields.String()
@@ -62,8 +93,6 @@ class ModelDaySchema(RowSchema):
     started_at = fields.String(allow_none=True)
     completed_at = fields.String(allow_none=True)
     duration_seconds = fields.Float(allow_none=True)
-    prompt_tokens = fields.Integer(allow_none=True)
-    completion_tokens = fields.Integer(allow_none=True)
 
 
 class JobDetailSchema(JobSchema):

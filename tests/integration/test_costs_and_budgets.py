@@ -1,0 +1,198 @@
+"""What LLM model-days cost, where the answers show it, and the budgets that stop spending."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import responses
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.integration.conftest import AppFactory, ModelsFile, payload
+
+pytestmark = pytest.mark.integration
+LLM_URL = "http://llm.test/v1/chat/completions"
+PRICING = {"input": 2.0, "cached_input": 0.5, "output": 8.0}
+USAGE = {
+    "prompt_tokens": 1000,
+    "completion_tokens": 200,
+    "total_tokens": 1200,
+    "prompt_tokens_details": {"cached_tokens": 400},
+    "completion_tokens_details": {"reasoning_tokens": 50},
+}
+# (600 x 2 + 400 x 0.5 + 200 x 8) / 1e6 per call; two calls a day: a buy, then the finish.
+CALL_COST = 0.003
+DAY_COST = 2 * CALL_COST
+GPT = {
+    "signature": "gpt-priced",
+    "basemodel": "provider/gpt-priced",
+    "openai_base_url": "http://llm.test/v1",
+    "api_key_env": "TEST_LLM_KEY",
+    "pricing": PRICING,
+}
+
+
+def answer(request: Any) -> tuple[int, dict[str, str], str]:
+    """Buy one AAPL when the user has just spoken, finish after the tool's answer."""
+    messages = json.loads(request.body)["messages"]
+    if messages[-1]["role"] == "user":
+        call = {"name": "buy", "arguments": json.dumps({"symbol": "AAPL", "amount": 1})}
+        message = {
+            "role": "assistant",
+            "content": "Buying.",
+            "tool_calls": [{"id": "c1", "type": "function", "function": call}],
+        }
+    else:
+        message = {"role": "assistant", "content": "Done. <FINISH_SIGNAL>"}
+    body = {"choices": [{"message": message, "finish_reason": "stop"}], "usage": USAGE}
+    return 200, {}, json.dumps(body)
+
+
+AppWith = Callable[..., Flask]
+
+
+@pytest.fixture
+def app_with(models_file: ModelsFile, make_app: AppFactory) -> AppWith:
+    """An app whose config holds the priced model, changed by the given fields."""
+
+    def build(agent_config: dict[str, Any] | None = None, **changes: Any) -> Flask:
+        data = models_file.read()
+        data["models"].append({**GPT, **changes})
+        data["agent_config"].update({"base_delay": 0, **(agent_config or {})})
+        models_file.write(data)
+        return make_app(config_path=str(models_file.path), secrets={"TEST_LLM_KEY": "sk-x"})
+
+    return build
+
+
+def run(client: FlaskClient, end: str, calls: list[Any] | None = None, **body: Any) -> Any:
+    """Trigger gpt-priced from 2025-10-01 to end against the scripted API; the job's answer."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, LLM_URL, callback=answer)
+        response = client.post(
+            "/simulate/trigger",
+            json={"start_date": "2025-10-01", "end_date": end, "models": ["gpt-priced"], **body},
+        )
+        if calls is not None:
+            calls.extend(mock.calls)
+    return response
+
+
+def by_date(job: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {detail["date"]: detail for detail in job["details"]}
+
+
+def test_tokens_and_cost_are_kept_per_model_day_and_summed_everywhere(app_with: AppWith) -> None:
+    client = app_with().test_client()
+    job = payload(run(client, "2025-10-03"))
+
+    day = by_date(job)["2025-10-02"]
+    assert (day["prompt_tokens"], day["completion_tokens"]) == (2000, 400)
+    assert (day["cached_tokens"], day["reasoning_tokens"]) == (800, 100)
+    assert day["cost_usd"] == pytest.approx(DAY_COST)
+    assert by_date(job)["2025-10-01"]["cost_usd"] is None, "registration calls nobody"
+    progress = payload(client.get(f"/simulate/status/{job['job_id']}"))["progress"]
+    assert progress["cost_usd"] == pytest.approx(2 * DAY_COST)
+    assert progress["prompt_tokens"] == 4000
+    [model] = progress["models"]
+    assert model["model"] == "gpt-priced" and model["cost_usd"] == pytest.approx(2 * DAY_COST)
+    assert (model["completed"], model["remaining"], model["eta_seconds"]) == (3, 0, 0.0)
+
+    [row] = payload(client.get("/results?model=gpt-priced&date=2025-10-03&detail=full"))
+    assert row["cost_usd"] == pytest.approx(DAY_COST) and row["reasoning_tokens"] == 100
+    board = payload(client.get("/leaderboard?date=2025-10-03"))
+    [ranking] = [r for r in board["rankings"] if r["model"] == "gpt-priced"]
+    assert ranking["cost_usd"] == pytest.approx(2 * DAY_COST)
+    expected = ranking["cumulative_return_pct"] / (2 * DAY_COST)
+    assert ranking["return_pct_per_usd"] == pytest.approx(expected, abs=1e-4)
+    metrics = payload(client.get("/metrics?model=gpt-priced&start_date=2025-10-02"))
+    assert metrics["cost_usd"] == pytest.approx(DAY_COST), "the return after 10-02 paid 10-03"
+
+
+def test_models_without_pricing_show_tokens_but_no_cost(app_with: AppWith) -> None:
+    client = app_with(pricing=None).test_client()
+    job = payload(run(client, "2025-10-02"))
+
+    day = by_date(job)["2025-10-02"]
+    assert (day["prompt_tokens"], day["cost_usd"]) == (2000, None)
+    board = payload(client.get("/leaderboard"))
+    [ranking] = [r for r in board["rankings"] if r["model"] == "gpt-priced"]
+    assert (ranking["cost_usd"], ranking["return_pct_per_usd"]) == (None, None)
+
+
+def test_a_day_reaching_its_budget_stops_the_conversation_and_the_models_later_days(
+    app_with: AppWith,
+) -> None:
+    client = app_with(max_cost_usd_per_day=0.002).test_client()
+    calls: list[Any] = []
+    job = payload(run(client, "2025-10-06", calls))
+
+    assert len(calls) == 1, "the answer that reached the budget was the day's last call"
+    days = by_date(job)
+    assert days["2025-10-02"]["status"] == "completed"
+    assert days["2025-10-02"]["cost_usd"] == pytest.approx(CALL_COST)
+    assert [(days[d]["status"], days[d]["reason"]) for d in ("2025-10-03", "2025-10-06")] == [
+        ("skipped", "budget reached")
+    ] * 2
+    [row] = payload(client.get("/results?model=gpt-priced&date=2025-10-02&detail=full"))
+    assert [(t["action_type"], t["symbol"]) for t in row["trades"]] == [("buy", "AAPL")]
+    assert "budget of 0.002 USD was reached" in row["reasoning"][-1]["content"]
+
+
+def test_a_job_budget_skips_the_days_not_started(app_with: AppWith) -> None:
+    client = app_with().test_client()
+    job = payload(run(client, "2025-10-06", max_cost_usd=0.005))
+
+    assert job["max_cost_usd"] == 0.005
+    days = by_date(job)
+    assert days["2025-10-02"]["status"] == "completed"
+    assert [(days[d]["status"], days[d]["reason"]) for d in ("2025-10-03", "2025-10-06")] == [
+        ("skipped", "budget reached")
+    ] * 2
+    assert job["status"] == "completed" and job["progress"]["cost_usd"] == pytest.approx(DAY_COST)
+
+
+def test_a_job_budget_needs_every_llm_models_pricing(app_with: AppWith) -> None:
+    client = app_with(pricing=None).test_client()
+    response = client.post(
+        "/simulate/trigger",
+        json={"end_date": "2025-10-03", "models": ["gpt-priced"], "max_cost_usd": 1},
+    )
+
+    assert response.status_code == 400
+    assert "'gpt-priced' has none" in json.dumps(payload(response))
+    assert "max_cost_usd" in payload(response)["errors"]["json"]
+
+
+def test_a_day_running_longer_than_max_seconds_per_day_fails_clearly(app_with: AppWith) -> None:
+    client = app_with({"max_seconds_per_day": 1}).test_client()
+
+    def slow(request: Any) -> tuple[int, dict[str, str], str]:
+        time.sleep(1.05)
+        return answer(request)
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.POST, LLM_URL, callback=slow)
+        job = payload(
+            client.post(
+                "/simulate/trigger",
+                json={
+                    "start_date": "2025-10-01",
+                    "end_date": "2025-10-03",
+                    "models": ["gpt-priced"],
+                },
+            )
+        )
+        assert len(mock.calls) == 1
+
+    days = by_date(job)
+    assert days["2025-10-02"]["status"] == "failed"
+    assert "ran longer than max_seconds_per_day (1 s)" in days["2025-10-02"]["error"]
+    assert (days["2025-10-03"]["status"], days["2025-10-03"]["reason"]) == (
+        "skipped",
+        "previous day failed",
+    )
