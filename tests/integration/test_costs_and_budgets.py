@@ -113,6 +113,16 @@ def test_tokens_and_cost_are_kept_per_model_day_and_summed_everywhere(app_with: 
     assert metrics["cost_usd"] == pytest.approx(DAY_COST), "the return after 10-02 paid 10-03"
 
 
+def test_models_shows_pricing_and_budget(app_with: AppWith) -> None:
+    client = app_with(max_cost_usd_per_day=0.5).test_client()
+
+    models = {model["signature"]: model for model in payload(client.get("/models"))}
+
+    assert models["gpt-priced"]["pricing"] == PRICING
+    assert models["gpt-priced"]["max_cost_usd_per_day"] == 0.5
+    assert models["mock-llm"]["pricing"] is None
+
+
 def test_models_without_pricing_show_tokens_but_no_cost(app_with: AppWith) -> None:
     client = app_with(pricing=None).test_client()
     job = payload(run(client, "2025-10-02"))

@@ -34,6 +34,14 @@ class ModelRequestOptionsSchema(RowSchema):
     )
 
 
+class PricingSchema(RowSchema):
+    """USD per million tokens; cached input defaults to input."""
+
+    input = fields.Float()
+    cached_input = fields.Float()
+    output = fields.Float()
+
+
 class ModelSchema(RowSchema):
     """One configured model and its stored timeline."""
 
@@ -48,6 +56,15 @@ class ModelSchema(RowSchema):
     api_key_env = fields.String(metadata={"description": "Name of the env var with the key"})
     knowledge_cutoff = fields.String(allow_none=True)
     request_options = fields.Nested(ModelRequestOptionsSchema)
+    market = fields.String()
+    pricing = fields.Nested(PricingSchema, allow_none=True)
+    max_cost_usd_per_day = fields.Float(allow_none=True)
+    rate_limit_group = fields.String(
+        allow_none=True, metadata={"description": "Models of one group share its limits"}
+    )
+    max_concurrency = fields.Integer(allow_none=True)
+    requests_per_minute = fields.Integer(allow_none=True)
+    tokens_per_minute = fields.Integer(allow_none=True)
     first_date = fields.String(allow_none=True, metadata={"description": "Registration day"})
     last_date = fields.String(allow_none=True, metadata={"description": "Last stored day"})
 

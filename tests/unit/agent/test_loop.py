@@ -12,7 +12,7 @@ import pytest
 import responses
 
 from service.agent.client import ChatClient, ChatResponse, LLMError, parse_message
-from service.agent.loop import run_conversation
+from service.agent.loop import DayLimits, TimeLimitExceeded, run_conversation
 from service.agent.news import NewsIndex
 from service.agent.tools import TradingTools, tool_definitions
 from service.journal import LogEntry, ToolStat
@@ -60,7 +60,7 @@ def tools(make_book: BookFactory, news: NewsIndex) -> TradingTools:
     return TradingTools(make_book(cash=1000.0, shares={"MSFT": 4}), news)
 
 
-def run(client: Any, tools: TradingTools, max_steps: int = 30) -> Any:
+def run(client: Any, tools: TradingTools, max_steps: int | DayLimits = 30) -> Any:
     """run_conversation with a clock ticking 0.25 s per reading and a fixed time."""
     ticks = itertools.count(0.0, 0.25)
     return run_conversation(
@@ -228,3 +228,43 @@ def test_real_clock_and_timestamps(tools: TradingTools) -> None:
 def test_max_steps_must_be_positive(tools: TradingTools) -> None:
     with pytest.raises(ValueError, match="max_steps"):
         run(ScriptedClient(), tools, max_steps=0)
+
+
+LOOKUP = turn(None, call("a", "get_portfolio", "{}"))
+PRICED = {"input": 1.0, "output": 10.0}
+# 1000 x 1 + 40 x 10 per million: 0.0014 USD per answer.
+ANSWER_USAGE = {"prompt_tokens": 1000, "completion_tokens": 40}
+
+
+def test_the_day_budget_ends_the_conversation_after_the_answer_that_reached_it(
+    tools: TradingTools,
+) -> None:
+    client = ScriptedClient(LOOKUP, LOOKUP, LOOKUP, usage=ANSWER_USAGE)
+    limits = DayLimits(max_steps=30, max_cost_usd=0.0025, pricing=PRICED)
+
+    conversation = run(client, tools, limits)
+
+    assert len(client.sent) == 2 and conversation.finished_by == "budget_reached"
+    last = conversation.messages[-1]
+    assert (last.role, last.step_number) == ("system", 2)
+    assert "budget of 0.0025 USD was reached (0.0028 USD spent)" in last.content
+    assert limits.spent(conversation.usage) == pytest.approx(0.0028)
+
+
+def test_a_day_budget_without_pricing_never_stops_a_conversation(tools: TradingTools) -> None:
+    client = ScriptedClient(LOOKUP, LOOKUP, turn("done"), usage=ANSWER_USAGE)
+
+    conversation = run(client, tools, DayLimits(max_cost_usd=0.0))
+
+    assert len(client.sent) == 3 and conversation.finished_by == "no_tool_calls"
+
+
+def test_a_day_longer_than_max_seconds_stops_before_the_next_model_call(
+    tools: TradingTools,
+) -> None:
+    client = ScriptedClient(*[LOOKUP] * 10)
+
+    # The test clock reads 0.25 s further at every look: a step takes about a second.
+    with pytest.raises(TimeLimitExceeded, match=r"max_seconds_per_day \(2 s\).*before model call"):
+        run(client, tools, DayLimits(max_seconds=2))
+    assert 1 < len(client.sent) < 10
