@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import threading
 from contextlib import closing
@@ -14,8 +15,11 @@ from service.cli.progress import ProgressBar
 from service.db import connect, init_db
 from service.jobs.batch import run_job
 from service.jobs.creation import JobConflictError, create_job
+from service.jobs.eta import job_eta, model_paces
 from service.jobs.model_day import DayOutcome
 from service.jobs.planning import JobRequest, JobRequestError
+from service.jobs.spending import job_spending
+from service.jobs.spending import total as total_spending
 from service.jobs.status import job_status
 from service.market.catalog import DEFAULT_MARKET, market_rules
 from service.market.prices import PriceDataError, load_prices
@@ -43,6 +47,16 @@ def _day(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
 
 
+def _usd(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive amount of USD")
+    return value
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
@@ -54,6 +68,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--end", type=_day, required=True, help="last day (YYYY-MM-DD)")
     add_models_option(parser, "every enabled model")
     parser.add_argument("--replace", action="store_true", help="re-run days already stored")
+    parser.add_argument(
+        "--max-cost-usd",
+        type=_usd,
+        metavar="USD",
+        help="budget of the job: once it cost this much, days not started are skipped",
+    )
     return parser.parse_args(argv)
 
 
@@ -75,6 +95,15 @@ def format_leaderboard(board: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def spending_so_far(conn: sqlite3.Connection, job_id: str) -> tuple[float | None, str]:
+    """The job's ETA from each model's own pace, and its tokens and cost so far as text."""
+    spent = total_spending(list(job_spending(conn, job_id).values()))
+    tokens = (spent.prompt_tokens or 0) + (spent.completion_tokens or 0)
+    words = [f"{tokens:,} tokens"] if tokens else []
+    words += [f"${spent.cost_usd:.4f}"] if spent.cost_usd is not None else []
+    return job_eta(model_paces(conn, job_id)), " ".join(words)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Create the job, run it with a progress bar, print the leaderboard."""
     args = parse_args(argv)
@@ -83,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         prices = load_prices(settings.price_data)
         config = load_models_config(settings.config_path)
         models: list[str] = args.models
-        request = JobRequest(args.end, args.start, models, args.replace)
+        request = JobRequest(args.end, args.start, models, args.replace, args.max_cost_usd)
         with closing(connect(settings.database_path)) as conn:
             init_db(conn)
             created = create_job(conn, prices, config, request, settings.max_simulation_days)
@@ -91,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             bar, lock = ProgressBar(total, "model-days"), threading.Lock()
 
             def tick(_day: str, _outcome: DayOutcome) -> None:
+                # Model threads report here one at a time: the connection is used by one.
                 with lock:
-                    bar.advance()
+                    bar.advance(1, *spending_so_far(conn, created.job_id))
 
             run_job(settings, prices, created.job_id, created.first_days, tick)
             bar.close()

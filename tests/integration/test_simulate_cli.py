@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from service.cli.simulate import main
-from tests.integration.conftest import Crashes, payload
+from service.db import connect
+from service.jobs.status import job_status
+from service.settings import from_environment
+from tests.integration.conftest import Crashes, ModelsFile, payload
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +29,17 @@ def environment(database_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("CONFIG_PATH", "PRICE_DATA", "MAX_SIMULATION_DAYS", "API_KEY"):
         monkeypatch.delenv(name, raising=False)
     return database_path
+
+
+def job_status_of(out: str) -> dict[str, Any]:
+    """The stored status of the job the command printed."""
+    job_id = re.search(r"^job (\S+): ", out, re.MULTILINE)
+    assert job_id, out
+    settings = from_environment()
+    with closing(connect(settings.database_path)) as conn:
+        status = job_status(conn, job_id.group(1))
+    assert status is not None
+    return status
 
 
 def table_rows(out: str) -> list[tuple[int, str, float, float]]:
@@ -58,6 +74,25 @@ class TestRun:
         assert [row[:3] for row in table_rows(out)] == expected
         results = payload(client.get("/results", query_string={"job_id": job_id.group(1)}))
         assert len(results) == 8
+
+    def test_progress_shows_tokens_cost_and_eta_and_a_budget_skips_days(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        models_file: ModelsFile,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        models_file.update_model("mock-llm", pricing={"input": 1000.0, "output": 1000.0})
+        monkeypatch.setenv("CONFIG_PATH", str(models_file.path))
+
+        code = main([*FOUR_DAYS, "--models", "mock-llm", "--max-cost-usd", "0.5"])
+
+        captured = capsys.readouterr()
+        lines = captured.err.splitlines()
+        assert re.search(r"ETA \d+s [\d,]+ tokens \$\d+\.\d{4}$", lines[-1]), lines
+        assert code == 0 and "job " in captured.out
+        status = job_status_of(captured.out)
+        reasons = [d["reason"] for d in status["details"] if d["status"] == "skipped"]
+        assert reasons == ["budget reached"] * 2, "a mock day costs more than 0.5 USD here"
 
     def test_all_enabled_models_by_default(
         self, capsys: pytest.CaptureFixture[str], enabled_models: list[str]
