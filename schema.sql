@@ -97,9 +97,6 @@ CREATE TABLE IF NOT EXISTS reasoning_logs (
     response     TEXT
 );
 CREATE INDEX IF NOT EXISTS idx_reasoning_model_date ON reasoning_logs (model, date, step_number);
--- A resumed or replayed model-day looks its recorded responses up by day.
-CREATE INDEX IF NOT EXISTS idx_reasoning_recorded ON reasoning_logs (job_id, model, date)
-    WHERE request_hash IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_reasoning_job ON reasoning_logs (job_id);
 
 CREATE TABLE IF NOT EXISTS tool_usage (

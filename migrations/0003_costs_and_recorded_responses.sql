@@ -5,6 +5,4 @@ ALTER TABLE job_details ADD COLUMN reasoning_tokens INTEGER;
 ALTER TABLE job_details ADD COLUMN cost_usd REAL;
 ALTER TABLE reasoning_logs ADD COLUMN request_hash TEXT;
 ALTER TABLE reasoning_logs ADD COLUMN response TEXT;
-CREATE INDEX IF NOT EXISTS idx_reasoning_recorded ON reasoning_logs (job_id, model, date)
-    WHERE request_hash IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_job_details_model_date ON job_details (model, date);

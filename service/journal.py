@@ -1,7 +1,9 @@
 """What explains a model-step: its messages, tool usage and tokens, and the tables keeping them.
 
 The owner of reasoning_logs and tool_usage: simulated and imported days are recorded through
-insert_day_records, in the caller's transaction.
+insert_day_records, in the caller's transaction. An assistant turn keeps the hash of the request
+and the response it answered: written as soon as it arrives (a day cut short keeps what it
+paid for) and again with the whole day, which replaces every earlier row of that model-day.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ class LogEntry:
     content: str
     tool_name: str | None
     timestamp: str
+    request_hash: str | None = None
+    response: str | None = None  # JSON, as service.agent.recording writes it
 
 
 @dataclass(slots=True)
@@ -43,8 +47,14 @@ class DayRecord:
 
 
 INSERT_LOG_SQL = """
-INSERT INTO reasoning_logs (job_id, date, model, step_number, timestamp, role, content, tool_name)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO reasoning_logs
+    (job_id, date, model, step_number, timestamp, role, content, tool_name, request_hash, response)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+RECORDED_SQL = """
+SELECT request_hash, response FROM reasoning_logs
+WHERE model = ? AND date = ? AND request_hash IS NOT NULL AND (? IS NULL OR job_id = ?)
+ORDER BY id
 """
 INSERT_TOOL_SQL = """
 INSERT INTO tool_usage (job_id, date, model, tool_name, call_count, total_duration_seconds)
@@ -52,26 +62,29 @@ VALUES (?, ?, ?, ?, ?, ?)
 """
 
 
+def _log_row(job_id: str, model: str, day: str, log: LogEntry) -> tuple[Any, ...]:
+    return (
+        job_id,
+        day,
+        model,
+        log.step_number,
+        log.timestamp,
+        log.role,
+        log.content,
+        log.tool_name,
+        log.request_hash,
+        log.response,
+    )
+
+
 def insert_day_records(
     conn: sqlite3.Connection, job_id: str, model: str, day: str, record: DayRecord
 ) -> None:
-    """Insert a model-day's logs and tool usage (the caller holds the transaction)."""
-    conn.executemany(
-        INSERT_LOG_SQL,
-        [
-            (
-                job_id,
-                day,
-                model,
-                log.step_number,
-                log.timestamp,
-                log.role,
-                log.content,
-                log.tool_name,
-            )
-            for log in record.logs
-        ],
-    )
+    """Store a model-day's logs and tool usage in place of any earlier row of that model-day:
+    the turns a cut-short attempt recorded, the conversation of a day that failed before
+    (the caller holds the transaction)."""
+    conn.execute("DELETE FROM reasoning_logs WHERE model = ? AND date = ?", (model, day))
+    conn.executemany(INSERT_LOG_SQL, [_log_row(job_id, model, day, log) for log in record.logs])
     conn.executemany(
         INSERT_TOOL_SQL,
         [
@@ -79,6 +92,20 @@ def insert_day_records(
             for name, stat in sorted(record.tool_usage.items())
         ],
     )
+
+
+def insert_recorded_turn(
+    conn: sqlite3.Connection, job_id: str, model: str, day: str, entry: LogEntry
+) -> None:
+    """Keep one answered request of a model-day still running (the caller's transaction)."""
+    conn.execute(INSERT_LOG_SQL, _log_row(job_id, model, day, entry))
+
+
+def recorded_responses(
+    conn: sqlite3.Connection, model: str, day: str, job_id: str | None = None
+) -> dict[str, str]:
+    """Request hash to recorded response of a model-day (of one job, or of any)."""
+    return dict(conn.execute(RECORDED_SQL, (model, day, job_id, job_id)).fetchall())
 
 
 REASONING_SQL = """

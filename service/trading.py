@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from service.agent.client import ChatClient
 from service.agent.loop import ChatClientProtocol, DayLimits, run_conversation
 from service.agent.mock import MockChatClient
 from service.agent.news import load_news
 from service.agent.prompt import render_system_prompt, user_message
+from service.agent.recording import RecordingClient, ResponseLog, with_turns
 from service.agent.request_options import body_options, resolve_headers
 from service.agent.tools import TradingTools
 from service.db import now
@@ -51,36 +54,55 @@ def chat_client(
     )
 
 
+def request_identity(spec: ModelSpec) -> dict[str, Any]:
+    """What decides a model's answers besides the conversation: its model name and options."""
+    return {"model": spec.basemodel or spec.signature, **body_options(spec.request_options)}
+
+
+def recording_client(
+    spec: ModelSpec, agent: AgentConfig, view: AsOfView, settings: Settings, log: ResponseLog
+) -> RecordingClient:
+    """The model's client behind its recorded answers; a replay has no provider at all."""
+    provider = None if log.replaying else chat_client(spec, agent, view, settings)
+    return RecordingClient(provider, request_identity(spec), log, persist=spec.provider != "mock")
+
+
 def trade_llm(
-    spec: ModelSpec, agent: AgentConfig, book: OrderBook, settings: Settings
+    spec: ModelSpec, agent: AgentConfig, book: OrderBook, settings: Settings, log: ResponseLog
 ) -> DayRecord:
-    """Run the agent loop; every message, tool call and token count is recorded."""
-    day = book.view.day
+    """Run the agent loop; every message, tool call, answer and token count is recorded."""
     tools = TradingTools(book, load_news(settings.news_data))
     limits = DayLimits(
         agent.max_steps, agent.max_seconds_per_day, spec.max_cost_usd_per_day, spec.pricing
     )
+    client = recording_client(spec, agent, book.view, settings, log)
     conversation = run_conversation(
-        chat_client(spec, agent, book.view, settings),
+        client,
         tools,
         render_system_prompt(book.view, book.state),
-        user_message(day),
+        user_message(book.view.day),
         limits,
     )
     usage = conversation.usage or {}
     return DayRecord(
-        conversation.messages,
+        with_turns(conversation.messages, client.turns),
         conversation.tool_usage,
         usage,
-        limits.spent(usage),
+        0.0 if log.replaying else limits.spent(usage),  # a replay pays nothing
         conversation.finished_by == "budget_reached",
     )
 
 
 def trade_day(
-    spec: ModelSpec, agent: AgentConfig, book: OrderBook, day_number: int, settings: Settings
+    spec: ModelSpec,
+    agent: AgentConfig,
+    book: OrderBook,
+    day_number: int,
+    settings: Settings,
+    log: ResponseLog,
 ) -> DayRecord:
-    """Run one model-day through the model's provider; orders go through the book."""
+    """Run one model-day through the model's provider; orders go through the book, answers
+    through the log of recorded responses."""
     if spec.provider == "builtin":
         return trade_builtin(spec, book, day_number)
-    return trade_llm(spec, agent, book, settings)
+    return trade_llm(spec, agent, book, settings, log)

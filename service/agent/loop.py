@@ -72,6 +72,12 @@ def render_call(call: ToolCall) -> str:
     return f"[tool call] {call.name}({arguments})"
 
 
+def render_turn(response: ChatResponse) -> str:
+    """The log's text of an assistant turn: its words as written, then its tool calls."""
+    lines = [response.raw_content or ""] + [render_call(call) for call in response.tool_calls]
+    return "\n".join(line for line in lines if line)
+
+
 class _Run:
     """The mutable state of one run: the chat sent to the model and the record kept of it."""
 
@@ -98,8 +104,7 @@ class _Run:
         self.record.steps = step
         self.record.usage = add_usage(self.record.usage, response.usage)
         self.chat.append(response.assistant_message)
-        lines = [response.raw_content or ""] + [render_call(c) for c in response.tool_calls]
-        self.log(step, "assistant", "\n".join(line for line in lines if line))
+        self.log(step, "assistant", render_turn(response))
         for call in response.tool_calls:
             self.run_tool(step, call)
 

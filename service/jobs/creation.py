@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from service.db import now, transaction
 from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
@@ -20,6 +21,7 @@ from service.jobs.planning import (
     plan_model,
 )
 from service.jobs.replacement import replace_days
+from service.jobs.replay import plan_replay
 from service.jobs.states import JobStatus, ModelDayStatus
 from service.market.prices import PriceData
 from service.models_config import ModelsConfig
@@ -58,10 +60,24 @@ def create_job(
     request: JobRequest,
     max_days: int,
 ) -> CreatedJob:
-    """Validate, then check conflicts and insert the job in one IMMEDIATE transaction."""
+    """Validate, then check conflicts and insert the job in one IMMEDIATE transaction.
+
+    A replay runs the recorded job's models (request.models choose some) as timelines of
+    their own; see service.jobs.replay.
+    """
+    replay = plan_replay(conn, request.replay_of, request.models) if request.replay_of else None
+    if replay is not None and request.start_date is None:
+        request = replace(request, start_date=replay.first_day)
     check_range(request, prices, max_days)
-    models = choose_models(config, request.models)
+    config = replay.config if replay else config
+    models = choose_models(config, list(replay.replayed) if replay else request.models)
     check_budget(config, request, models)
+    snapshot = replay.snapshot() if replay else config.snapshot(models)
+    options = {
+        "replace_existing": request.replace_existing,
+        "max_cost_usd": request.max_cost_usd,
+        **(replay.options() if replay else {}),
+    }
     with transaction(conn):
         busy = busy_models(conn, models)
         if busy:
@@ -83,7 +99,7 @@ def create_job(
             if plan.replace_from is not None
         ]
         warnings = [warning for warning in replaced if warning]
-        _insert_job(conn, job_id, request, models, config, warnings)
+        _insert_job(conn, job_id, request, models, snapshot, options, warnings)
         for plan in plans:
             _insert_details(conn, job_id, plan)
     return CreatedJob(job_id, [(plan.model, plan.run[0]) for plan in plans if plan.run])
@@ -94,10 +110,10 @@ def _insert_job(
     job_id: str,
     request: JobRequest,
     models: list[str],
-    config: ModelsConfig,
+    snapshot: dict[str, Any],
+    options: dict[str, Any],
     warnings: list[str],
 ) -> None:
-    options = {"replace_existing": request.replace_existing, "max_cost_usd": request.max_cost_usd}
     conn.execute(
         "INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, options,"
         " warnings, created_at) VALUES (?, 'simulation', ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -107,7 +123,7 @@ def _insert_job(
             request.start_date,
             request.end_date,
             json.dumps(models),
-            json.dumps(config.snapshot(models)),
+            json.dumps(snapshot),
             json.dumps(options),
             json.dumps(warnings),
             now(),

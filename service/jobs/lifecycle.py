@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from service.agent.costs import USAGE_KEYS
 from service.db import now, transaction
@@ -53,30 +54,54 @@ STATUS_WORDS = {
 }
 
 
-def claim_model_day(conn: sqlite3.Connection, job_id: str, model: str, day: str) -> int | None:
-    """Mark a pending model-day running and return its attempt number; None if not ours."""
+class Superseded(RuntimeError):
+    """Another attempt took the model-day over (it was requeued after a crash, or deleted)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One attempt at a model-day: only the attempt holding the claim may store anything."""
+
+    job_id: str
+    model: str
+    day: str
+    attempt: int
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(job_id, model, date) of the model-day."""
+        return self.job_id, self.model, self.day
+
+
+def claim_model_day(conn: sqlite3.Connection, job_id: str, model: str, day: str) -> Claim | None:
+    """Mark a pending model-day running and return this attempt's claim; None if not ours."""
     with transaction(conn):
         names = {"stamp": now(), "job_id": job_id, "model": model, "day": day, **STATUS_WORDS}
         if conn.execute(CLAIM_SQL, names).rowcount != 1:
             return None
         conn.execute(START_JOB_SQL, names)
-        return int(conn.execute(ATTEMPT_SQL, (job_id, model, day)).fetchone()[0])
+        attempt = int(conn.execute(ATTEMPT_SQL, (job_id, model, day)).fetchone()[0])
+        return Claim(job_id, model, day, attempt)
 
 
-def holds_claim(conn: sqlite3.Connection, job_id: str, model: str, day: str, attempt: int) -> bool:
+def holds_claim(conn: sqlite3.Connection, claim: Claim) -> bool:
     """Whether this attempt still owns the model-day (a requeue after a crash takes it over)."""
     row = conn.execute(
         "SELECT status, attempts FROM job_details WHERE job_id = ? AND model = ? AND date = ?",
-        (job_id, model, day),
+        claim.key,
     ).fetchone()
-    return row is not None and row[0] == RUNNING and row[1] == attempt
+    return row is not None and row[0] == RUNNING and row[1] == claim.attempt
+
+
+def ensure_claim(conn: sqlite3.Connection, claim: Claim) -> None:
+    """Raise Superseded unless this attempt still owns the model-day (in a transaction)."""
+    if not holds_claim(conn, claim):
+        raise Superseded(f"{claim.model} {claim.day} is no longer this attempt's to store")
 
 
 def complete_model_day(
     conn: sqlite3.Connection,
-    job_id: str,
-    model: str,
-    day: str,
+    claim: Claim,
     duration: float,
     usage: Mapping[str, int] | None = None,
     cost_usd: float | None = None,
@@ -87,34 +112,22 @@ def complete_model_day(
         "UPDATE job_details SET status = ?, completed_at = ?, duration_seconds = ?,"
         " prompt_tokens = ?, completion_tokens = ?, cached_tokens = ?, reasoning_tokens = ?,"
         " cost_usd = ? WHERE job_id = ? AND model = ? AND date = ?",
-        (ModelDayStatus.COMPLETED, now(), duration, *tokens, cost_usd, job_id, model, day),
+        (ModelDayStatus.COMPLETED, now(), duration, *tokens, cost_usd, *claim.key),
     )
 
 
-def fail_model_day(
-    conn: sqlite3.Connection,
-    job_id: str,
-    model: str,
-    day: str,
-    attempt: int,
-    error: str,
-    duration: float,
-) -> bool:
+def fail_model_day(conn: sqlite3.Connection, claim: Claim, error: str, duration: float) -> bool:
     """Mark a model-day failed and skip the model's later days; False if no longer ours."""
     with transaction(conn):
-        if not holds_claim(conn, job_id, model, day, attempt):
+        if not holds_claim(conn, claim):
             return False
-        stamp = now()
         conn.execute(
             "UPDATE job_details SET status = ?, error = ?, completed_at = ?,"
             " duration_seconds = ? WHERE job_id = ? AND model = ? AND date = ?",
-            (ModelDayStatus.FAILED, error[:2000], stamp, duration, job_id, model, day),
+            (ModelDayStatus.FAILED, error[:2000], now(), duration, *claim.key),
         )
-        conn.execute(
-            SKIP_SQL + " WHERE job_id = ? AND model = ? AND date > ? AND status = ?",
-            (ModelDayStatus.SKIPPED, PREVIOUS_DAY_FAILED, stamp, job_id, model, day, PENDING),
-        )
-        finish_job_if_done(conn, job_id)
+        skip_pending_days(conn, claim.job_id, PREVIOUS_DAY_FAILED, claim.model, claim.day)
+        finish_job_if_done(conn, claim.job_id)
     return True
 
 

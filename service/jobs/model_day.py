@@ -9,16 +9,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from service.agent.recording import ResponseLog
 from service.db import transaction
 from service.jobs.budgets import enforce_budgets
 from service.jobs.lifecycle import (
+    Claim,
+    Superseded,
     claim_model_day,
     complete_model_day,
+    ensure_claim,
     fail_model_day,
     finish_job_if_done,
-    holds_claim,
     next_pending_day,
 )
+from service.jobs.recordings import StoredResponses, replay_source
 from service.journal import DayRecord, insert_day_records
 from service.market.asof import AsOfView
 from service.market.prices import PriceData
@@ -31,7 +35,7 @@ from service.settings import Settings
 from service.trading import trade_day
 
 log = logging.getLogger(__name__)
-Trader = Callable[[ModelSpec, AgentConfig, OrderBook, int, Settings], DayRecord]
+Trader = Callable[[ModelSpec, AgentConfig, OrderBook, int, Settings, ResponseLog], DayRecord]
 
 
 class ModelDayError(RuntimeError):
@@ -62,51 +66,42 @@ def _compute_day(
     conn: sqlite3.Connection,
     prices: PriceData,
     settings: Settings,
-    job_id: str,
-    model: str,
-    day: str,
+    claim: Claim,
     trader: Trader,
 ) -> tuple[list[PositionRow], DayRecord]:
-    spec, agent, rules = job_snapshot(conn, job_id, model)
+    spec, agent, rules = job_snapshot(conn, claim.job_id, claim.model)
     initial_cash = rules.initial_cash if agent.initial_cash is None else agent.initial_cash
-    previous = end_of_day_before(conn, model, day)
+    previous = end_of_day_before(conn, claim.model, claim.day)
     if previous is None:
         return registration_rows(initial_cash), DayRecord()
-    expected = prices.previous_trading_day(day)
+    expected = prices.previous_trading_day(claim.day)
     if previous.date != expected:
         raise ModelDayError(f"timeline hole: last stored day is {previous.date}, not {expected}")
-    bounds = timeline_bounds(conn, model)
+    bounds = timeline_bounds(conn, claim.model)
     first = bounds[0] if bounds else previous.date
-    day_number = len(prices.trading_days_between(first, day)) - 1
+    day_number = len(prices.trading_days_between(first, claim.day)) - 1
     book = OrderBook(
-        AsOfView(prices, day, rules), previous.holdings, agent.fee_bps, agent.slippage_bps
+        AsOfView(prices, claim.day, rules), previous.holdings, agent.fee_bps, agent.slippage_bps
     )
-    record = trader(spec, agent, book, day_number, settings)
-    return trading_rows(prices, day, previous, initial_cash, book.fills), record
-
-
-class Superseded(RuntimeError):
-    """Another attempt took the model-day over (it was requeued after a crash, or deleted)."""
+    responses = StoredResponses(conn, claim, replay_source(conn, claim.job_id, claim.model))
+    record = trader(spec, agent, book, day_number, settings, responses)
+    return trading_rows(prices, claim.day, previous, initial_cash, book.fills), record
 
 
 def _store_day(
     conn: sqlite3.Connection,
-    job_id: str,
-    model: str,
-    day: str,
-    attempt: int,
+    claim: Claim,
     rows: list[PositionRow],
     record: DayRecord,
     duration: float,
 ) -> None:
     with transaction(conn):
-        if not holds_claim(conn, job_id, model, day, attempt):
-            raise Superseded(f"{model} {day} is no longer this attempt's to store")
-        insert_rows(conn, job_id, model, day, rows)
-        insert_day_records(conn, job_id, model, day, record)
-        complete_model_day(conn, job_id, model, day, duration, record.usage, record.cost_usd)
-        enforce_budgets(conn, job_id, model, day, record.budget_reached)
-        finish_job_if_done(conn, job_id)
+        ensure_claim(conn, claim)
+        insert_rows(conn, *claim.key, rows)
+        insert_day_records(conn, *claim.key, record)
+        complete_model_day(conn, claim, duration, record.usage, record.cost_usd)
+        enforce_budgets(conn, *claim.key, record.budget_reached)
+        finish_job_if_done(conn, claim.job_id)
 
 
 def _failure_message(error: Exception) -> str:
@@ -125,20 +120,20 @@ def run_model_day(
     trader: Trader | None = None,
 ) -> DayOutcome:
     """Run a model-day if it is pending and its previous day is done; safe to call twice."""
-    attempt = claim_model_day(conn, job_id, model, day)
-    if attempt is None:
+    claim = claim_model_day(conn, job_id, model, day)
+    if claim is None:
         return DayOutcome("skipped")
     started = time.perf_counter()
     try:
-        rows, record = _compute_day(conn, prices, settings, job_id, model, day, trader or trade_day)
-        _store_day(conn, job_id, model, day, attempt, rows, record, time.perf_counter() - started)
+        rows, record = _compute_day(conn, prices, settings, claim, trader or trade_day)
+        _store_day(conn, claim, rows, record, time.perf_counter() - started)
     except Superseded:
         return DayOutcome("skipped")
     except Exception as error:  # any failure fails this model-day only, never the others
         message = _failure_message(error)
         log.warning("model-day failed: %s %s %s: %s", job_id, model, day, message)
         elapsed = time.perf_counter() - started
-        if not fail_model_day(conn, job_id, model, day, attempt, message, elapsed):
+        if not fail_model_day(conn, claim, message, elapsed):
             return DayOutcome("skipped")
         return DayOutcome("failed", duration=elapsed, error=message)
     trades = sum(1 for row in rows if row.action_type in ("buy", "sell"))

@@ -28,6 +28,7 @@ class JobRequest:
     models: list[str] = field(default_factory=list)
     replace_existing: bool = False
     max_cost_usd: float | None = None
+    replay_of: str | None = None  # a job whose recorded answers the models replay
 
 
 @dataclass

@@ -20,7 +20,12 @@ JOB_SQL = (
 )
 
 # What a job stored before an option existed runs as.
-JOB_OPTIONS = {"replace_existing": False, "max_cost_usd": None}
+JOB_OPTIONS: dict[str, Any] = {
+    "replace_existing": False,
+    "max_cost_usd": None,
+    "replay_of": None,
+    "replayed": {},
+}
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:

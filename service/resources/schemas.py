@@ -215,6 +215,14 @@ class JobSchema(RowSchema):
     models = fields.List(fields.String())
     replace_existing = fields.Boolean()
     max_cost_usd = fields.Float(allow_none=True, metadata={"description": "The job's budget"})
+    replay_of = fields.String(
+        allow_none=True, metadata={"description": "The job whose recorded answers this replays"}
+    )
+    replayed = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Each replay timeline and the model it replays"},
+    )
     error = fields.String(allow_none=True)
     warnings = fields.List(fields.String())
     created_at = fields.String()

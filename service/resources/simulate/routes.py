@@ -101,6 +101,7 @@ class TriggerView(MethodView):
             models=body["models"],
             replace_existing=body["replace_existing"],
             max_cost_usd=body["max_cost_usd"],
+            replay_of=body["replay_of"],
         )
         try:
             created = create_job(

@@ -45,10 +45,23 @@ class TriggerSchema(Schema):
         },
     )
 
+    replay_of = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(1, 64),
+        metadata={
+            "description": "Replay this job: its models (or those in `models`) run again as"
+            " `<signature>:replay`, answered from its recorded LLM responses with no network;"
+            " start_date defaults to the job's first day"
+        },
+    )
+
     @validates_schema
     def replace_needs_start(self, data: dict[str, object], **_: object) -> None:
         """replace_existing needs a start_date to know what to replace."""
-        if data.get("replace_existing") and data.get("start_date") is None:
+        # A replay's start_date defaults to the replayed job's first day.
+        no_start = data.get("start_date") is None and not data.get("replay_of")
+        if data.get("replace_existing") and no_start:
             raise Contradiction("replace_existing needs a start_date", "replace_existing")
 
 
