@@ -1,8 +1,9 @@
 """The dashboard in headless Chromium, served by gunicorn with results from a real consumer.
 
 The module's server starts empty with a page open on it, then runs two jobs while the page
-follows them; the other tests look at what the two jobs stored. Screenshots are kept in the
-module's temporary folder (dashboard-*.png).
+follows them; the other tests look at what the two jobs stored. One model calls a local LLM
+stub at a price, so the leaderboard has a cost to show besides the dashes of the others.
+Screenshots are kept in the module's temporary folder (dashboard-*.png).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from service.resources.dashboard.chart import COMPACT_WIDTH, SVG_NAMESPACE
 from service.settings import DEFAULT_CONFIG_PATH
 from tests.e2e.browser import DevTools, chromium, png_size, tab
 from tests.e2e.processes import request, running_service, wait_for_job
+from tests.performance.stub_llm import STEPS_PER_DAY, StubLLM
 
 pytestmark = [
     pytest.mark.e2e,
@@ -29,11 +31,16 @@ pytestmark = [
 ]
 DEFAULT_MODELS = ["qqq-buy-and-hold", "momentum-20", "equal-weight-10", "mock-llm"]
 EXTRA: list[tuple[str, dict[str, Any]]] = [
-    *[("momentum", {"lookback": lookback, "top_k": 3}) for lookback in (5, 10, 15, 30, 40)],
+    *[("momentum", {"lookback": lookback, "top_k": 3}) for lookback in (5, 10, 15, 30)],
     *[("equal_weight", {"top_n": top_n}) for top_n in (3, 5, 8, 15, 20, 30)],
     *[("buy_and_hold", {"symbols": [s]}) for s in ("AAPL", "MSFT", "NVDA", "AMZN", "META")],
 ]
 START, END = "2025-09-15", "2025-09-30"
+# The stub's calls: 100 prompt and 10 completion tokens each, priced in USD per million tokens.
+PRICED = "stub-llm-priced"
+PRICING = {"input": 2.0, "output": 8.0}
+CALL_COST = (100 * PRICING["input"] + 10 * PRICING["output"]) / 1e6
+TRADING_DAYS = 11  # from START to END after the registration day
 # Six models join later and stop earlier: the newest leaderboard shows them "as of" LATE_END.
 LATE_START, LATE_END = "2025-09-22", "2025-09-26"
 BEFORE_LATE = "2025-09-19"
@@ -55,10 +62,21 @@ class Live:
         return self.folder / f"dashboard-{name}.png"
 
 
-def models_config(path: Path) -> list[str]:
-    """The four default models and sixteen built-in ones, twenty in all; their signatures."""
+def models_config(path: Path, llm_url: str) -> list[str]:
+    """The four default models, a priced LLM calling llm_url and fifteen built-in ones, twenty
+    in all; their signatures."""
     defaults = json.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))["models"]
     chosen = [model for model in defaults if model["signature"] in DEFAULT_MODELS]
+    chosen.append(
+        {
+            "signature": PRICED,
+            "name": "A priced LLM (local stub)",
+            "basemodel": "stub",
+            "openai_base_url": llm_url,
+            "api_key_env": "STUB_LLM_KEY",
+            "pricing": PRICING,
+        }
+    )
     for strategy, params in EXTRA:
         value = next(iter(params.values()))
         label = value[0] if isinstance(value, list) else value
@@ -124,14 +142,17 @@ def follow_two_jobs(live: Live) -> None:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """gunicorn and a consumer on a temporary database, twenty models run while a page is open."""
+    """gunicorn and a consumer on a temporary database, twenty models run while a page is open;
+    the LLM stub answers the priced model."""
     folder = tmp_path_factory.mktemp("dashboard")
-    models = models_config(folder / "models.json")
-    late = models[-6:]
-    with running_service(folder, {"CONFIG_PATH": str(folder / "models.json")}) as service:
-        found = Live(service.base, folder, models, late)
-        follow_two_jobs(found)
-        yield found
+    with StubLLM(0) as stub:
+        models = models_config(folder / "models.json", stub.base_url)
+        late = models[-6:]
+        env = {"CONFIG_PATH": str(folder / "models.json"), "STUB_LLM_KEY": "unused"}
+        with running_service(folder, env) as service:
+            found = Live(service.base, folder, models, late)
+            follow_two_jobs(found)
+            yield found
 
 
 def test_a_job_triggered_after_load_is_followed_without_reload(live: Live) -> None:
@@ -321,3 +342,107 @@ def test_open_shows_the_model_day_as_a_page(live: Live, width: int) -> None:
     assert [call["name"] for call in facts["calls"]] == [row["tool_name"] for row in tools]
     assert all(call["args"] and call["result"] for call in facts["calls"])
     assert facts["long"] is False
+
+
+COST_FACTS = """(() => {
+  const table = document.getElementById('leaderboard'), wrap = table.closest('.table-wrap');
+  const sticky = table.querySelector('tbody td:nth-child(2)').getBoundingClientRect().right;
+  const box = wrap.getBoundingClientRect();
+  const columns = {};
+  for (const name of ['tokens', 'cost', 'per-usd']) {
+    const cells = [...table.querySelectorAll(`td.${name}`)];
+    const texts = cells.map(td => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return {cell: td.getBoundingClientRect(), text: range.getBoundingClientRect()};
+    });
+    columns[name] = {
+      rights: [...new Set(texts.map(t => Math.round(t.text.right)))],
+      inside: texts.every(t => t.text.left >= t.cell.left && t.text.right <= t.cell.right),
+      oneLine: texts.every(t => t.text.height < 1.5 * parseFloat(getComputedStyle(table).fontSize)),
+      fits: texts.every(t => t.cell.width <= box.right - sticky),
+    };
+  }
+  const cell = (row, name) => row.querySelector(`td.${name}`).textContent.trim();
+  return {
+    heads: [...table.tHead.rows[0].cells].map(th => th.textContent),
+    rows: Object.fromEntries([...table.querySelectorAll('tr.model-row')].map(row => [
+      row.dataset.model,
+      [cell(row, 'tokens'), cell(row, 'cost'), cell(row, 'per-usd'),
+       row.querySelector('td.tokens span')?.title ?? null]])),
+    columns: columns,
+    overflows: wrap.scrollWidth > wrap.clientWidth,
+    page: document.documentElement.scrollWidth,
+  };
+})()"""
+
+
+# Scrolls the priced model's cell of a column into view at the table's right edge (a phone's
+# table scrolls under its sticky rank and model); whether both ends of its text are seen.
+REVEAL = """(name => {
+  const cell = document.querySelector(`tr[data-model="%s"] td.${name}`);
+  const wrap = cell.closest('.table-wrap');
+  cell.scrollIntoView({block: 'center', inline: 'nearest'});
+  wrap.scrollLeft += cell.getBoundingClientRect().right - wrap.getBoundingClientRect().right;
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const text = range.getBoundingClientRect(), middle = (text.top + text.bottom) / 2;
+  return [text.left + 1, text.right - 1]
+    .every(x => cell.contains(document.elementFromPoint(x, middle)));
+})"""
+
+
+def leaderboard_row(live: Live, model: str) -> dict[str, Any]:
+    """The model's row of /leaderboard (the newest day)."""
+    status, board = request(f"{live.base}/leaderboard")
+    assert status == 200
+    return next(row for row in board["rankings"] if row["model"] == model)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_costs_are_readable_columns(live: Live, width: int) -> None:
+    with tab(live.folder / "profile-costs", live.base + "/", width) as (browser, session):
+        facts = browser.evaluate(session, COST_FACTS)
+        browser.screenshot(session, live.shot(f"costs-{width}"))
+        seen = {
+            name: browser.evaluate(session, f"{REVEAL % PRICED}('{name}')")
+            for name in ("tokens", "per-usd", "cost")
+        }
+        browser.screenshot(session, live.shot(f"costs-{width}-cost-column"))
+    assert seen == {"tokens": True, "per-usd": True, "cost": True}
+    assert ["Tokens", "Cost", "Return / $"] == facts["heads"][6:9]
+    priced = leaderboard_row(live, PRICED)
+    calls = TRADING_DAYS * STEPS_PER_DAY
+    assert priced["cost_usd"] == pytest.approx(calls * CALL_COST)
+    per_usd = f"{priced['cumulative_return_pct'] / (calls * CALL_COST):+.2f}%"
+    title = f"{calls * 110:,} tokens: {calls * 100:,} prompt, {calls * 10:,} completion"
+    assert facts["rows"][PRICED] == ["2.4k", "$0.0062", per_usd, title]
+    assert facts["rows"]["mock-llm"][0][0].isdigit()
+    assert facts["rows"]["mock-llm"][1:3] == ["—", "—"]
+    builtin = [model for model in live.models if model not in (PRICED, "mock-llm")]
+    assert all(facts["rows"][model] == ["—", "—", "—", None] for model in builtin)
+    for name, column in facts["columns"].items():
+        # Right-aligned to one edge, on one line inside the cell, with room beside the model.
+        assert len(column["rights"]) == 1, (name, column)
+        assert column["inside"] and column["oneLine"] and column["fits"], (name, column)
+    assert facts["page"] <= width
+    assert facts["overflows"] is (width < 600), "a desktop's table fits; a phone's scrolls"
+
+
+SPENDING_FACTS = """(() => ({
+  spent: [...document.querySelectorAll('#spending dd')].map(dd => dd.innerText.trim()),
+  labels: [...document.querySelectorAll('#spending dt')].map(dt => dt.textContent),
+  page: document.documentElement.scrollWidth,
+}))()"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_priced_models_day_shows_its_tokens_and_cost(live: Live, width: int) -> None:
+    url = f"{live.base}/dashboard/models/{PRICED}"
+    with tab(live.folder / "profile-spending", url, width) as (browser, session):
+        facts = browser.evaluate(session, SPENDING_FACTS)
+        browser.screenshot(session, live.shot(f"model-day-costs-{width}"))
+    per_usd = leaderboard_row(live, PRICED)["return_pct_per_usd"]
+    assert facts["labels"][1::2] == ["Cost this day", "Cost to date"]
+    assert facts["spent"] == ["220", "$0.0006", "2.4k", "$0.0062", f"{per_usd:+.2f}%"]
+    assert facts["page"] <= width

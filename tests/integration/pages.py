@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as markup
 import re
 import xml.etree.ElementTree as ET
 
@@ -24,6 +25,25 @@ def page(client: FlaskClient, path: str = "/", status: int = 200) -> str:
 def model_rows(html: str) -> dict[str, str]:
     """The leaderboard's model rows by signature, in the page's order."""
     return {model: cells for model, cells in ROW.findall(html)}
+
+
+def text(fragment: str) -> str:
+    """The visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def cell(row: str, name: str) -> str:
+    """The visible text of a row's cell of class name (as in <td class="num name">)."""
+    found = re.search(rf'<td class="[^"]*\b{name}\b[^"]*">(.*?)</td>', row, re.S)
+    assert found, f"no {name} cell in the row"
+    return text(found.group(1))
+
+
+def element(html: str, element_id: str) -> str:
+    """The inner HTML of the page's element with that id (not holding one of its own kind)."""
+    found = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert found, f"no element {element_id}"
+    return found.group(2)
 
 
 def section(html: str, section_id: str) -> str:

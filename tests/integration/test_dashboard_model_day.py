@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from service.market.prices import PriceData
 from tests.integration.conftest import Trigger, payload
-from tests.integration.pages import model_rows, money, page, section
+from tests.integration.pages import model_rows, money, page, section, text
 
 pytestmark = pytest.mark.integration
 
@@ -43,11 +43,6 @@ def trading_day(client: FlaskClient, model: str) -> str:
     """The first day the model traded."""
     rows = payload(client.get("/results", query_string={"model": model, "detail": "full"}))
     return next(row["date"] for row in rows if row["trades"])
-
-
-def text(fragment: str) -> str:
-    """The visible text of an HTML fragment, whitespace collapsed."""
-    return " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 @pytest.mark.usefixtures("ran")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import bisect
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
+from service.jobs.spending import Spending, timeline_spending
 from service.market.prices import PriceData
 from service.portfolio.positions import ResultFilter, end_of_day_results, timeline_bounds
 from service.resources.dashboard.conversation import Message, conversation
@@ -55,6 +56,17 @@ class ModelDay:
     messages: list[Message]
     tool_usage: list[dict[str, Any]]
     days: list[str]
+    spent_to_date: Spending = field(default_factory=Spending)
+
+    @property
+    def spent(self) -> Spending:
+        """The day's own tokens and cost (None where the day reported none)."""
+        return Spending(**{part.name: self.result.get(part.name) for part in fields(Spending)})
+
+    @property
+    def return_per_usd(self) -> float | None:
+        """The return since the model's start per USD spent up to this day."""
+        return self.spent_to_date.return_per_usd(self.result.get("cumulative_return_pct"))
 
     @property
     def previous_day(self) -> str | None:
@@ -102,4 +114,5 @@ def model_day(
         messages=conversation(row["reasoning"]),
         tool_usage=row["tool_usage"],
         days=days,
+        spent_to_date=timeline_spending(conn, "", day, model).get(model, Spending()),
     )

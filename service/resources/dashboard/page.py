@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,6 +20,10 @@ from service.results.leaderboard import leaderboard
 from service.results.performance import end_of_day_series
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+UNKNOWN = "—"
+# Below a dollar, cents would round most model-days to $0.00: four decimals keep them apart.
+SMALL_COST_DECIMALS = 4
+TOKEN_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
 # The example job in the empty state covers about a month of trading days: quick to run.
 EXAMPLE_TRADING_DAYS = 21
 
@@ -145,10 +150,58 @@ def gather(
 def format_duration(seconds: float | None) -> str:
     """A duration for people: '45s', '3m 05s', '2h 01m'; an em dash when unknown."""
     if seconds is None:
-        return "—"
+        return UNKNOWN
     total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
         return f"{hours}h {minutes:02d}m"
     return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def format_usd(value: float | None) -> str:
+    """A cost for people: cents from a dollar up ('$12.34'), four decimals below ('$0.0123'),
+    '<$0.0001' for less; an em dash when unknown (a model without pricing)."""
+    if value is None:
+        return UNKNOWN
+    smallest = 10**-SMALL_COST_DECIMALS
+    if 0 < value < smallest:
+        return f"<${smallest:.{SMALL_COST_DECIMALS}f}"
+    if value == 0 or round(value, SMALL_COST_DECIMALS) >= 1:
+        return f"${value:,.2f}"
+    return f"${value:.{SMALL_COST_DECIMALS}f}"
+
+
+def format_tokens(count: int | None) -> str:
+    """A token count for people: exact below a thousand, else '4.4k', '12.3M'; a dash when
+    unknown (a model that calls no LLM)."""
+    if count is None:
+        return UNKNOWN
+    if count < 1000:
+        return str(count)
+    size, unit = next((size, unit) for size, unit in TOKEN_UNITS if round(count / size, 1) >= 1)
+    return f"{count / size:.1f}{unit}"
+
+
+def total_tokens(spent: Mapping[str, Any]) -> int | None:
+    """Prompt and completion tokens together (cached and reasoning ones are counted in them);
+    None when neither is known."""
+    parts = [spent.get("prompt_tokens"), spent.get("completion_tokens")]
+    known = [part for part in parts if part is not None]
+    return sum(known) if known else None
+
+
+def token_detail(spent: Mapping[str, Any]) -> str:
+    """The exact counts behind a total, for a tooltip: '4,400 tokens: 4,000 prompt (1,600
+    cached), 400 completion (100 reasoning)', a detail left out when the provider gave none;
+    empty when no token is known."""
+    count = total_tokens(spent)
+    if count is None:
+        return ""
+
+    def part(kind: str, detail: str) -> str:
+        value, inner = spent.get(f"{kind}_tokens"), spent.get(f"{detail}_tokens")
+        shown = f"{UNKNOWN if value is None else f'{value:,}'} {kind}"
+        return shown if inner is None else f"{shown} ({inner:,} {detail})"
+
+    return f"{count:,} tokens: {part('prompt', 'cached')}, {part('completion', 'reasoning')}"

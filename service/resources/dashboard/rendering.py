@@ -10,7 +10,13 @@ from flask.typing import ResponseReturnValue
 
 from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.resources.dashboard.access import KEY_COOKIE
-from service.resources.dashboard.page import format_duration
+from service.resources.dashboard.page import (
+    format_duration,
+    format_tokens,
+    format_usd,
+    token_detail,
+    total_tokens,
+)
 
 # Everything a page loads comes from this server: inline code carries the nonce, and the
 # polling goes to the same origin. A browser refuses anything else.
@@ -29,6 +35,10 @@ def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue
         nonce=nonce,
         root=request.script_root,
         duration=format_duration,
+        usd=format_usd,
+        token_count=format_tokens,
+        total_tokens=total_tokens,
+        token_detail=token_detail,
         key_cookie=KEY_COOKIE,
         active_statuses=ACTIVE_JOB_STATUSES,
         **context,
