@@ -180,6 +180,7 @@ class TestOpenApi:
             "models",
             "replace_existing",
             "max_cost_usd",
+            "replay_of",
         }
         assert body["required"] == ["end_date"]
 
