@@ -24,6 +24,7 @@ from service.models_config import ModelSpec, load_models_config
 from service.portfolio.engine import OrderBook
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
 from service.trading import trade_builtin
+from tests.integration.scripted_llm import GPT, AppWith
 
 AppFactory = Callable[..., Flask]
 Trigger = Callable[..., dict[str, Any]]
@@ -199,3 +200,18 @@ def crashes(monkeypatch: pytest.MonkeyPatch) -> Crashes:
     # run_model_day's trade_day looks trade_builtin up in service.trading on every call.
     monkeypatch.setattr("service.trading.trade_builtin", crashing.trade)
     return crashing
+
+
+@pytest.fixture
+def app_with(models_file: ModelsFile, make_app: AppFactory) -> AppWith:
+    """An app whose config adds the scripted priced model (scripted_llm.GPT), changed by the
+    given fields, and agent_config changed by agent_config."""
+
+    def build(agent_config: dict[str, Any] | None = None, **changes: Any) -> Flask:
+        data = models_file.read()
+        data["models"].append({**GPT, **changes})
+        data["agent_config"].update({"base_delay": 0, **(agent_config or {})})
+        models_file.write(data)
+        return make_app(config_path=str(models_file.path), secrets={"TEST_LLM_KEY": "sk-x"})
+
+    return build

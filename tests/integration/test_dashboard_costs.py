@@ -6,14 +6,11 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.integration import test_costs_and_budgets as costs
 from tests.integration.conftest import payload
 from tests.integration.pages import cell, element, model_rows, page, text
-from tests.integration.test_costs_and_budgets import DAY_COST, PRICING, AppWith, run
+from tests.integration.scripted_llm import DAY_COST, PRICING, AppWith, run
 
 pytestmark = pytest.mark.integration
-# The cost tests' fixture: an app whose config adds gpt-priced, answered by their scripted API.
-app_with = costs.app_with
 
 START, END = "2025-10-01", "2025-10-03"  # a registration day, then two trading days
 UNPRICED = ["mock-llm", "momentum-20"]  # the offline mock model and a built-in strategy

@@ -11,12 +11,10 @@ import responses
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.integration import test_costs_and_budgets as costs
 from tests.integration.conftest import payload
-from tests.integration.test_costs_and_budgets import LLM_URL, AppWith, answer, run
+from tests.integration.scripted_llm import LLM_URL, AppWith, answer, run
 
 pytestmark = pytest.mark.integration
-app_with = costs.app_with
 # What a replay must reproduce: every stored column but ids, job ids and timestamps.
 ROWS = {
     "positions": "date, action_id, action_type, symbol, amount, price, cash, portfolio_value,"
