@@ -9,6 +9,7 @@ from service.agent.loop import ChatClientProtocol, DayLimits, run_conversation
 from service.agent.mock import MockChatClient
 from service.agent.news import load_news
 from service.agent.prompt import render_system_prompt, user_message
+from service.agent.rate_limits import Limits, model_limiter
 from service.agent.recording import RecordingClient, ResponseLog, with_turns
 from service.agent.request_options import body_options, resolve_headers
 from service.agent.tools import TradingTools
@@ -36,11 +37,16 @@ def chat_client(
 ) -> ChatClientProtocol:
     """The model's client: the offline mock, or an OpenAI-compatible API with its key.
 
-    Headers naming a variable are read from the environment captured at start-up.
+    Headers naming a variable are read from the environment captured at start-up. The
+    provider's limits are shared by every worker on the host through the queue's SQLite file.
     """
     if spec.provider == "mock":
         return MockChatClient(spec.signature, view.day, view.rules.watchlist)
     headers, hidden = resolve_headers(spec.request_options, settings.secrets)
+    limits = Limits(spec.max_concurrency, spec.requests_per_minute, spec.tokens_per_minute)
+    gate = model_limiter(
+        settings.huey_path, spec.signature, spec.rate_limit_group, limits, agent.timeout
+    )
     return ChatClient(
         spec.openai_base_url or settings.openai_api_base,
         settings.secrets.get(spec.api_key_env),
@@ -51,6 +57,7 @@ def chat_client(
         body_extras=body_options(spec.request_options),
         headers=headers,
         hidden=hidden,
+        gate=gate,
     )
 
 

@@ -7,8 +7,9 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -17,6 +18,7 @@ from service.agent.costs import parse_usage
 MAX_DELAY = 60.0
 RETRYABLE_STATUS = frozenset({429}) | frozenset(range(500, 600))
 TEXT_LIMIT = 300
+CHARS_PER_TOKEN = 4  # a common rule of thumb for English text and JSON
 # Closed blocks, then a dangling close tag (the opening one was in the prompt template), then a
 # block cut off by max_tokens.
 THINK_PATTERNS = (
@@ -24,6 +26,29 @@ THINK_PATTERNS = (
     re.compile(r"^.*</think>", re.DOTALL),
     re.compile(r"<think>.*$", re.DOTALL),
 )
+
+
+class TokenCount(Protocol):
+    """What an admitted request counts for in its provider's token limit."""
+
+    def record(self, tokens: int) -> None:
+        """The tokens the request really used, once it has answered."""
+        ...
+
+
+class RequestGate(Protocol):
+    """Admits each HTTP attempt under the provider's limits (service.agent.rate_limits)."""
+
+    def lease(self, estimated_tokens: int) -> AbstractContextManager[TokenCount]:
+        """Wait until one more request fits, and hold its place while it runs."""
+        ...
+
+
+class _Uncounted:
+    """The token count of a client without a gate: nothing to record."""
+
+    def record(self, tokens: int) -> None:
+        """Ignore the tokens."""
 
 
 class LLMError(RuntimeError):
@@ -142,6 +167,20 @@ def _json_body(response: requests.Response) -> Any:
         return None
 
 
+def estimate_tokens(payload: Mapping[str, Any]) -> int:
+    """Tokens a request may use, before it is sent: its JSON size / 4, plus its answer's cap."""
+    cap = payload.get("max_tokens", payload.get("max_completion_tokens"))
+    cap = cap if isinstance(cap, int) and not isinstance(cap, bool) else 0
+    return len(json.dumps(payload)) // CHARS_PER_TOKEN + cap
+
+
+def used_tokens(usage: Mapping[str, int] | None) -> int | None:
+    """Prompt plus completion tokens of an answer's usage; None when it reported neither."""
+    if not usage or ("prompt_tokens" not in usage and "completion_tokens" not in usage):
+        return None
+    return usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+
+
 def _retry_after(response: requests.Response) -> float | None:
     try:
         seconds = float(response.headers.get("Retry-After", ""))
@@ -154,7 +193,8 @@ class ChatClient:
     """Calls POST {base_url}/chat/completions for one model, retrying transient failures.
 
     body_extras are added to every request body and headers to its headers, as they are;
-    hidden values (secrets other than the key) are masked in errors like the key.
+    hidden values (secrets other than the key) are masked in errors like the key. With a gate,
+    every attempt (retries too) waits for its lease and holds it while the request runs.
     """
 
     def __init__(
@@ -171,6 +211,7 @@ class ChatClient:
         body_extras: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         hidden: tuple[str, ...] = (),
+        gate: RequestGate | None = None,
     ) -> None:
         self.url = f"{base_url.rstrip('/')}/chat/completions"
         self._api_key = api_key
@@ -184,6 +225,7 @@ class ChatClient:
         self.body_extras = dict(body_extras or {})
         self.extra_headers = dict(headers or {})
         self._hidden = tuple(value for value in (api_key, *hidden) if value)
+        self.gate = gate
 
     def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> ChatResponse:
         """One chat completion; raises LLMError once retries are exhausted or on a hard error."""
@@ -194,13 +236,19 @@ class ChatClient:
             "tool_choice": "auto",
             **self.body_extras,
         }
+        estimate = estimate_tokens(payload) if self.gate else 0
         failure, retry_after = "", None
         for attempt in range(self.max_retries + 1):
             if attempt:
                 self.sleep(self._delay(attempt - 1, retry_after))
-            response, failure, retry_after = self._attempt(payload)
-            if response is not None:
-                return self._parse(response)
+            with self._lease(estimate) as lease:
+                response, failure, retry_after = self._attempt(payload)
+                if response is not None:
+                    answer = self._parse(response)
+                    tokens = used_tokens(answer.usage)
+                    if tokens is not None:
+                        lease.record(tokens)
+                    return answer
         raise self._error(f"{failure}; gave up after {self.max_retries + 1} attempts")
 
     def _attempt(
@@ -222,6 +270,10 @@ class ChatClient:
         if response.status_code not in RETRYABLE_STATUS:
             raise self._error(failure)
         return None, failure, _retry_after(response)
+
+    def _lease(self, estimate: int) -> AbstractContextManager[TokenCount]:
+        """The gate's lease; a failed attempt counts for its estimate."""
+        return self.gate.lease(estimate) if self.gate else nullcontext(_Uncounted())
 
     def _headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", **self.extra_headers}
