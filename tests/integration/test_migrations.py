@@ -2,7 +2,8 @@
 
 tests/fixtures/migrations/vN holds a database made by released version N's own code (a dump
 of two jobs: three models over 2025-09-02..12, then a resume to 09-19) and the answers that
-code gave on it. Upgraded by the release step, the database must give the same answers.
+code gave on it (tests/fixtures/migrations/record.py writes them when a version is released).
+Upgraded by the release step, the database must give the same answers.
 """
 
 from __future__ import annotations
