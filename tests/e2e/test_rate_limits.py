@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import Service, request, running_service, wait_for_job
+from tests.e2e.processes import request, running_service, wait_for_job
 from tests.performance.datagen import write_config
+from tests.performance.simulation import stub_models, wait_for_consumers
 from tests.performance.stub_llm import STEPS_PER_DAY, StubLLM
 
 pytestmark = pytest.mark.e2e
@@ -19,34 +20,15 @@ LATENCY = 0.2
 DAYS = ["2025-10-01", "2025-10-02", "2025-10-03", "2025-10-06"]  # registration, then 3 days
 
 
-def wait_for_consumers(service: Service, timeout: float = 30) -> None:
-    """Until every consumer has started its workers: each must be there to take its share."""
-    logs = [service.folder / f"worker{index}.log" for index in range(CONSUMERS)]
-    deadline = time.monotonic() + timeout
-    while not all(log.exists() and "consumer started" in log.read_text() for log in logs):
-        assert time.monotonic() < deadline, "a consumer did not start"
-        time.sleep(0.1)
-
-
 def test_no_request_above_the_groups_concurrency(tmp_path: Path) -> None:
     with StubLLM(LATENCY, max_concurrency=LIMIT) as stub:
-        models = [
-            {
-                "signature": f"limited-{number:02d}",
-                "provider": "openai",
-                "basemodel": "stub",
-                "openai_base_url": stub.base_url,
-                "api_key_env": "STUB_LLM_KEY",
-                "rate_limit_group": "stub-key",
-                "max_concurrency": LIMIT,
-            }
-            for number in range(MODELS)
-        ]
+        limits = {"rate_limit_group": "stub-key", "max_concurrency": LIMIT}
+        models = stub_models(stub, MODELS, "limited", **limits)
         # No retry: a refused request fails its model-day, as well as counting as refused.
         config = write_config(tmp_path / "models.json", models, max_retries=0, timeout=30)
-        env = {"CONFIG_PATH": str(config), "STUB_LLM_KEY": "unused"}
-        with running_service(tmp_path, env, consumers=CONSUMERS) as service:
-            wait_for_consumers(service)
+        logs = [tmp_path / f"worker{index}.log" for index in range(CONSUMERS)]
+        with running_service(tmp_path, {"CONFIG_PATH": str(config)}, CONSUMERS) as service:
+            wait_for_consumers(logs)
             started = time.monotonic()
             body = {"start_date": DAYS[0], "end_date": DAYS[-1]}
             status, job = request(f"{service.base}/simulate/trigger", body)
@@ -61,5 +43,4 @@ def test_no_request_above_the_groups_concurrency(tmp_path: Path) -> None:
     assert stats["calls"] == MODELS * (len(DAYS) - 1) * STEPS_PER_DAY
     assert stats["peak_running"] == LIMIT, "the limit was reached: the run was not serial"
     assert wall >= stats["calls"] * LATENCY / LIMIT
-    logs = [(tmp_path / f"worker{index}.log").read_text() for index in range(CONSUMERS)]
-    assert all("model-day completed" in text for text in logs), "every consumer took a share"
+    assert all("model-day completed" in log.read_text() for log in logs), "each took a share"

@@ -45,6 +45,7 @@ class Mode:
     scale_days: tuple[int, ...]
     plan: LoadPlan
     scaling_plan: LoadPlan
+    limited: simulation.LimitedRun
 
 
 FULL = Mode(
@@ -58,6 +59,8 @@ FULL = Mode(
     (80, 320, 1280),
     LoadPlan(300, 10, 5, sustained_rounds=4),
     LoadPlan(300, 10, 3),
+    # 320 requests, 240 a minute: the last 80 wait for the window, which takes a minute.
+    simulation.LimitedRun(32, 5, 0.5, max_concurrency=8, requests_per_minute=240),
 )
 QUICK = Mode(
     "quick",
@@ -70,6 +73,7 @@ QUICK = Mode(
     (10, 40, 160),
     LoadPlan(50, 3, 1),
     LoadPlan(30, 3, 1),
+    simulation.LimitedRun(8, 2, 0.1, max_concurrency=4),
 )
 
 
@@ -209,6 +213,13 @@ def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
         sim[f"llm_{models}_models"] = simulation.mock_llm(
             folder / f"llm-{models}", JUN_OCT, models, WIDE_LLM_DAYS, WIDE_LLM_LATENCY, 1.0
         )
+    limited = mode.limited
+    say(
+        f"[4/5] rate-limited: {limited.models} models of one group on {limited.consumers}"
+        f" consumers, a stub refusing above {limited.max_concurrency} at once"
+        + (f" or {limited.requests_per_minute} a minute" if limited.requests_per_minute else "")
+    )
+    sim["rate_limited"] = simulation.rate_limited(folder / "limited", JUN_OCT, limited, 1.0)
     say("[5/5] scaling: synthetic prices, 1x 4x 16x data")
     scaled = scaling(folder, mode, wrk_binary)
     return assemble(bundled_figures, sim, scaled)

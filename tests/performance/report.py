@@ -103,6 +103,7 @@ def _simulation_targets(sim: dict[str, Any]) -> list[dict[str, Any]]:
             ratio <= MAX_LLM_RATIO,
         ),
         *_wide_llm_targets(sim),
+        *_rate_limited_targets(sim["rate_limited"]),
     ]
 
 
@@ -127,6 +128,23 @@ def _wide_llm_targets(sim: dict[str, Any]) -> list[dict[str, Any]]:
         for run in wide
     ]
     return checks
+
+
+def _rate_limited_targets(run: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        _check(
+            "rate-limited run: requests refused by the stub",
+            "0",
+            f"{run['refused']} of {run['refused'] + run['llm_calls']}",
+            run["refused"] == 0,
+        ),
+        _check(
+            "rate-limited run: peak requests at once",
+            f"= max_concurrency {run['max_concurrency']}",
+            str(run["peak_running"]),
+            run["peak_running"] == run["max_concurrency"],
+        ),
+    ]
 
 
 def _process_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -240,6 +258,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"{_queue_text(run)})"
         for run in runs
     ]
+    lines.append(_rate_limited_line(sim["rate_limited"]))
     lines += [
         f"Memory: gunicorn worker peak {memory['web_worker_peak_mb']:.1f} MB (bundled prices), "
         f"{memory['web_worker_peak_mb_synthetic_prices']:.1f} MB (synthetic); consumer peak "
@@ -256,6 +275,21 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             + " MB"
         )
     return lines
+
+
+def _rate_limited_line(run: dict[str, Any]) -> str:
+    per_minute = run["requests_per_minute"]
+    limits = f"max_concurrency {run['max_concurrency']}" + (
+        f", requests_per_minute {per_minute}" if per_minute else ""
+    )
+    return (
+        f"  rate-limited, {run['models']} models of one group x {run['days']} days on "
+        f"{run['consumers']} consumers ({limits}; stub {run['latency_s'] * 1000:.0f} ms/call): "
+        f"{run['llm_calls']} requests served, {run['refused']} refused, peak "
+        f"{run['peak_running']} at once, {run['wall_seconds']:.2f} s against a bound of "
+        f"{run['lower_bound_seconds']:.2f} s = {run['ratio_to_bound']:.3f} (model-days per "
+        f"consumer {run['model_days_per_consumer']})"
+    )
 
 
 def _queue_text(run: dict[str, Any]) -> str:

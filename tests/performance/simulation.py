@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import statistics
 import subprocess
 import time
-from contextlib import closing
+from contextlib import ExitStack, closing
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from service.agent.rate_limits import WINDOW_MARGIN, WINDOW_SECONDS
 from service.market.prices import load_prices
 from service.settings import DEFAULT_CONFIG_PATH
 from tests.e2e.processes import REPO, request
@@ -138,6 +141,30 @@ def simulate_cli(folder: Path, prices: Path) -> dict[str, Any]:
     }
 
 
+def stub_models(stub: StubLLM, models: int, prefix: str, **fields: Any) -> list[dict[str, Any]]:
+    """`models` LLM models calling the stub, with these fields besides."""
+    return [
+        {
+            "signature": f"{prefix}-{number:02d}",
+            "provider": "openai",
+            "basemodel": "stub",
+            "openai_base_url": stub.base_url,
+            "api_key_env": "BENCH_STUB_LLM_KEY",
+            **fields,
+        }
+        for number in range(1, models + 1)
+    ]
+
+
+def wait_for_consumers(logs: list[Path], timeout: float = 30) -> None:
+    """Until every consumer has started its workers (each log says so)."""
+    deadline = time.monotonic() + timeout
+    while not all(log.exists() and "consumer started" in log.read_text() for log in logs):
+        if time.monotonic() > deadline:
+            raise TimeoutError("a consumer did not start")
+        time.sleep(0.05)
+
+
 def mock_llm(
     folder: Path, prices: Path, models: int, days: int, latency: float, idle: float
 ) -> dict[str, Any]:
@@ -145,16 +172,7 @@ def mock_llm(
     folder.mkdir(parents=True)
     trading = load_prices(prices).trading_days
     with StubLLM(latency) as stub:
-        specs = [
-            {
-                "signature": f"stub-llm-{number:02d}",
-                "provider": "openai",
-                "basemodel": "stub",
-                "openai_base_url": stub.base_url,
-                "api_key_env": "BENCH_STUB_LLM_KEY",
-            }
-            for number in range(1, models + 1)
-        ]
+        specs = stub_models(stub, models, "stub-llm")
         config = write_config(folder / "models.json", specs, max_retries=0, timeout=30)
         database = folder / "trader.db"
         env = service_env(folder, prices, config, database)
@@ -174,3 +192,70 @@ def mock_llm(
         ratio_to_ideal=result["wall_seconds"] / ideal,
     )
     return result
+
+
+@dataclass(frozen=True)
+class LimitedRun:
+    """Models of one rate_limit_group on several consumers, against a stub refusing above the
+    group's limits as a provider does."""
+
+    models: int
+    days: int
+    latency: float
+    max_concurrency: int
+    requests_per_minute: int | None = None
+    consumers: int = 3
+
+
+def rate_limited(folder: Path, prices: Path, run: LimitedRun, idle: float) -> dict[str, Any]:
+    """The rate-limited run: requests refused by the stub (must be 0), served, peak running.
+
+    Each consumer has just enough threads for its share of the models, so that all of them
+    take part and the limits are shared across processes, not kept by one.
+    """
+    folder.mkdir(parents=True)
+    trading = load_prices(prices).trading_days
+    limits = {"max_concurrency": run.max_concurrency}
+    if run.requests_per_minute is not None:
+        limits["requests_per_minute"] = run.requests_per_minute
+    with StubLLM(run.latency, run.max_concurrency, run.requests_per_minute) as stub:
+        specs = stub_models(stub, run.models, "limited-llm", rate_limit_group="bench", **limits)
+        config = write_config(folder / "models.json", specs, max_retries=0, timeout=30)
+        database = folder / "trader.db"
+        env = service_env(folder, prices, config, database)
+        env["HUEY_WORKERS"] = str(math.ceil(run.models / run.consumers))
+        logs = [folder / f"worker{index}.log" for index in range(run.consumers)]
+        with web(env, folder / "web.log") as api, ExitStack() as stack:
+            consumers = [stack.enter_context(worker(env, log)) for log in logs]
+            wait_for_consumers(logs)
+            body = {"start_date": trading[0], "end_date": trading[run.days], "models": []}
+            result = _run_job(api, consumers[0], database, body, idle)
+        stats = stub.stats()
+    calls = run.models * run.days * STEPS_PER_DAY
+    result.update(
+        models=run.models,
+        days=run.days,
+        latency_s=run.latency,
+        consumers=run.consumers,
+        max_concurrency=run.max_concurrency,
+        requests_per_minute=run.requests_per_minute,
+        llm_calls=stats["calls"],
+        expected_calls=calls,
+        refused=stats["refused"],
+        peak_running=stats["peak_running"],
+        model_days_per_consumer=[log.read_text().count("model-day completed") for log in logs],
+        lower_bound_seconds=_limited_bound(run, calls),
+    )
+    result["ratio_to_bound"] = result["wall_seconds"] / result["lower_bound_seconds"]
+    return result
+
+
+def _limited_bound(run: LimitedRun, calls: int) -> float:
+    """The shortest wall time the limits allow: calls at the concurrency limit, and every
+    request past a window's allowance waiting for the window (plus its margin) to move on."""
+    at_once = calls * run.latency / run.max_concurrency
+    if run.requests_per_minute is None or calls <= run.requests_per_minute:
+        return at_once
+    windows = math.ceil(calls / run.requests_per_minute) - 1
+    last = calls - windows * run.requests_per_minute
+    return windows * (WINDOW_SECONDS + WINDOW_MARGIN) + last * run.latency / run.max_concurrency

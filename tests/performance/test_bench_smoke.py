@@ -45,6 +45,9 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert sim["consumer_builtin"]["status"] == "completed"
     assert sim["consumer_builtin"]["model_days"] == 20 * 20
     assert sim["mock_llm"]["llm_calls"] == sim["mock_llm"]["expected_calls"]
+    limited = sim["rate_limited"]
+    assert limited["refused"] == 0 and limited["llm_calls"] == limited["expected_calls"]
+    assert limited["peak_running"] == limited["max_concurrency"]
     assert [run["model_days"] for run in sim["simulate_cli"]] == [3 * 121, 3 * 99]
     assert "gunicorn wsgi:app" in report["gunicorn_command"]
     assert report["memory"]["web_worker_peak_mb"] > 0
