@@ -52,9 +52,9 @@ def plan_replay(conn: sqlite3.Connection, job_id: str, requested: list[str]) -> 
     """The replay of job_id's requested models (all of them by default); 400s name the field."""
     row = conn.execute(SOURCE_SQL, (job_id,)).fetchone()
     if row is None:
-        raise JobRequestError(f"job {job_id} not found", "replay_of")
+        raise JobRequestError(f"job {job_id} not found")
     if row["kind"] != "simulation":
-        raise JobRequestError(f"job {job_id} is an import: it recorded no answers", "replay_of")
+        raise JobRequestError(f"job {job_id} is an import: it recorded no answers")
     snapshot = json.loads(row["config"])
     specs, replayed = [], {}
     for model in _replayed_models(json.loads(row["models"]), requested, job_id):

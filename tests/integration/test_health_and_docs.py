@@ -180,7 +180,6 @@ class TestOpenApi:
             "models",
             "replace_existing",
             "max_cost_usd",
-            "replay_of",
         }
         assert body["required"] == ["end_date"]
 
@@ -253,19 +252,23 @@ class TestOpenApiForClients:
             )
             assert conforms(spec, "PaginationMetadata", sent) and sent["total"] >= 1, sent
 
-    def test_the_trigger_links_to_status_cancel_and_delete(self, spec: dict[str, Any]) -> None:
-        links = spec["paths"]["/simulate/trigger"]["post"]["responses"]["202"]["links"]
-        targets = {}
+    @pytest.mark.parametrize("operation", ["/simulate/trigger", "/simulate/{job_id}/replay"])
+    def test_a_new_job_links_to_status_cancel_replay_and_delete(
+        self, spec: dict[str, Any], operation: str
+    ) -> None:
+        links = spec["paths"][operation]["post"]["responses"]["202"]["links"]
+        targets = set()
         for link in links.values():
             assert link["parameters"] == {"job_id": "$response.body#/job_id"}
             path, _, method = link["operationRef"].removeprefix("#/paths/").rpartition("/")
             path = path.replace("~1", "/").replace("~0", "~")
             assert "job_id" in parameter_names(spec, path, method, "path")
-            targets[method] = path
+            targets.add((method, path))
         assert targets == {
-            "get": "/simulate/status/{job_id}",
-            "post": "/simulate/{job_id}/cancel",
-            "delete": "/jobs/{job_id}",
+            ("get", "/simulate/status/{job_id}"),
+            ("post", "/simulate/{job_id}/cancel"),
+            ("post", "/simulate/{job_id}/replay"),
+            ("delete", "/jobs/{job_id}"),
         }
         assert "job_id" in spec["components"]["schemas"]["TriggerResponse"]["properties"]
 

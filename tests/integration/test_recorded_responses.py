@@ -37,7 +37,15 @@ def rows_of(database: str, model: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def trigger(client: FlaskClient, **body: Any) -> Any:
+    """A job triggered with body; its 202 answer (it ran inline)."""
     response = client.post("/simulate/trigger", json=body)
+    assert response.status_code == 202, payload(response)
+    return payload(response)
+
+
+def replay(client: FlaskClient, job_id: str, **body: Any) -> Any:
+    """A replay of job_id; its 202 answer."""
+    response = client.post(f"/simulate/{job_id}/replay", json=body)
     assert response.status_code == 202, payload(response)
     return payload(response)
 
@@ -90,20 +98,20 @@ def test_a_replay_reproduces_the_recorded_job_with_no_network(priced: Flask) -> 
     source = payload(run(client, "2025-10-03"))
 
     with responses.RequestsMock() as blocked:  # any request would raise ConnectionError
-        replay = trigger(client, end_date="2025-10-03", replay_of=source["job_id"])
+        replayed = replay(client, source["job_id"])
         assert len(blocked.calls) == 0
 
-    assert replay["status"] == "completed", replay["details"]
-    assert replay["models"] == ["gpt-priced:replay"]
-    assert (replay["replay_of"], replay["replayed"]) == (
+    assert replayed["status"] == "completed", replayed["details"]
+    assert replayed["models"] == ["gpt-priced:replay"]
+    assert (replayed["replay_of"], replayed["replayed"]) == (
         source["job_id"],
         {"gpt-priced:replay": "gpt-priced"},
     )
-    assert replay["start_date"] == "2025-10-01", "a replay begins where the recorded job did"
+    assert (replayed["start_date"], replayed["end_date"]) == ("2025-10-01", "2025-10-03")
     database = priced.config["SETTINGS"].database_path
     assert rows_of(database, "gpt-priced:replay") == rows_of(database, "gpt-priced")
-    assert replay["progress"]["prompt_tokens"] == source["progress"]["prompt_tokens"]
-    assert replay["progress"]["cost_usd"] == 0, "a replay pays nothing"
+    assert replayed["progress"]["prompt_tokens"] == source["progress"]["prompt_tokens"]
+    assert replayed["progress"]["cost_usd"] == 0, "a replay pays nothing"
 
 
 def test_a_request_the_recording_lacks_fails_the_day_as_diverged(priced: Flask) -> None:
@@ -111,9 +119,9 @@ def test_a_request_the_recording_lacks_fails_the_day_as_diverged(priced: Flask) 
     source = payload(run(client, "2025-10-02"))
 
     with responses.RequestsMock():
-        replay = trigger(client, end_date="2025-10-03", replay_of=source["job_id"])
+        replayed = replay(client, source["job_id"], end_date="2025-10-03")
 
-    days = {detail["date"]: detail for detail in replay["details"]}
+    days = {detail["date"]: detail for detail in replayed["details"]}
     assert days["2025-10-02"]["status"] == "completed"
     assert days["2025-10-03"]["status"] == "failed"
     assert days["2025-10-03"]["error"].startswith("ReplayDiverged: replay diverged at step 1")
@@ -122,30 +130,33 @@ def test_a_request_the_recording_lacks_fails_the_day_as_diverged(priced: Flask) 
 def test_the_offline_mock_replays_too(client: FlaskClient) -> None:
     source = trigger(client, start_date="2025-10-01", end_date="2025-10-06", models=["mock-llm"])
 
-    replay = trigger(client, end_date="2025-10-06", replay_of=source["job_id"])
+    replayed = replay(client, source["job_id"])
 
-    assert replay["status"] == "completed"
+    assert replayed["status"] == "completed"
     board = {row["model"]: row for row in payload(client.get("/leaderboard"))["rankings"]}
     assert board["mock-llm:replay"]["portfolio_value"] == board["mock-llm"]["portfolio_value"]
     assert board["mock-llm"]["trades"] > 0
 
 
-@pytest.mark.parametrize(
-    ("body", "field", "message"),
-    [
-        ({"replay_of": "no-such-job"}, "replay_of", "job no-such-job not found"),
-        ({"models": ["momentum-20"]}, "models", "model 'momentum-20' is not in job"),
-    ],
-)
-def test_a_replay_of_what_was_not_recorded_is_refused(
-    client: FlaskClient, body: dict[str, Any], field: str, message: str
-) -> None:
+def test_a_replay_of_what_was_not_recorded_is_refused(client: FlaskClient) -> None:
     source = trigger(client, start_date="2025-10-01", end_date="2025-10-02", models=["mock-llm"])
 
-    response = client.post(
-        "/simulate/trigger",
-        json={"end_date": "2025-10-02", "replay_of": source["job_id"], **body},
+    other = client.post(f"/simulate/{source['job_id']}/replay", json={"models": ["momentum-20"]})
+    unknown = client.post("/simulate/no-such-job/replay", json={})
+
+    assert other.status_code == 400
+    message = payload(other)["errors"]["json"]["models"][0]
+    assert message.startswith("model 'momentum-20' is not in job ")
+    assert (unknown.status_code, payload(unknown)["message"]) == (404, "job no-such-job not found")
+
+
+def test_an_import_has_no_recording_to_replay(client: FlaskClient, db: sqlite3.Connection) -> None:
+    db.execute(
+        "INSERT INTO jobs (job_id, kind, status, end_date, models, config, created_at)"
+        " VALUES ('imported', 'import', 'completed', '2025-10-02', '[]', '{}', 'now')"
     )
 
+    response = client.post("/simulate/imported/replay", json={})
+
     assert response.status_code == 400
-    assert message in payload(response)["errors"]["json"][field][0]
+    assert payload(response)["message"] == "job imported is an import: it recorded no answers"

@@ -19,6 +19,7 @@ from service.resources.errors import fail
 from service.resources.simulate.schemas import (
     CancelResponseSchema,
     JobDetailSchema,
+    ReplaySchema,
     TriggerResponseSchema,
     TriggerSchema,
 )
@@ -47,11 +48,30 @@ JOB_LINKS = {
     "status": _link("/simulate/status/{job_id}", "get", "Follow the job's progress"),
     "cancel": _link("/simulate/{job_id}/cancel", "post", "Stop the job"),
     "delete": _link("/jobs/{job_id}", "delete", "Delete the job and everything it stored"),
+    "replay": _link(
+        "/simulate/{job_id}/replay", "post", "Run the job's models again from its recorded answers"
+    ),
 }
 
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def start_job(request: JobRequest) -> dict[str, Any]:
+    """Create the job, queue its first model-days and answer its status (400 and 409 else)."""
+    try:
+        created = create_job(
+            get_db(), prices(), models_config(), request, settings().max_simulation_days
+        )
+    except JobRequestError as error:
+        fail(400, str(error), error.field_name)
+    except JobConflictError as error:
+        fail(409, str(error))
+    job_queue().enqueue_days(created.job_id, created.first_days)
+    answer = status_or_404(created.job_id)
+    answer["message"] = f"job queued: {answer['progress']['total']} model-days"
+    return answer
 
 
 def status_or_404(job_id: str) -> dict[str, Any]:
@@ -101,20 +121,8 @@ class TriggerView(MethodView):
             models=body["models"],
             replace_existing=body["replace_existing"],
             max_cost_usd=body["max_cost_usd"],
-            replay_of=body["replay_of"],
         )
-        try:
-            created = create_job(
-                get_db(), prices(), models_config(), request, settings().max_simulation_days
-            )
-        except JobRequestError as error:
-            fail(400, str(error), error.field_name)
-        except JobConflictError as error:
-            fail(409, str(error))
-        job_queue().enqueue_days(created.job_id, created.first_days)
-        answer = status_or_404(created.job_id)
-        answer["message"] = f"job queued: {answer['progress']['total']} model-days"
-        return answer
+        return start_job(request)
 
 
 @blp.route("/status/<string:job_id>")
@@ -156,3 +164,30 @@ class CancelView(MethodView):
         if skipped is None:
             fail(409, f"job {job_id} has already ended")
         return {"job_id": job_id, "status": "cancelled", "cancelled_model_days": skipped}
+
+
+@blp.route("/<string:job_id>/replay")
+class ReplayView(MethodView):
+    """Reproduce a job."""
+
+    @blp.doc(responses={202: {"links": JOB_LINKS}})
+    @blp.arguments(ReplaySchema(), example={"models": ["mock-llm"]})
+    @blp.response(202, TriggerResponseSchema)
+    @blp.alt_response(400, description="Not a simulation, unknown models, or dates that do not fit")
+    @blp.alt_response(404, description=NO_SUCH_JOB)
+    @blp.alt_response(409, description="A replay timeline is already in an active job")
+    def post(self, body: dict[str, Any], job_id: str) -> dict[str, Any]:
+        """Replay a job: its models run again as `<signature>:replay`, answered from its
+        recorded LLM responses with no network; a request it lacks fails the model-day
+        (`replay diverged at step N`)."""
+        source = job_row(get_db(), job_id)
+        if source is None:
+            fail(404, f"job {job_id} not found")
+        request = JobRequest(
+            end_date=_iso(body["end_date"]) or source["end_date"],
+            start_date=_iso(body["start_date"]),
+            models=body["models"],
+            replace_existing=body["replace_existing"],
+            replay_of=job_id,
+        )
+        return start_job(request)

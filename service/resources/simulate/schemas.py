@@ -45,23 +45,10 @@ class TriggerSchema(Schema):
         },
     )
 
-    replay_of = fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=validate.Length(1, 64),
-        metadata={
-            "description": "Replay this job: its models (or those in `models`) run again as"
-            " `<signature>:replay`, answered from its recorded LLM responses with no network;"
-            " start_date defaults to the job's first day"
-        },
-    )
-
     @validates_schema
     def replace_needs_start(self, data: dict[str, object], **_: object) -> None:
         """replace_existing needs a start_date to know what to replace."""
-        # A replay's start_date defaults to the replayed job's first day.
-        no_start = data.get("start_date") is None and not data.get("replay_of")
-        if data.get("replace_existing") and no_start:
+        if data.get("replace_existing") and data.get("start_date") is None:
             raise Contradiction("replace_existing needs a start_date", "replace_existing")
 
 
@@ -75,6 +62,31 @@ class ModelProgressSchema(SpendingFields):
     eta_seconds = fields.Float(
         allow_none=True,
         metadata={"description": "From this model's own mean day; null before it has one"},
+    )
+
+
+class ReplaySchema(Schema):
+    """POST /simulate/{job_id}/replay body; every field has a default taken from the job."""
+
+    start_date = Day(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "First day (YYYY-MM-DD); null: the job's first day"},
+    )
+    end_date = Day(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Last day (YYYY-MM-DD); null: the job's end_date"},
+    )
+    models = fields.List(
+        Signature(),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": "Models of the job to replay; missing or empty means all"},
+    )
+    replace_existing = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Delete and replay the replay timelines' stored days again"},
     )
 
 
