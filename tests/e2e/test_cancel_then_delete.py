@@ -91,8 +91,9 @@ def test_delete_right_after_the_cancel(slow_service: tuple[Service, StubLLM]) ->
     code, body = request(f"{service.base}/jobs/{job_id}", method="DELETE")
 
     assert code == 204, body
-    time.sleep(2 * LATENCY + 1.5)  # the day that was running gets its answers, tries to store
-    assert stub.calls >= 2
+    time.sleep(2 * LATENCY + 1.5)  # the day that was running gets its answer, tries to keep it
+    # and stops there: with its job gone it may store nothing, so it asks for nothing more.
+    assert 1 <= stub.calls <= 2
     assert rows_of(service, job_id) == dict.fromkeys(JOB_TABLES, 0)
     assert request(f"{service.base}/results?model={MODEL}")[1] == []
 

@@ -36,9 +36,10 @@ WRONG: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # headers, query st
 }
 DONE = {"start_date": "2025-09-02", "end_date": "2025-09-04", "models": ["qqq-buy-and-hold"]}
 NEW = {**DONE, "models": ["equal-weight-10"]}
-ACCEPTED = {"trigger": 202, "cancel": 200, "delete": 204}
+ACCEPTED = {"trigger": 202, "replay": 202, "cancel": 200, "delete": 204}
 WRITE_OPERATIONS = {
     "/simulate/trigger": "post",
+    "/simulate/{job_id}/replay": "post",
     "/simulate/{job_id}/cancel": "post",
     "/jobs/{job_id}": "delete",
 }
@@ -72,9 +73,12 @@ def jobs(build: Build, database_path: Path) -> dict[str, str]:
 
 
 def write(client: FlaskClient, operation: str, jobs: dict[str, str], **kwargs: Any) -> TestResponse:
-    """Trigger a new job, cancel the pending job or delete the finished one."""
+    """Trigger a new job, replay the finished one, cancel the pending one or delete the finished
+    one."""
     if operation == "trigger":
         return client.post("/simulate/trigger", json=NEW, **kwargs)
+    if operation == "replay":
+        return client.post(f"/simulate/{jobs['done']}/replay", json={}, **kwargs)
     if operation == "cancel":
         return client.post(f"/simulate/{jobs['pending']}/cancel", **kwargs)
     return client.delete(f"/jobs/{jobs['done']}", **kwargs)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,3 +117,25 @@ def test_models_of_one_rate_limit_group_must_agree_on_its_limits() -> None:
         " 30 differs from 60 set by 'gpt' in rate limit group 'k'",
     ):
         parse_models_config(data, "cfg.json")
+
+
+README = Path(__file__).parents[3] / "README.md"
+
+
+def readme_examples(start: str, end: str) -> list[Any]:
+    """The JSON examples of one README section."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index(start) : text.index(end)]
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.DOTALL)]
+
+
+def test_the_readmes_limit_and_pricing_examples_load() -> None:
+    limits = readme_examples("**Provider limits.**", "**Cost.**")
+    priced = readme_examples("**Cost.**", "**Recorded answers")
+
+    assert len(limits) == 2
+    for example in limits:
+        models = parse_models_config(example, "README.md").models
+        assert len({model.rate_limit_group for model in models}) == 1
+    [model] = parse_models_config({"models": priced}, "README.md").models
+    assert model.pricing and model.max_cost_usd_per_day

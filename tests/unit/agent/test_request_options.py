@@ -158,7 +158,7 @@ def test_unset_variable_is_an_error_naming_header_and_variable(secrets: dict[str
 
 def test_readme_examples_load() -> None:
     readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("**Request options.**") : readme.index("## AI-Trader data")]
+    section = readme[readme.index("**Request options.**") : readme.index("**Provider limits.**")]
     examples = re.findall(r"```json\n(.*?)```", section, re.DOTALL)
     assert len(examples) == 2
     for example in examples:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.agent.recording import ResponseLog
 from service.db import connect, init_db
 from service.jobs.creation import create_job
 from service.jobs.model_day import run_model_day
@@ -143,7 +144,12 @@ def failing_trader(orders: list[tuple[str, Any, Any]]) -> Any:
     """A trader that places the orders, then raises before the day can be stored."""
 
     def trade(
-        spec: ModelSpec, agent: AgentConfig, book: OrderBook, day: int, settings: Settings
+        spec: ModelSpec,
+        agent: AgentConfig,
+        book: OrderBook,
+        day: int,
+        settings: Settings,
+        log: ResponseLog,
     ) -> DayRecord:
         for action, symbol, amount in orders:
             place(book, action, symbol, amount)
