@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -186,15 +186,16 @@ class ModelsConfigSchema(Schema):
         duplicates = sorted({s for s in signatures if signatures.count(s) > 1})
         if duplicates:
             raise ValidationError(f"duplicate signatures: {', '.join(duplicates)}", "models")
-        _check_rate_limit_groups(data["models"])
-        return ModelsConfig(tuple(data["models"]), data["agent_config"])
+        models = _share_rate_limits(data["models"])
+        return ModelsConfig(tuple(models), data["agent_config"])
 
 
 RATE_LIMITS = ("max_concurrency", "requests_per_minute", "tokens_per_minute")
 
 
-def _check_rate_limit_groups(models: list[ModelSpec]) -> None:
-    """The models of one rate_limit_group share one key, so they must agree on its limits."""
+def _share_rate_limits(models: list[ModelSpec]) -> list[ModelSpec]:
+    """The models of one rate_limit_group share one key, so each has all the group's limits:
+    those its models set, which must agree (a model may leave one to the others)."""
     seen: dict[tuple[str, str], tuple[str, int]] = {}
     for index, model in enumerate(models):
         for name in RATE_LIMITS:
@@ -208,6 +209,10 @@ def _check_rate_limit_groups(models: list[ModelSpec]) -> None:
                     f" group {model.rate_limit_group!r}",
                     f"models.{index}.{name}",
                 )
+    shared: dict[str, dict[str, Any]] = {}
+    for (group, name), (_, value) in seen.items():
+        shared.setdefault(group, {})[name] = value
+    return [replace(model, **shared.get(model.rate_limit_group or "", {})) for model in models]
 
 
 def _first_error(messages: Any, path: str = "") -> str:

@@ -247,7 +247,8 @@ class ChatClient:
                     answer = self._parse(response)
                     tokens = used_tokens(answer.usage)
                     if tokens is not None:
-                        lease.record(tokens)
+                        # OpenAI counts a request's max_tokens when it arrives: never less.
+                        lease.record(max(tokens, estimate))
                     return answer
         raise self._error(f"{failure}; gave up after {self.max_retries + 1} attempts")
 

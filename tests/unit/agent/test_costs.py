@@ -108,7 +108,8 @@ def test_pricing_and_limits_are_validated_naming_the_field(
 def test_models_of_one_rate_limit_group_must_agree_on_its_limits() -> None:
     data = config(rate_limit_group="k", requests_per_minute=60)
     [first, second] = parse_models_config(data, "cfg.json").models
-    assert (first.requests_per_minute, second.requests_per_minute) == (60, None)
+    assert (first.requests_per_minute, second.requests_per_minute) == (60, 60), "shared"
+    assert (first.max_concurrency, second.max_concurrency) == (None, None)
     data["models"][1]["requests_per_minute"] = 30
 
     with pytest.raises(

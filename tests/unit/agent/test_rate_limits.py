@@ -376,6 +376,18 @@ class TestChatClient:
             ("release", 150),  # the answer's prompt and completion tokens
         ]
 
+    def test_an_answer_under_its_max_tokens_counts_for_the_cap(self) -> None:
+        gate = RecordingGate()
+        client = ChatClient(
+            "https://llm.example/v1", None, "m", gate=gate, body_extras={"max_tokens": 4000}
+        )
+        with responses.RequestsMock() as mocked:
+            mocked.post(URL, json=REPLY)
+            client.complete(self.MESSAGES, [])
+
+        [lease, release] = gate.events
+        assert lease[1] > 4000 and release == ("release", lease[1]), "as OpenAI counts it"
+
     def test_the_estimate_adds_the_answers_cap(self) -> None:
         payload: dict[str, Any] = {"messages": [{"role": "user", "content": "x" * 400}]}
         assert estimate_tokens(payload) == len(json.dumps(payload)) // 4
