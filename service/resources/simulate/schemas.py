@@ -15,6 +15,16 @@ from service.resources.schemas import (
 )
 
 
+def signatures(description: str) -> fields.List[str]:
+    """A body's list of models: at most 100 signatures, empty by default."""
+    return fields.List(
+        Signature(),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={"description": description},
+    )
+
+
 class TriggerSchema(Schema):
     """POST /simulate/trigger body."""
 
@@ -24,12 +34,7 @@ class TriggerSchema(Schema):
         metadata={"description": "First day (YYYY-MM-DD); null resumes each model's timeline"},
     )
     end_date = Day(required=True, metadata={"description": "Last day (YYYY-MM-DD)"})
-    models = fields.List(
-        Signature(),
-        load_default=list,
-        validate=validate.Length(max=100),
-        metadata={"description": "Signatures; missing or empty means every enabled model"},
-    )
+    models = signatures("Signatures; missing or empty means every enabled model")
     replace_existing = fields.Boolean(
         load_default=False,
         metadata={"description": "Delete and re-run stored days from start_date on"},
@@ -78,12 +83,7 @@ class ReplaySchema(Schema):
         allow_none=True,
         metadata={"description": "Last day (YYYY-MM-DD); null: the job's end_date"},
     )
-    models = fields.List(
-        Signature(),
-        load_default=list,
-        validate=validate.Length(max=100),
-        metadata={"description": "Models of the job to replay; missing or empty means all"},
-    )
+    models = signatures("Models of the job to replay; missing or empty means all")
     replace_existing = fields.Boolean(
         load_default=False,
         metadata={"description": "Delete and replay the replay timelines' stored days again"},
