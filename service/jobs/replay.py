@@ -15,6 +15,7 @@ from typing import Any
 from service.jobs.planning import JobRequestError
 from service.jobs.recordings import REPLAY_SUFFIX
 from service.models_config import AgentConfig, ModelsConfig, is_valid_signature, snapshot_run
+from service.portfolio.positions import registration_day
 
 SOURCE_SQL = """
 SELECT kind, models, config, (SELECT MIN(date) FROM job_details AS d WHERE d.job_id = jobs.job_id)
@@ -41,11 +42,27 @@ class Replay:
         return {**snapshot, "markets": self.markets or snapshot["markets"]}
 
 
-def _replayed_models(source_models: list[str], requested: list[str], job_id: str) -> list[str]:
+FIRST_DAYS_SQL = "SELECT model, MIN(date) FROM job_details WHERE job_id = ? GROUP BY model"
+
+
+def _replayed_models(
+    conn: sqlite3.Connection, source_models: list[str], requested: list[str], job_id: str
+) -> list[str]:
     for model in requested:
         if model not in source_models:
             raise JobRequestError(f"model {model!r} is not in job {job_id}", "models")
-    return list(dict.fromkeys(requested)) or source_models
+    models = list(dict.fromkeys(requested)) or source_models
+    first_days = dict(conn.execute(FIRST_DAYS_SQL, (job_id,)).fetchall())
+    for model in models:
+        # A replay registers a new timeline: it can only start where the recorded one did.
+        registered = registration_day(conn, model)
+        if registered is not None and registered < first_days.get(model, registered):
+            raise JobRequestError(
+                f"job {job_id} continued {model!r} from its timeline registered on"
+                f" {registered}; replay the job that registered it",
+                "models",
+            )
+    return models
 
 
 def plan_replay(conn: sqlite3.Connection, job_id: str, requested: list[str]) -> Replay:
@@ -57,7 +74,7 @@ def plan_replay(conn: sqlite3.Connection, job_id: str, requested: list[str]) -> 
         raise JobRequestError(f"job {job_id} is an import: it recorded no answers")
     snapshot = json.loads(row["config"])
     specs, replayed = [], {}
-    for model in _replayed_models(json.loads(row["models"]), requested, job_id):
+    for model in _replayed_models(conn, json.loads(row["models"]), requested, job_id):
         spec = snapshot_run(snapshot, model)[0]
         signature = model + REPLAY_SUFFIX
         if not is_valid_signature(signature):

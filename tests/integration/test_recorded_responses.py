@@ -150,6 +150,18 @@ def test_a_replay_of_what_was_not_recorded_is_refused(client: FlaskClient) -> No
     assert (unknown.status_code, payload(unknown)["message"]) == (404, "job no-such-job not found")
 
 
+def test_a_job_that_continued_a_timeline_is_refused_naming_the_one_to_replay(
+    client: FlaskClient,
+) -> None:
+    trigger(client, start_date="2025-10-01", end_date="2025-10-02", models=["mock-llm"])
+    resumed = trigger(client, start_date=None, end_date="2025-10-06", models=["mock-llm"])
+
+    response = client.post(f"/simulate/{resumed['job_id']}/replay", json={})
+
+    assert response.status_code == 400
+    assert "from its timeline registered on 2025-10-01" in payload(response)["message"]
+
+
 def test_an_import_has_no_recording_to_replay(client: FlaskClient, db: sqlite3.Connection) -> None:
     db.execute(
         "INSERT INTO jobs (job_id, kind, status, end_date, models, config, created_at)"
