@@ -147,3 +147,16 @@ def test_a_day_running_longer_than_max_seconds_per_day_fails_clearly(app_with: A
         "skipped",
         "previous day failed",
     )
+
+
+def test_a_budget_of_nothing_runs_no_paid_day(app_with: AppWith) -> None:
+    client = app_with().test_client()
+    calls: list[Any] = []
+    job = payload(run(client, "2025-10-03", calls, max_cost_usd=0))
+
+    assert calls == []
+    assert [(d["status"], d["reason"]) for d in job["details"]] == [
+        ("completed", None),
+        ("skipped", "budget reached"),
+        ("skipped", "budget reached"),
+    ]

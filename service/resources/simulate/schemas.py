@@ -42,7 +42,7 @@ class TriggerSchema(Schema):
     max_cost_usd = fields.Float(
         load_default=None,
         allow_none=True,
-        validate=validate.Range(0, 1_000_000, min_inclusive=False),
+        validate=validate.Range(0, 1_000_000),
         metadata={
             "description": "Budget of the job in USD: once its model-days cost this much, the"
             " days not yet started are skipped as `budget reached` (needs each LLM model's"
