@@ -95,7 +95,7 @@ def trade_llm(
         with_turns(conversation.messages, client.turns),
         conversation.tool_usage,
         usage,
-        0.0 if log.replaying else limits.spent(usage),  # a replay pays nothing
+        limits.spent(None if log.replaying else usage),  # a replay pays nothing
         conversation.finished_by == "budget_reached",
     )
 

@@ -136,6 +136,7 @@ def test_the_offline_mock_replays_too(client: FlaskClient) -> None:
     board = {row["model"]: row for row in payload(client.get("/leaderboard"))["rankings"]}
     assert board["mock-llm:replay"]["portfolio_value"] == board["mock-llm"]["portfolio_value"]
     assert board["mock-llm"]["trades"] > 0
+    assert board["mock-llm:replay"]["cost_usd"] is None, "no pricing: no cost, replayed or not"
 
 
 def test_a_replay_of_what_was_not_recorded_is_refused(client: FlaskClient) -> None:
