@@ -177,9 +177,12 @@ class ReplayView(MethodView):
     @blp.alt_response(404, description=NO_SUCH_JOB)
     @blp.alt_response(409, description="A replay timeline is already in an active job")
     def post(self, body: dict[str, Any], job_id: str) -> dict[str, Any]:
-        """Replay a job: its models run again as `<signature>:replay`, answered from its
-        recorded LLM responses with no network; a request it lacks fails the model-day
-        (`replay diverged at step N`)."""
+        """Replay a job from its recorded LLM answers, with no network.
+
+        Its models run again as `<signature>:replay`, with the model, agent config and rules
+        the job ran with; a request the recording lacks fails the model-day with
+        `replay diverged at step N`.
+        """
         source = job_row(get_db(), job_id)
         if source is None:
             fail(404, f"job {job_id} not found")
