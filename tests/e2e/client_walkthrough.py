@@ -5,7 +5,7 @@ installed in (this file imports nothing of the repository):
 
     python client_walkthrough.py run BASE_URL API_KEY
         trigger -> status until done -> every results page -> leaderboard -> metrics ->
-        timeseries -> jobs; prints the job's id
+        timeseries -> replay -> jobs; prints the job's id
     python client_walkthrough.py cancel BASE_URL API_KEY JOB_ID   (with no worker running)
         trigger -> status -> cancel -> delete that job, then delete JOB_ID
 
@@ -29,6 +29,7 @@ from ai_trader_service_client.api.results import get_results
 from ai_trader_service_client.api.simulate import (
     get_simulate_status_job_id,
     post_simulate_job_id_cancel,
+    post_simulate_job_id_replay,
     post_simulate_trigger,
 )
 from ai_trader_service_client.models import (
@@ -41,6 +42,7 @@ from ai_trader_service_client.models import (
     Leaderboard,
     Metrics,
     ModelDayStatus,
+    Replay,
     Result,
     Timeseries,
     Trigger,
@@ -133,6 +135,19 @@ def check_analytics(client: AuthenticatedClient, rows: list[Result]) -> None:
     assert isinstance(every, list) and all(isinstance(item, Metrics) for item in every)
 
 
+def check_replay(client: AuthenticatedClient, job_id: str) -> None:
+    """The job replayed from its recording: the same models as `:replay`, the same values."""
+    created = post_simulate_job_id_replay.sync(job_id, client=client, body=Replay())
+    assert isinstance(created, TriggerResponse), created
+    assert created.replay_of == job_id and created.models == [f"{m}:replay" for m in MODELS]
+    replayed = wait(client, created.job_id)
+    assert replayed.status is JobStatus.COMPLETED, replayed
+    board = get_leaderboard.sync(client=client)
+    assert isinstance(board, Leaderboard), board
+    values = {ranking.model: ranking.portfolio_value for ranking in board.rankings}
+    assert all(values[f"{model}:replay"] == values[model] for model in MODELS), values
+
+
 def walk(base: str, key: str) -> None:
     """Trigger, follow, read everything; print the job id."""
     client = AuthenticatedClient(base_url=base, token=key, raise_on_unexpected_status=True)
@@ -144,6 +159,7 @@ def walk(base: str, key: str) -> None:
     rows = every_result(client, status.job_id)
     check_results(rows, status)
     check_analytics(client, rows)
+    check_replay(client, status.job_id)
     done = get_jobs.sync(client=client, status=JobStatus.COMPLETED)
     assert isinstance(done, list) and all(isinstance(job, Job) for job in done), done
     assert [job.status for job in done if job.job_id == status.job_id] == [JobStatus.COMPLETED]
