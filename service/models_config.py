@@ -35,6 +35,7 @@ class AgentConfig:
     initial_cash: float | None = None  # None: the market's initial cash
     fee_bps: float = 0.0
     slippage_bps: float = 0.0
+    sell_tax_bps: float = 0.0  # on the proceeds of sells only, like a stamp duty
     timeout: float = 60.0
     max_seconds_per_day: float | None = None  # a longer model-day fails
 
@@ -119,6 +120,7 @@ class AgentConfigSchema(Schema):
     initial_cash = fields.Float(allow_none=True, validate=validate.Range(min=1))
     fee_bps = fields.Float(validate=validate.Range(0, 1000))
     slippage_bps = fields.Float(validate=validate.Range(0, 1000))
+    sell_tax_bps = fields.Float(validate=validate.Range(0, 1000))
     timeout = fields.Float(validate=validate.Range(1, 3600))
     max_seconds_per_day = fields.Float(allow_none=True, validate=validate.Range(1, 86_400))
 

@@ -81,7 +81,11 @@ def _compute_day(
     first = bounds[0] if bounds else previous.date
     day_number = len(prices.trading_days_between(first, claim.day)) - 1
     book = OrderBook(
-        AsOfView(prices, claim.day, rules), previous.holdings, agent.fee_bps, agent.slippage_bps
+        AsOfView(prices, claim.day, rules),
+        previous.holdings,
+        fee_bps=agent.fee_bps,
+        slippage_bps=agent.slippage_bps,
+        sell_tax_bps=agent.sell_tax_bps,
     )
     responses = StoredResponses(conn, claim, replay_source(conn, claim.job_id, claim.model))
     record = trader(spec, agent, book, day_number, settings, responses)

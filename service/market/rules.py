@@ -56,6 +56,11 @@ class MarketRules:
         """The smallest quantity that can be traded."""
         return float(10**-self.quantity_decimals) * self.lot_size
 
+    @property
+    def asset(self) -> str:
+        """What one symbol is called in the prompt: stocks trade in shares, others in their unit."""
+        return "stock" if self.unit == "share" else self.unit
+
     def quantity_text(self) -> str:
         """How an order's amount must be written, for the model and for error messages."""
         if self.quantity_decimals:
@@ -66,6 +71,46 @@ class MarketRules:
 
     def check_quantity(self, amount: object) -> float:
         """amount as a number the rule allows (an int for whole units), or QuantityError."""
+        number = self._checked_number(amount)
+        on_step = self._on_step(number)
+        if on_step is None:
+            raise QuantityError(f"amount must be {self.quantity_text()}, got {_shown(number)}")
+        return on_step
+
+    def check_sale(self, amount: object, held: float) -> float:
+        """The amount of a sale from a holding of held: a quantity the rule allows, or exactly
+        the whole holding (an odd lot, or a holding off the step, can only be sold whole)."""
+        number = self._checked_number(amount)
+        on_step = self._on_step(number)
+        if on_step is not None:
+            return on_step
+        if held > 0 and self._on_step(held) is None:
+            if abs(number - held) <= STEP_TOLERANCE * held:
+                return held
+            raise QuantityError(
+                f"amount must be {self.quantity_text()}, or all {_shown(held)} {self.unit}s "
+                f"held, got {_shown(number)}"
+            )
+        raise QuantityError(f"amount must be {self.quantity_text()}, got {_shown(number)}")
+
+    def floor_quantity(self, quantity: float) -> float:
+        """The largest quantity the rule allows that is not above quantity (0 when none)."""
+        steps = math.floor(quantity / self.step + STEP_TOLERANCE)
+        return self.units(max(0, steps) * self.step)
+
+    def tidy(self, quantity: float) -> float:
+        """quantity without float noise: on the step when it is within the tolerance of it
+        (0.1 + 0.2 coins are 0.3), unchanged when it is really off the step (an odd lot)."""
+        on_step = self._on_step(quantity)
+        return quantity if on_step is None else on_step
+
+    def units(self, quantity: float) -> float:
+        """A quantity in the rule's form: an int for whole units, else rounded to the step."""
+        if self.quantity_decimals == 0:
+            return int(round(quantity))
+        return round(quantity, self.quantity_decimals)
+
+    def _checked_number(self, amount: object) -> float:
         number = _number(amount, self.quantity_text())
         if number <= 0:
             raise QuantityError(f"amount must be positive, got {_shown(number)}")
@@ -73,22 +118,15 @@ class MarketRules:
             raise QuantityError(
                 f"amount {_shown(number)} is larger than {MAX_ORDER_UNITS} {self.unit}s"
             )
-        steps = number / self.step
+        return number
+
+    def _on_step(self, quantity: float) -> float | None:
+        """quantity in the rule's form when it is a positive multiple of the step, else None."""
+        steps = quantity / self.step
         whole = round(steps)
         if whole < 1 or abs(steps - whole) > STEP_TOLERANCE * steps:
-            raise QuantityError(f"amount must be {self.quantity_text()}, got {_shown(number)}")
+            return None
         return self.units(whole * self.step)
-
-    def floor_quantity(self, quantity: float) -> float:
-        """The largest quantity the rule allows that is not above quantity (0 when none)."""
-        steps = math.floor(quantity / self.step + STEP_TOLERANCE)
-        return self.units(max(0, steps) * self.step)
-
-    def units(self, quantity: float) -> float:
-        """A quantity in the rule's form: an int for whole units, else rounded to the step."""
-        if self.quantity_decimals == 0:
-            return int(round(quantity))
-        return round(quantity, self.quantity_decimals)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, as stored in a job's snapshot."""
@@ -121,4 +159,5 @@ def _number(amount: object, expected: str) -> float:
 
 
 def _shown(number: float) -> str:
-    return str(int(number)) if number.is_integer() else f"{number:g}"
+    # 12 digits: a holding shown this way, sent back as an amount, is within the tolerance of it.
+    return str(int(number)) if float(number).is_integer() else f"{number:.12g}"

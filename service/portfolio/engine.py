@@ -7,7 +7,7 @@ from typing import Literal
 
 from service.market.asof import AsOfView
 from service.market.prices import PriceData
-from service.market.rules import QuantityError
+from service.market.rules import STEP_TOLERANCE, QuantityError
 
 ActionType = Literal["init", "buy", "sell", "hold"]
 # Cash is compared with this tolerance so that float noise never rejects an exactly affordable buy.
@@ -50,7 +50,13 @@ class Holdings:
 
 
 class OrderBook:
-    """Executes one model's orders on one trading day against the running state of the day."""
+    """Executes one model's orders on one trading day against the running state of the day.
+
+    Costs are rates of the traded value: slippage moves the fill price against the order, the
+    fee is paid on buys and sells, the sell tax (a stamp duty) on the proceeds of sells only.
+    Under T+1 settlement (rules.settlement_days >= 1) units bought today cannot be sold today:
+    a sale draws only on the holding the day started with (the previous day's end of day).
+    """
 
     def __init__(
         self,
@@ -58,12 +64,15 @@ class OrderBook:
         start: Holdings,
         fee_bps: float = 0.0,
         slippage_bps: float = 0.0,
+        sell_tax_bps: float = 0.0,
     ) -> None:
         self.view = view
         self.rules = view.rules
+        self.start = start.copy()
         self.state = start.copy()
         self.fee_rate = fee_bps / 10_000
         self.slippage_rate = slippage_bps / 10_000
+        self.sell_tax_rate = sell_tax_bps / 10_000
         self.fills: list[Fill] = []
 
     def _symbol_and_open(self, symbol: object) -> tuple[str, float]:
@@ -77,25 +86,27 @@ class OrderBook:
             raise OrderError(f"{ticker} has no open on {self.view.day}; it cannot be traded today")
         return ticker, price
 
-    def _quantity(self, amount: object) -> float:
-        try:
-            return self.rules.check_quantity(amount)
-        except QuantityError as error:
-            raise OrderError(str(error)) from None
+    def _cost(self, quantity: float, open_price: float) -> tuple[float, float]:
+        """The fill price of a buy and what it costs, fee included."""
+        price = open_price * (1 + self.slippage_rate)
+        return price, quantity * price * (1 + self.fee_rate)
 
     def buy(self, symbol: object, amount: object) -> Fill:
         """Buy at today's open (plus slippage and fee) if cash allows."""
         ticker, open_price = self._symbol_and_open(symbol)
-        shares = self._quantity(amount)
-        price = open_price * (1 + self.slippage_rate)
-        cost = shares * price * (1 + self.fee_rate)
+        try:
+            shares = self.rules.check_quantity(amount)
+        except QuantityError as error:
+            raise OrderError(str(error)) from None
+        price, cost = self._cost(shares, open_price)
         if cost > self.state.cash + CASH_EPSILON:
             raise OrderError(
                 f"insufficient cash: buying {shares} {ticker} at {price:.4f} costs {cost:.2f}, "
                 f"cash is {self.state.cash:.2f}"
             )
-        self.state.cash -= cost
-        self.state.shares[ticker] = self.state.shares.get(ticker, 0) + shares
+        # A cost above the cash by float noise only spends all of it: cash is never negative.
+        self.state.cash = max(0.0, self.state.cash - cost)
+        self.state.shares[ticker] = self.rules.tidy(self.state.shares.get(ticker, 0) + shares)
         return self._record("buy", ticker, shares, price)
 
     def affordable(self, symbol: str) -> float:
@@ -103,22 +114,49 @@ class OrderBook:
         price = self.view.open(symbol.strip().upper())
         if not price:
             return 0
-        unit = price * (1 + self.slippage_rate) * (1 + self.fee_rate)
-        return self.rules.floor_quantity((self.state.cash + CASH_EPSILON) / unit)
+        quantity = self.rules.floor_quantity(
+            (self.state.cash + CASH_EPSILON) / self._cost(1, price)[1]
+        )
+        # Flooring with a tolerance may round up by float noise: then one step fewer is bought.
+        if quantity and self._cost(quantity, price)[1] > self.state.cash + CASH_EPSILON:
+            quantity = self.rules.floor_quantity(quantity - self.rules.step)
+        return quantity
+
+    def sellable(self, symbol: str) -> float:
+        """How much of symbol can be sold now: the holding, or under T+1 only what the day
+        started with less what was sold today (units bought today settle on a later day)."""
+        ticker = symbol.strip().upper()
+        held = self.state.shares.get(ticker, 0)
+        if self.rules.settlement_days < 1:
+            return held
+        sold = sum(f.amount for f in self.fills if f.action_type == "sell" and f.symbol == ticker)
+        settled = self.rules.tidy(self.start.shares.get(ticker, 0) - sold)
+        return max(0, min(held, settled))
 
     def sell(self, symbol: object, amount: object) -> Fill:
-        """Sell holdings at today's open (less slippage and fee)."""
+        """Sell holdings at today's open (less slippage, fee and sell tax)."""
         ticker, open_price = self._symbol_and_open(symbol)
-        shares = self._quantity(amount)
         held = self.state.shares.get(ticker, 0)
+        try:
+            shares = self.rules.check_sale(amount, held)
+        except QuantityError as error:
+            raise OrderError(str(error)) from None
         if shares > held:
             raise OrderError(f"cannot sell {shares} {ticker}: {held} held (no shorting)")
+        settled = self.sellable(ticker)
+        if shares > settled:
+            raise OrderError(
+                f"cannot sell {shares} {ticker} today: {self.rules.tidy(held - settled)} of the "
+                f"{held} held were bought today and settle T+1, so they can be sold from the next "
+                f"trading day; {settled} can be sold today"
+            )
         price = open_price * (1 - self.slippage_rate)
-        self.state.cash += shares * price * (1 - self.fee_rate)
-        if held == shares:
+        self.state.cash += shares * price * (1 - self.fee_rate - self.sell_tax_rate)
+        left = self.rules.tidy(held - shares)
+        if left <= STEP_TOLERANCE * held:
             del self.state.shares[ticker]
         else:
-            self.state.shares[ticker] = held - shares
+            self.state.shares[ticker] = left
         return self._record("sell", ticker, shares, price)
 
     def _record(self, action: ActionType, symbol: str, amount: float, price: float) -> Fill:
