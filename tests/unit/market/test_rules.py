@@ -75,3 +75,53 @@ def test_catalog() -> None:
     with pytest.raises(KeyError, match="known: nasdaq100"):
         market_rules("moon")
     assert list(MARKETS) == ["nasdaq100"]
+
+
+@pytest.mark.parametrize(
+    ("rules", "amount", "held", "expected"),
+    [
+        (LOTS, 200, 250, 200),  # lots of an odd holding
+        (LOTS, 250, 250, 250),  # the whole odd holding
+        (LOTS, "50", 50, 50),  # an odd lot alone
+        (LOTS, 300, 300, 300),
+        (COINS, 0.023456, 0.023456000000000002, 0.023456000000000002),  # whole, noise and all
+        (COINS, 0.0234, 0.023456, 0.0234),
+        (NASDAQ100, 10.5, 10.5, 10.5),  # an imported fractional holding
+        (NASDAQ100, 3, 2, 3),  # the holdings rule is the book's, not the quantity rule's
+    ],
+)
+def test_a_sale_is_on_the_step_or_the_whole_holding(
+    rules: MarketRules, amount: object, held: float, expected: float
+) -> None:
+    assert rules.check_sale(amount, held) == expected
+
+
+@pytest.mark.parametrize(
+    ("rules", "amount", "held", "message"),
+    [
+        (LOTS, 50, 250, "in lots of 100, or all 250 shares held, got 50"),
+        (LOTS, 150, 300, r"in lots of 100, got 150$"),  # a holding on the lot sells in lots
+        (LOTS, 50, 0, r"in lots of 100, got 50$"),
+        (LOTS, -250, 250, "positive, got -250"),
+        (COINS, 0.02345, 0.123456789, "or all 0.123456789 coins held, got 0.02345"),
+        (NASDAQ100, 2.5, 5, r"whole number of shares, got 2.5$"),
+    ],
+)
+def test_a_refused_sale_says_which_rule(
+    rules: MarketRules, amount: object, held: float, message: str
+) -> None:
+    with pytest.raises(QuantityError, match=message):
+        rules.check_sale(amount, held)
+
+
+def test_tidy_removes_float_noise_and_keeps_odd_quantities() -> None:
+    assert COINS.tidy(0.1 + 0.2) == 0.3
+    assert COINS.tidy(0.3 - 0.1) == 0.2
+    assert COINS.tidy(0.023456) == 0.023456
+    assert LOTS.tidy(250) == 250 and isinstance(LOTS.tidy(300.0), int)
+    assert NASDAQ100.tidy(7) == 7 and isinstance(NASDAQ100.tidy(7), int)
+
+
+def test_what_a_symbol_is_called() -> None:
+    assert NASDAQ100.asset == "stock"
+    assert COINS.asset == "coin"
