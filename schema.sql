@@ -45,8 +45,9 @@ CREATE TABLE IF NOT EXISTS job_details (
     UNIQUE (job_id, model, date)
 );
 CREATE INDEX IF NOT EXISTS idx_job_details_job_status ON job_details (job_id, status);
--- A model's spending sums the days of its timeline.
-CREATE INDEX IF NOT EXISTS idx_job_details_model_date ON job_details (model, date);
+-- A timeline's spending reads only the model-days that reported tokens or a cost.
+CREATE INDEX IF NOT EXISTS idx_job_details_spent ON job_details (model, date)
+    WHERE prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL OR cost_usd IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS positions (
     id                     INTEGER PRIMARY KEY,

@@ -5,4 +5,5 @@ ALTER TABLE job_details ADD COLUMN reasoning_tokens INTEGER;
 ALTER TABLE job_details ADD COLUMN cost_usd REAL;
 ALTER TABLE reasoning_logs ADD COLUMN request_hash TEXT;
 ALTER TABLE reasoning_logs ADD COLUMN response TEXT;
-CREATE INDEX IF NOT EXISTS idx_job_details_model_date ON job_details (model, date);
+CREATE INDEX IF NOT EXISTS idx_job_details_spent ON job_details (model, date)
+    WHERE prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL OR cost_usd IS NOT NULL;

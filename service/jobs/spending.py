@@ -16,9 +16,11 @@ TOKEN_KEYS = ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_
 SUMS = ", ".join(f"SUM({key})" for key in TOKEN_KEYS) + ", SUM(cost_usd)"
 # The columns are fixed words of this module; every value is a parameter.
 JOB_SQL = f"SELECT model, {SUMS} FROM job_details WHERE job_id = ? GROUP BY model"  # nosec B608
+# The first condition is the partial index's: the days of built-ins are never read.
 TIMELINE_SQL = f"""
 SELECT d.model, {SUMS} FROM job_details AS d
-WHERE d.status = ? AND d.date > ? AND d.date <= ? AND (? IS NULL OR d.model = ?)
+WHERE (prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL OR cost_usd IS NOT NULL)
+  AND d.status = ? AND d.date > ? AND d.date <= ? AND (? IS NULL OR d.model = ?)
   AND EXISTS (SELECT 1 FROM positions AS p
               WHERE p.model = d.model AND p.date = d.date AND p.job_id = d.job_id)
 GROUP BY d.model

@@ -12,8 +12,10 @@ import pytest
 from service.db import connect, init_db
 from service.jobs.catalog import LIST_BY_STATUS_SQL, LIST_SQL
 from service.jobs.lifecycle import CLAIM_SQL, NEXT_DAY_SQL, STATUS_WORDS
+from service.jobs.spending import DAYS_SQL, SUMS, TIMELINE_SQL
+from service.jobs.spending import JOB_SQL as SPENDING_SQL
 from service.jobs.status import JOB_SQL
-from service.journal import REASONING_SQL, TOOL_USAGE_SQL
+from service.journal import REASONING_SQL, RECORDED_SQL, TOOL_USAGE_SQL
 from service.portfolio.positions import (
     BOUNDS_SQL,
     DAY_TRADES_SQL,
@@ -57,6 +59,11 @@ QUERIES: dict[str, tuple[str, tuple[object, ...] | list[object] | dict[str, obje
     "holdings": (HOLDINGS_SQL, (1,)),
     "claim": (CLAIM_SQL, {"stamp": "t", "job_id": "j", "model": "m", "day": "d", **STATUS_WORDS}),
     "next day": (NEXT_DAY_SQL, ("j", "m", "pending")),
+    "job spending": (SPENDING_SQL, ("j",)),
+    "leaderboard spending": (TIMELINE_SQL, ("completed", "", "d", None, None)),
+    "metrics spending": (TIMELINE_SQL, ("completed", "a", "b", "m", "m")),
+    "day spending": (DAYS_SQL.format(sums=SUMS, triples="(?, ?, ?)"), ("j", "m", "d")),
+    "recorded answers": (RECORDED_SQL, ("m", "d", None, None)),
     **{
         f"detail {name}": (sql.format(pairs="(?, ?)"), ("m", "d"))
         for name, sql in {
