@@ -99,10 +99,14 @@ class MarketRules:
         return self.units(max(0, steps) * self.step)
 
     def tidy(self, quantity: float) -> float:
-        """quantity without float noise: on the step when it is within the tolerance of it
-        (0.1 + 0.2 coins are 0.3), unchanged when it is really off the step (an odd lot)."""
-        on_step = self._on_step(quantity)
-        return quantity if on_step is None else on_step
+        """quantity without float noise: on the grid of quantity_decimals when within the
+        tolerance of it (0.1 + 0.2 coins are 0.3, 237.0 shares are 237), else unchanged (an
+        imported 0.123456 coins)."""
+        units = quantity * 10**self.quantity_decimals
+        whole = round(units)
+        if abs(units - whole) > STEP_TOLERANCE * max(1.0, abs(units)):
+            return quantity
+        return self.units(whole / 10**self.quantity_decimals)
 
     def units(self, quantity: float) -> float:
         """A quantity in the rule's form: an int for whole units, else rounded to the step."""

@@ -7,7 +7,7 @@ from typing import Literal
 
 from service.market.asof import AsOfView
 from service.market.prices import PriceData
-from service.market.rules import STEP_TOLERANCE, QuantityError
+from service.market.rules import MAX_ORDER_UNITS, STEP_TOLERANCE, QuantityError
 
 ActionType = Literal["init", "buy", "sell", "hold"]
 # Cash is compared with this tolerance so that float noise never rejects an exactly affordable buy.
@@ -110,12 +110,13 @@ class OrderBook:
         return self._record("buy", ticker, shares, price)
 
     def affordable(self, symbol: str) -> float:
-        """How much of symbol the cash buys at today's open, costs included, in allowed steps."""
+        """How much of symbol the cash buys at today's open, costs included, in allowed steps
+        (at most the largest order)."""
         price = self.view.open(symbol.strip().upper())
         if not price:
             return 0
         quantity = self.rules.floor_quantity(
-            (self.state.cash + CASH_EPSILON) / self._cost(1, price)[1]
+            min((self.state.cash + CASH_EPSILON) / self._cost(1, price)[1], MAX_ORDER_UNITS)
         )
         # Flooring with a tolerance may round up by float noise: then one step fewer is bought.
         if quantity and self._cost(quantity, price)[1] > self.state.cash + CASH_EPSILON:
