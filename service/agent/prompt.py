@@ -6,7 +6,7 @@ import functools
 from importlib import resources
 from string import Template
 
-from service.agent.tools import tool_definitions
+from service.agent.tools import settlement_rule, tool_definitions
 from service.market.asof import AsOfView
 from service.market.rules import MarketRules
 from service.portfolio.engine import Holdings
@@ -25,14 +25,15 @@ def _price(value: float | None) -> str:
 
 
 def _holdings(view: AsOfView, holdings: Holdings) -> str:
+    unit = view.rules.unit
     if not holdings.shares:
-        return "- No shares held."
+        return f"- No {unit}s held."
     lines = []
     for symbol, quantity in sorted(holdings.shares.items()):
         close = view.last_close(symbol)
         value = MISSING if close is None else f"{quantity * close:.2f}"
         lines.append(
-            f"- {symbol}: {quantity} shares, previous close {_price(close)} (value {value})"
+            f"- {symbol}: {quantity:.12g} {unit}s, previous close {_price(close)} (value {value})"
         )
     return "\n".join(lines)
 
@@ -46,11 +47,29 @@ def _market(view: AsOfView) -> str:
 
 def _order_rule(rules: MarketRules) -> str:
     if rules.quantity_decimals:
-        step = f"{rules.step:g}"
-        return f"Orders are in {rules.unit}s, in steps of {step}: amount is a multiple of it."
-    if rules.lot_size > 1:
-        return f"Orders are in lots of {rules.lot_size} {rules.unit}s: amount is a multiple of it."
-    return f"Orders are whole {rules.unit}s: amount is a positive integer."
+        rule = (
+            f"Orders are in {rules.unit}s, in steps of {rules.step:g}: amount is a multiple of it"
+        )
+    elif rules.lot_size > 1:
+        rule = (
+            f"Orders are in lots of {rules.lot_size} {rules.unit}s: amount is a multiple of "
+            f"{rules.lot_size}"
+        )
+    else:
+        return f"Orders are whole {rules.unit}s: amount is a positive integer."
+    # A holding off the step (an odd lot) can only be sold whole, and so can any holding.
+    return f"{rule}, except that a sell may also be all the {rules.unit}s you hold of a symbol."
+
+
+def _settlement(rules: MarketRules) -> str:
+    """The settlement rule as a line of its own; nothing when units bought can be sold at once."""
+    rule = settlement_rule(rules)
+    if not rule:
+        return ""
+    return (
+        f"\n- {rule} Everything held before today can be sold today; get_portfolio tells how "
+        f"many {rules.unit}s of each holding can be sold today."
+    )
 
 
 def _tools(rules: MarketRules) -> str:
@@ -65,8 +84,12 @@ def _tools(rules: MarketRules) -> str:
 def render_system_prompt(view: AsOfView, holdings: Holdings) -> str:
     """The system prompt of view.day: holdings, earlier closes, today's opens and the rules."""
     return _template().substitute(
+        asset=view.rules.asset,
         universe=view.rules.label,
+        currency=view.rules.currency,
+        unit=view.rules.unit,
         order_rule=_order_rule(view.rules),
+        settlement=_settlement(view.rules),
         date=view.day,
         cash=f"{holdings.cash:.2f}",
         holdings=_holdings(view, holdings),

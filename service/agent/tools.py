@@ -38,25 +38,77 @@ def _function(
 
 
 def _amount(rules: MarketRules) -> dict[str, Any]:
-    """The amount parameter as the market's quantity rule has it."""
+    """The amount parameter of a buy as the market's quantity rule has it."""
     if rules.quantity_decimals:
         description = f"Number of {rules.unit}s, in steps of {rules.step:g}"
-        return {"type": "number", "exclusiveMinimum": 0, "description": description}
+        return {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "multipleOf": rules.step,
+            "description": description,
+        }
     if rules.lot_size > 1:
         description = f"Number of {rules.unit}s, in lots of {rules.lot_size}"
-        return {"type": "integer", "minimum": rules.lot_size, "description": description}
+        return {
+            "type": "integer",
+            "minimum": rules.lot_size,
+            "multipleOf": rules.lot_size,
+            "description": description,
+        }
     return {"type": "integer", "minimum": 1, "description": f"Number of whole {rules.unit}s"}
 
 
+def _sale_amount(rules: MarketRules) -> dict[str, Any]:
+    """The amount parameter of a sell: a buy's, or all of a holding (an odd lot is sold whole)."""
+    if rules.step == 1 and not rules.quantity_decimals:
+        return _amount(rules)
+    buy = _amount(rules)
+    description = f"{buy['description']}, or all the {rules.unit}s you hold of the symbol"
+    kept = {key: value for key, value in buy.items() if key not in ("multipleOf", "minimum")}
+    minimum = {"minimum": 1} if buy["type"] == "integer" else {}
+    return {**kept, **minimum, "description": description}
+
+
 def _units(rules: MarketRules) -> str:
-    return f"{rules.unit}s" if rules.quantity_decimals else f"whole {rules.unit}s"
+    if rules.quantity_decimals:
+        return f"{rules.unit}s"
+    if rules.lot_size > 1:
+        return f"{rules.unit}s in lots of {rules.lot_size}"
+    return f"whole {rules.unit}s"
+
+
+def settlement_rule(rules: MarketRules) -> str:
+    """The T+1 rule in a sentence; empty when units bought can be sold at once."""
+    if rules.settlement_days < 1:
+        return ""
+    return (
+        f"{rules.unit.capitalize()}s bought today settle T+1: they can be sold from the next "
+        "trading day."
+    )
 
 
 @functools.cache
 def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
     """The tools in OpenAI's function format, worded for the market; shared, never mutated."""
-    amount = _amount(rules)
     symbol = {"type": "string", "description": f"Ticker symbol, e.g. {rules.example_symbol}"}
+    settlement = settlement_rule(rules)
+    portfolio = f"Current cash and {rules.unit}s held."
+    if settlement:
+        portfolio = (
+            f"Current cash, {rules.unit}s held and how many of each can be sold today "
+            f"(sellable_today). {settlement}"
+        )
+    sell = f"Sell {_units(rules)} you hold at today's open."
+    if rules.quantity_decimals:
+        sell = (
+            f"Sell {rules.unit}s you hold at today's open, in steps of {rules.step:g} or all you "
+            "hold of the symbol."
+        )
+    elif rules.lot_size > 1:
+        sell = (
+            f"Sell {rules.unit}s you hold at today's open, in lots of {rules.lot_size} or all you "
+            "hold of the symbol (an odd lot is sold whole)."
+        )
     return [
         _function(
             "get_price_local",
@@ -68,17 +120,17 @@ def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
             },
             ["symbol"],
         ),
-        _function("get_portfolio", f"Current cash and {rules.unit}s held.", {}, []),
+        _function("get_portfolio", portfolio, {}, []),
         _function(
             "buy",
             f"Buy {_units(rules)} at today's open; needs enough cash.",
-            {"symbol": symbol, "amount": amount},
+            {"symbol": symbol, "amount": _amount(rules)},
             ["symbol", "amount"],
         ),
         _function(
             "sell",
-            f"Sell {_units(rules)} you hold at today's open.",
-            {"symbol": symbol, "amount": amount},
+            f"{sell} {settlement}".strip(),
+            {"symbol": symbol, "amount": _sale_amount(rules)},
             ["symbol", "amount"],
         ),
         _function(
@@ -207,9 +259,15 @@ class TradingTools:
             raise ToolInputError(f"date must be YYYY-MM-DD, got {text!r}") from None
 
     def get_portfolio(self) -> dict[str, Any]:
-        """Cash and shares after the orders of today so far."""
+        """Cash and holdings after the orders of today so far; under T+1 also how much of each
+        holding can be sold today."""
         state = self.book.state
-        return {"date": self.today, "cash": state.cash, "shares": dict(state.shares)}
+        answer = {"date": self.today, "cash": state.cash, "shares": dict(state.shares)}
+        if self.book.rules.settlement_days >= 1:
+            answer["sellable_today"] = {
+                symbol: self.book.sellable(symbol) for symbol in sorted(state.shares)
+            }
+        return answer
 
     def buy(self, symbol: Any, amount: Any) -> dict[str, Any]:
         """Buy through the order book."""

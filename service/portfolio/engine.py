@@ -102,7 +102,7 @@ class OrderBook:
         if cost > self.state.cash + CASH_EPSILON:
             raise OrderError(
                 f"insufficient cash: buying {shares} {ticker} at {price:.4f} costs {cost:.2f}, "
-                f"cash is {self.state.cash:.2f}"
+                f"cash is {self.state.cash:.2f}; at most {self.affordable(ticker)} can be bought"
             )
         # A cost above the cash by float noise only spends all of it: cash is never negative.
         self.state.cash = max(0.0, self.state.cash - cost)

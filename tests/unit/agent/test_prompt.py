@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from service.agent.prompt import FINISH_SIGNAL, render_system_prompt, user_message
@@ -63,3 +66,21 @@ def test_first_day_has_no_previous_close(prices: PriceData) -> None:
 
 def test_user_message() -> None:
     assert user_message("2025-10-01") == "Please analyze and update today's (2025-10-01) positions."
+
+
+GOLDEN = Path(__file__).with_name("prompt_nasdaq100.golden.txt")
+TOOLS_GOLDEN = Path(__file__).with_name("tools_nasdaq100.golden.json")
+
+
+def test_nasdaq100_prompt_is_the_golden_text(prices: PriceData, today: str) -> None:
+    # The text a nasdaq100 model reads, word for word. Markets with other rules (lots, T+1,
+    # decimals) add their own sentences; here only the currency is said, in two places.
+    prompt = render(prices, Holdings(1234.5, {"NVDA": 2, "AAPL": 7}), today)
+    assert prompt == GOLDEN.read_text(encoding="utf-8")
+    assert prompt.count("USD") == 2
+
+
+def test_nasdaq100_tools_are_the_golden_definitions() -> None:
+    # Unchanged by the other markets' rules: the multipleOf of a lot or a step, the sale of a
+    # whole holding and T+1 appear only where those rules are.
+    assert tool_definitions(NASDAQ100) == json.loads(TOOLS_GOLDEN.read_text(encoding="utf-8"))

@@ -1,51 +1,23 @@
 """The order book under other markets' rules, hand-computed: lots, T+1, decimals, sell tax.
 
-The rules are built here, shaped like the markets of issue 14 (an exchange trading in lots of
-100 with T+1 settlement, a crypto market trading to 0.0001): the book only ever reads the rules
-it is handed, never a market's name.
+The rules are shaped like the markets of issue 14 (tests/unit/market_shapes.py): the book only
+ever reads the rules it is handed, never a market's name.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from service.market.asof import AsOfView
-from service.market.catalog import NASDAQ100
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.portfolio.engine import Holdings, OrderBook, OrderError
+from tests.unit.market_shapes import COINS, LOTS, LOTS_T1
 from tests.unit.pricebuilder import build_prices
 
 pytestmark = pytest.mark.unit
-
-LOTS_T1 = replace(
-    NASDAQ100,
-    name="lots-t1",
-    label="Lots and T+1",
-    currency="CNY",
-    initial_cash=100_000.0,
-    benchmark="IDX",
-    watchlist=(),
-    lot_size=100,
-    settlement_days=1,
-)
-LOTS = replace(LOTS_T1, name="lots", settlement_days=0)
-COINS = replace(
-    NASDAQ100,
-    name="coins",
-    label="Coins",
-    currency="USDT",
-    initial_cash=50_000.0,
-    benchmark="BTC",
-    watchlist=(),
-    unit="coin",
-    quantity_decimals=4,
-    every_day=True,
-    trading_days_per_year=365,
-)
 
 # Thursday to Thursday: a weekend after FRI, a holiday (Wednesday 10-08) after TUE.
 THU, FRI, MON, TUE, NEXT_THU = "2025-10-02", "2025-10-03", "2025-10-06", "2025-10-07", "2025-10-09"

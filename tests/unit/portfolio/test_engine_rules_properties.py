@@ -19,7 +19,7 @@ from service.market.asof import AsOfView
 from service.market.catalog import NASDAQ100
 from service.market.rules import MAX_ORDER_UNITS, MarketRules, QuantityError
 from service.portfolio.engine import Holdings, OrderBook, OrderError
-from tests.unit.portfolio.test_engine_markets import COINS, LOTS_T1
+from tests.unit.market_shapes import COINS, LOTS_T1
 from tests.unit.pricebuilder import build_prices
 
 pytestmark = pytest.mark.unit

@@ -29,9 +29,9 @@ from service.models_config import (
 )
 from service.portfolio.engine import OrderBook, OrderError
 from service.settings import Settings
+from tests.unit.market_shapes import LOTS_T1
 from tests.unit.portfolio.test_engine_markets import (
     FRI,
-    LOTS_T1,
     MON,
     NEXT_THU,
     PRICES,
