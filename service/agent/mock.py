@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 from typing import Any
 
 from service.agent.client import ChatResponse, parse_message
-from service.agent.prompt import FINISH_SIGNAL
+from service.agent.prompt import FINISH_SIGNAL, MARKET_HEADER
+from service.market.rules import STEP_TOLERANCE
 
+# Orders of at most this many steps (shares, lots), or tenths of the holding or of the cash
+# where the step is a fraction of a unit.
 MAX_SELL = 3
 MAX_BUY = 5
 CHARS_PER_TOKEN = 4
+WATCH_SIZE = 10  # symbols looked at when the market names no watchlist
 
 
 def _tool_results(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -29,12 +34,69 @@ def _tool_results(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return results
 
 
-def _portfolio(results: list[dict[str, Any]]) -> tuple[float, dict[str, int]]:
-    """Cash and shares from the latest get_portfolio answer."""
+def _portfolio(results: list[dict[str, Any]]) -> tuple[float, dict[str, float], dict[str, float]]:
+    """Cash, holdings and what of them can be sold today, from the latest get_portfolio answer."""
     for result in reversed(results):
         if isinstance(result.get("cash"), int | float) and isinstance(result.get("shares"), dict):
-            return float(result["cash"]), result["shares"]
-    return 0.0, {}
+            shares = {
+                symbol: quantity
+                for symbol, quantity in result["shares"].items()
+                if isinstance(quantity, int | float) and not isinstance(quantity, bool)
+            }
+            sellable = result.get("sellable_today")  # given where units settle T+1
+            if not isinstance(sellable, dict):
+                return float(result["cash"]), shares, shares
+            return float(result["cash"]), shares, {s: sellable.get(s, 0) for s in shares}
+    return 0.0, {}, {}
+
+
+def _step(tools: list[dict[str, Any]]) -> float:
+    """The quantity step of a buy, from its amount schema: a lot, a decimal step, or 1."""
+    for tool in tools:
+        function = tool.get("function", {})
+        if function.get("name") == "buy":
+            amount = function.get("parameters", {}).get("properties", {}).get("amount", {})
+            step = amount.get("multipleOf", 1)
+            if isinstance(step, int | float) and step > 0:
+                return float(step)
+    return 1.0
+
+
+def _universe(messages: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The first symbols by name of the system prompt's market table, as a model reads them."""
+    system = next((m.get("content") or "" for m in messages if m.get("role") == "system"), "")
+    _, found, table = system.partition(f"\n{MARKET_HEADER}\n")
+    rows = table.split("\n\n", 1)[0].splitlines() if found else []
+    return tuple(sorted(row.split(",", 1)[0] for row in rows if "," in row)[:WATCH_SIZE])
+
+
+def _in_steps(quantity: float, step: float) -> float:
+    """quantity rounded down to the step (an int where the step is whole units)."""
+    steps = math.floor(quantity / step + STEP_TOLERANCE)
+    return int(steps * step) if step.is_integer() else round(steps * step, 10)
+
+
+def _can_sell(sellable: float, held: float, step: float) -> bool:
+    """Whether something can be sold: a step of what is sellable, or the whole holding."""
+    return _in_steps(sellable, step) > 0 or 0 < sellable == held
+
+
+def _sale(rng: random.Random, sellable: float, held: float, step: float) -> float:
+    """A few steps of what can be sold, a portion of it, or the whole (odd) holding."""
+    if step.is_integer():
+        steps = int(_in_steps(sellable, step) // step)
+        return int(rng.randint(1, min(MAX_SELL, steps)) * step) if steps else held
+    portion = _in_steps(sellable * rng.randint(1, MAX_SELL) / MAX_SELL, step)
+    return portion or _in_steps(sellable, step) or held
+
+
+def _purchase(rng: random.Random, cash: float, price: float, step: float) -> float:
+    """A few steps of what the cash buys, or where steps are fractions, a tenth or more of it."""
+    if step.is_integer():
+        most = int(cash // (price * step))
+        return int(rng.randint(1, min(MAX_BUY, most)) * step)
+    portion = _in_steps(cash / price * rng.randint(1, MAX_BUY) / 10, step)
+    return portion or _in_steps(step, step)
 
 
 def _opens(results: list[dict[str, Any]]) -> dict[str, float]:
@@ -57,7 +119,12 @@ def _call(step: int, index: int, name: str, arguments: dict[str, Any]) -> dict[s
 
 
 class MockChatClient:
-    """Chat client whose answers depend only on (signature, day) and the conversation so far."""
+    """Chat client whose answers depend only on (signature, day) and the conversation so far.
+
+    It trades within the market's rules as a model learns them: the symbols from the watchlist
+    (else from the prompt's market table), the quantity step from the buy tool's schema, what
+    can be sold today from get_portfolio.
+    """
 
     def __init__(self, signature: str, day: str, watchlist: tuple[str, ...]) -> None:
         self.signature = signature
@@ -74,9 +141,9 @@ class MockChatClient:
         step = sum(1 for message in messages if message.get("role") == "assistant")
         rng = self._rng(step)
         if step == 0:
-            message = self._look_up(rng)
+            message = self._look_up(rng, self.watchlist or _universe(messages))
         elif step == 1:
-            message = self._trade(rng, _tool_results(messages))
+            message = self._trade(rng, _tool_results(messages), _step(tools))
         else:
             message = self._finish()
         prompt_chars = len(json.dumps(messages)) + len(json.dumps(tools))
@@ -86,8 +153,9 @@ class MockChatClient:
         }
         return parse_message(message, usage)
 
-    def _look_up(self, rng: random.Random) -> dict[str, Any]:
-        symbols = rng.sample(self.watchlist, rng.randint(2, 3))
+    def _look_up(self, rng: random.Random, watchlist: tuple[str, ...]) -> dict[str, Any]:
+        count = rng.randint(2, 3)
+        symbols = rng.sample(watchlist, min(count, len(watchlist)))
         calls = [
             _call(0, index, "get_price_local", {"symbol": symbol})
             for index, symbol in enumerate(symbols)
@@ -96,21 +164,21 @@ class MockChatClient:
         content = f"Checking {', '.join(symbols)} and the portfolio for {self.day}."
         return {"role": "assistant", "content": content, "tool_calls": calls}
 
-    def _trade(self, rng: random.Random, results: list[dict[str, Any]]) -> dict[str, Any]:
-        cash, shares = _portfolio(results)
+    def _trade(
+        self, rng: random.Random, results: list[dict[str, Any]], step: float
+    ) -> dict[str, Any]:
+        cash, shares, sellable = _portfolio(results)
         orders: list[tuple[str, dict[str, Any]]] = []
-        held = sorted(
-            s for s, quantity in shares.items() if isinstance(quantity, int) and quantity > 0
-        )
+        held = sorted(s for s, quantity in shares.items() if _can_sell(sellable[s], quantity, step))
         if held:
             symbol = rng.choice(held)
-            amount = rng.randint(1, min(MAX_SELL, shares[symbol]))
+            amount = _sale(rng, sellable[symbol], shares[symbol], step)
             orders.append(("sell", {"symbol": symbol, "amount": amount}))
-        affordable = sorted((s, price) for s, price in _opens(results).items() if price <= cash)
+        opens = _opens(results).items()
+        affordable = sorted((s, price) for s, price in opens if cash // (price * step) >= 1)
         if affordable:
             symbol, price = rng.choice(affordable)
-            most = min(MAX_BUY, int(cash // price))
-            orders.append(("buy", {"symbol": symbol, "amount": rng.randint(1, most)}))
+            orders.append(("buy", {"symbol": symbol, "amount": _purchase(rng, cash, price, step)}))
         if not orders:
             return self._finish()
         calls = [_call(1, index, name, args) for index, (name, args) in enumerate(orders)]

@@ -13,6 +13,7 @@ from service.portfolio.engine import Holdings
 
 FINISH_SIGNAL = "<FINISH_SIGNAL>"
 MISSING = "n/a"
+MARKET_HEADER = "symbol,previous_close,today_open"  # the market table's header in prompt.txt
 
 
 @functools.cache
