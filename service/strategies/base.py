@@ -83,21 +83,31 @@ def open_value(context: StrategyContext) -> float:
     return total
 
 
+def sale_quantity(book: OrderBook, symbol: str, quantity: float) -> float:
+    """The most of quantity the rules let be sold of symbol now: the whole holding when that is
+    asked for and all of it can be sold, else what is sellable (T+1), rounded down to the step."""
+    held = book.state.shares.get(symbol, 0)
+    sellable = book.sellable(symbol)
+    if quantity >= held and sellable >= held:
+        return held
+    return book.rules.floor_quantity(min(quantity, sellable))
+
+
 def rebalance_equal(context: StrategyContext, targets: list[str]) -> None:
     """Hold the target symbols in equal value at today's open; sell the rest first."""
-    view, state = context.view, context.book.state
+    view, book = context.view, context.book
     tradable = [symbol for symbol in targets if view.open(symbol)]
     budget = open_value(context) / len(tradable) if tradable else 0.0
     wanted = {
         symbol: view.rules.floor_quantity(budget / (view.open(symbol) or math.inf))
         for symbol in tradable
     }
-    for symbol, quantity in sorted(state.shares.items()):
-        excess = quantity - wanted.get(symbol, 0)
+    for symbol, quantity in sorted(book.state.shares.items()):
+        excess = sale_quantity(book, symbol, quantity - wanted.get(symbol, 0))
         if excess > 0 and view.open(symbol):
             context.order("sell", symbol, excess)
     for symbol in tradable:
-        missing = wanted[symbol] - state.shares.get(symbol, 0)
-        affordable = context.book.affordable(symbol)
-        if min(missing, affordable) > 0:
-            context.order("buy", symbol, min(missing, affordable))
+        missing = view.rules.floor_quantity(wanted[symbol] - book.state.shares.get(symbol, 0))
+        quantity = min(missing, book.affordable(symbol))
+        if quantity > 0:
+            context.order("buy", symbol, quantity)

@@ -10,7 +10,8 @@ from service.strategies.base import StrategyContext
 
 @dataclass(frozen=True)
 class BuyAndHoldParams:
-    """symbols: what to buy, in equal value (default: the market's benchmark, e.g. QQQ)."""
+    """symbols: what to buy, in equal value (default: the market's benchmark, e.g. QQQ; where
+    the benchmark is not in the universe, the market's watchlist, else the whole universe)."""
 
     symbols: tuple[str, ...] = ()
 
@@ -26,7 +27,7 @@ class BuyAndHold:
         if context.book.state.shares:
             return
         view = context.view
-        wanted = self.params.symbols or (view.rules.benchmark,)
+        wanted = self.params.symbols or _default_symbols(context)
         symbols = [symbol for symbol in wanted if view.open(symbol)]
         budget = context.book.state.cash / len(symbols) if symbols else 0.0
         for symbol in symbols:
@@ -34,3 +35,10 @@ class BuyAndHold:
             shares = min(shares, context.book.affordable(symbol))
             if shares > 0:
                 context.order("buy", symbol, shares)
+
+
+def _default_symbols(context: StrategyContext) -> tuple[str, ...]:
+    view = context.view
+    if view.rules.benchmark in view.symbols:
+        return (view.rules.benchmark,)
+    return view.rules.watchlist or tuple(view.symbols)

@@ -33,7 +33,8 @@ class RandomOrders:
             held = sorted(context.book.state.shares)
             pool = held if action == "sell" and held and rng.random() < 0.8 else symbols
             symbol = rng.choice(pool)
-            amount: object = rng.randint(1, 25)
+            # 1 to 25 steps: shares, lots or fractions of a coin, valid as the market has them.
+            amount: object = context.view.rules.units(rng.randint(1, 25) * context.view.rules.step)
             if rng.random() < 0.1:
                 amount = rng.choice(BAD_AMOUNTS)
             context.order(action, symbol, amount)
