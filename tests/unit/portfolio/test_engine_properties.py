@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.agent.recording import ResponseLog
 from service.db import connect, init_db
 from service.jobs.creation import create_job
 from service.jobs.model_day import run_model_day
@@ -143,14 +142,7 @@ def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
 def failing_trader(orders: list[tuple[str, Any, Any]]) -> Any:
     """A trader that places the orders, then raises before the day can be stored."""
 
-    def trade(
-        spec: ModelSpec,
-        agent: AgentConfig,
-        book: OrderBook,
-        day: int,
-        settings: Settings,
-        log: ResponseLog,
-    ) -> DayRecord:
+    def trade(spec: ModelSpec, agent: AgentConfig, book: OrderBook, *_: Any) -> DayRecord:
         for action, symbol, amount in orders:
             place(book, action, symbol, amount)
         raise RuntimeError(f"model crashed after {len(book.fills)} fills")

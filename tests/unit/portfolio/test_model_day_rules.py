@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from service.agent.recording import ResponseLog
 from service.db import connect, init_db
 from service.jobs.creation import create_job
 from service.jobs.model_day import run_model_day
@@ -60,14 +59,7 @@ def conn() -> Iterator[sqlite3.Connection]:
 def planned_trader(refusals: dict[str, list[str]]) -> Any:
     """A trader following PLAN; each day's refusals are kept in refusals."""
 
-    def trade(
-        spec: ModelSpec,
-        agent: AgentConfig,
-        book: OrderBook,
-        day: int,
-        settings: Settings,
-        log: ResponseLog,
-    ) -> DayRecord:
+    def trade(spec: ModelSpec, agent: AgentConfig, book: OrderBook, *_: Any) -> DayRecord:
         for action in PLAN[book.view.day]:
             try:
                 getattr(book, action)("ABC", 100)
