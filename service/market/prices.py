@@ -1,4 +1,8 @@
-"""Loader for AI-Trader's merged.jsonl prices (daily or intraday bars), with their calendar."""
+"""Loader for AI-Trader's merged.jsonl prices (daily or intraday bars), with their calendar.
+
+A file is merged.jsonl (one symbol's JSON object a line), or one JSON document over many lines
+as Alpha Vantage answers it (one symbol: an index, a benchmark fetched on its own).
+"""
 
 from __future__ import annotations
 
@@ -171,14 +175,25 @@ def _parse_line(text: str) -> tuple[str, dict[str, Bar]]:
     return symbol, bars
 
 
+def _records(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each record: a line, or the whole of a document."""
+    numbered = [(number, text) for number, text in enumerate(lines, start=1) if text.strip()]
+    if numbered and numbered[0][1].strip() == "{":
+        yield numbered[0][0], "".join(text for _, text in numbered)
+        return
+    yield from numbered
+
+
 def parse_lines(lines: Iterable[str], source: str) -> PriceData:
-    """Parse merged.jsonl lines; a bad line raises PriceDataError naming source and line."""
+    """Parse merged.jsonl lines (or one JSON document); a bad record raises PriceDataError
+    naming source and line."""
     bars: dict[str, dict[str, Bar]] = {}
-    for number, text in enumerate(lines, start=1):
-        if not text.strip():
-            continue
+    for number, text in _records(lines):
         try:
             symbol, symbol_bars = _parse_line(text)
+        except json.JSONDecodeError as error:
+            line = number + error.lineno - 1
+            raise PriceDataError(f"{source}, line {line}: {error.msg}") from None
         except ValueError as error:
             raise PriceDataError(f"{source}, line {number}: {error}") from None
         bars.setdefault(symbol, {}).update(symbol_bars)

@@ -212,3 +212,47 @@ def test_load_prices_caches_per_file_version(tmp_path: Path) -> None:
     assert reloaded is not first
     assert reloaded.symbols == ("QQQ",)
     assert load_prices(path) is reloaded
+
+
+INDEX = {
+    "Meta Data": {"1. Information": "Daily Prices", "2. Symbol": "000016.SH"},
+    "Time Series (Daily)": {
+        THU: {"1. open": "2980.1", "2. high": "3001", "3. low": "2970", "4. close": "2988.9"},
+        FRI: {"1. open": "2990.0", "2. high": "3010", "3. low": "2985", "4. close": "3005.2"},
+    },
+}
+SHARED_MARKETS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "markets"
+
+
+def test_a_json_document_over_many_lines_is_one_symbols_series() -> None:
+    lines = json.dumps(INDEX, indent=4).splitlines(keepends=True)
+
+    data = parse_lines(["\n", *lines], "index.json")
+
+    assert data.symbols == ("000016.SH",)
+    assert data.trading_days == (THU, FRI)
+    assert (data.open("000016.SH", FRI), data.close("000016.SH", FRI)) == (2990.0, 3005.2)
+
+
+def test_a_broken_document_names_the_line_of_the_error() -> None:
+    lines = json.dumps(INDEX, indent=4).splitlines(keepends=True)
+    lines[5] = lines[5].replace('"', "", 1)  # the series key loses its opening quote
+
+    with pytest.raises(PriceDataError, match=r"^index.json, line 6: "):
+        parse_lines(lines, "index.json")
+
+
+@pytest.mark.parametrize(
+    ("path", "symbol", "first"),
+    [
+        ("sse50_daily/index_sse50_000016.SH_daily.json", "000016.SH", "2025-09-30"),
+        ("crypto_daily/index_cd5_daily.json", "CD5", "2025-11-01"),
+    ],
+)
+def test_the_markets_index_files_load_as_written(path: str, symbol: str, first: str) -> None:
+    if not SHARED_MARKETS.exists():
+        pytest.skip("../shared/data is not present")
+
+    data = load_prices(SHARED_MARKETS / path)
+
+    assert data.symbols == (symbol,) and data.first_day == first
