@@ -177,11 +177,13 @@ def _parse_line(text: str) -> tuple[str, dict[str, Bar]]:
 
 def _records(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     """(first line number, text) of each record: a line, or the whole of a document."""
-    numbered = [(number, text) for number, text in enumerate(lines, start=1) if text.strip()]
+    every = list(lines)
+    numbered = [(number, text) for number, text in enumerate(every, start=1) if text.strip()]
     if numbered and numbered[0][1].strip() == "{":
-        yield numbered[0][0], "".join(text for _, text in numbered)
+        yield numbered[0][0], "".join(every[numbered[0][0] - 1 :]).strip()
         return
-    yield from numbered
+    # Without its line end, a record cut short is an error on its own line, not the next.
+    yield from ((number, text.strip()) for number, text in numbered)
 
 
 def parse_lines(lines: Iterable[str], source: str) -> PriceData:

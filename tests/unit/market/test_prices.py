@@ -237,8 +237,9 @@ def test_a_json_document_over_many_lines_is_one_symbols_series() -> None:
 def test_a_broken_document_names_the_line_of_the_error() -> None:
     lines = json.dumps(INDEX, indent=4).splitlines(keepends=True)
     lines[5] = lines[5].replace('"', "", 1)  # the series key loses its opening quote
+    lines.insert(2, "\n")  # a blank line inside still counts
 
-    with pytest.raises(PriceDataError, match=r"^index.json, line 6: "):
+    with pytest.raises(PriceDataError, match=r"^index.json, line 7: "):
         parse_lines(lines, "index.json")
 
 
