@@ -7,6 +7,19 @@ import requests
 FINAL = ("completed", "partial", "failed", "cancelled")
 
 
+def progress_line(progress: dict) -> str:
+    """Percent and counts, then the ETA, tokens and cost when the service reports them."""
+    words = [f"{progress['percent']}% ({progress['completed']}/{progress['total']})"]
+    if progress.get("eta_seconds") is not None:
+        words.append(f"ETA {progress['eta_seconds']:.0f} s")
+    tokens = (progress.get("prompt_tokens") or 0) + (progress.get("completion_tokens") or 0)
+    if tokens:
+        words.append(f"{tokens:,} tokens")
+    if progress.get("cost_usd") is not None:
+        words.append(f"${progress['cost_usd']:.4f}")
+    return ", ".join(words)
+
+
 def main(
     base_url: str,
     job_id: str,
@@ -24,9 +37,7 @@ def main(
         response.raise_for_status()
         job = response.json()
         progress = job["progress"]
-        print(
-            f"{job['status']}: {progress['percent']}% ({progress['completed']}/{progress['total']})"
-        )
+        print(f"{job['status']}: {progress_line(progress)}")
         if job["status"] in FINAL:
             break
         if time.monotonic() > deadline:

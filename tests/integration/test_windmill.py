@@ -167,3 +167,21 @@ def test_runner_refuses_expressions_it_cannot_evaluate() -> None:
         evaluate({"type": "javascript", "expr": "flow_input.a || 'x'"}, {"a": 1}, {})
     with pytest.raises(AssertionError, match="unsupported"):
         evaluate({"type": "static", "value": 1}, {}, {})
+
+
+def test_the_wait_step_shows_the_eta_tokens_and_cost() -> None:
+    line = script("wait_for_job").progress_line(
+        {
+            "percent": 40.0,
+            "completed": 8,
+            "total": 20,
+            "eta_seconds": 31.6,
+            "prompt_tokens": 12000,
+            "completion_tokens": 345,
+            "cost_usd": 0.01234,
+        }
+    )
+    bare = script("wait_for_job").progress_line({"percent": 100.0, "completed": 2, "total": 2})
+
+    assert line == "40.0% (8/20), ETA 32 s, 12,345 tokens, $0.0123"
+    assert bare == "100.0% (2/2)", "an older service reports none of them"
