@@ -6,19 +6,18 @@ finish and are stored; the days that have not started are skipped as `budget rea
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
 from service.jobs.lifecycle import skip_pending_days
 from service.jobs.spending import job_cost
+from service.jobs.status import job_options
 
 BUDGET_REACHED = "budget reached"
 
 
 def job_budget(conn: sqlite3.Connection, job_id: str) -> float | None:
     """The job's max_cost_usd, if it set one."""
-    row = conn.execute("SELECT options FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-    value = json.loads(row[0]).get("max_cost_usd") if row else None
+    value = job_options(conn, job_id).get("max_cost_usd")
     return float(value) if value is not None else None
 
 

@@ -6,13 +6,13 @@ in that job; its jobs.options map every replayed timeline to the model it replay
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from service.db import transaction
 from service.jobs.lifecycle import Claim, ensure_claim
+from service.jobs.status import job_options
 from service.journal import LogEntry, insert_recorded_turn, recorded_responses
 
 REPLAY_SUFFIX = ":replay"
@@ -28,8 +28,7 @@ class ReplaySource:
 
 def replay_source(conn: sqlite3.Connection, job_id: str, model: str) -> ReplaySource | None:
     """Where the model's answers come from in this job, if it is a replay."""
-    row = conn.execute("SELECT options FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-    options = json.loads(row[0]) if row else {}
+    options = job_options(conn, job_id)
     replayed = options.get("replayed", {}).get(model)
     return ReplaySource(options["replay_of"], replayed) if replayed else None
 

@@ -28,6 +28,12 @@ JOB_OPTIONS: dict[str, Any] = {
 }
 
 
+def job_options(conn: sqlite3.Connection, job_id: str) -> dict[str, Any]:
+    """The options a job was triggered with, defaults filled in ({} for an unknown job)."""
+    row = conn.execute("SELECT options FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return {**JOB_OPTIONS, **json.loads(row[0])} if row else {}
+
+
 def _seconds_between(start: str | None, end: str | None) -> float | None:
     if not start:
         return None
