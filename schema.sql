@@ -49,6 +49,8 @@ CREATE INDEX IF NOT EXISTS idx_job_details_job_status ON job_details (job_id, st
 CREATE INDEX IF NOT EXISTS idx_job_details_spent ON job_details (model, date)
     WHERE prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL OR cost_usd IS NOT NULL;
 
+-- market (added by a migration) is the market the timeline trades on, the same on every row
+-- of a model.
 CREATE TABLE IF NOT EXISTS positions (
     id                     INTEGER PRIMARY KEY,
     job_id                 TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
@@ -66,6 +68,7 @@ CREATE TABLE IF NOT EXISTS positions (
     cumulative_profit      REAL NOT NULL,
     cumulative_return_pct  REAL NOT NULL,
     created_at             TEXT NOT NULL,
+    market                 TEXT NOT NULL DEFAULT 'nasdaq100',
     UNIQUE (model, date, action_id)
 );
 CREATE INDEX IF NOT EXISTS idx_positions_date ON positions (date, model, action_id);

@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["job_queue"] = build_queue(settings)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
     init_context(app, settings)
-    init_response_cache(app, settings.response_cache_mb * 1024 * 1024, settings.input_files())
+    files = settings.input_files() + app.extensions["markets"].input_files()
+    init_response_cache(app, settings.response_cache_mb * 1024 * 1024, files)
     register_api(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -81,13 +82,16 @@ class ModelsConfig:
         """Models keyed by signature."""
         return {model.signature: model for model in self.models}
 
-    def snapshot(self, signatures: list[str]) -> dict[str, Any]:
+    def snapshot(
+        self, signatures: list[str], rules_of: Callable[[str], MarketRules] = market_rules
+    ) -> dict[str, Any]:
         """The part of the config a job runs with, stored in the job (never keys).
 
-        The rules of the models' markets are part of it: a job keeps the rules it started with.
+        The rules of the models' markets (rules_of a name) are part of it: a job keeps the
+        rules it started with.
         """
         chosen = [self.by_signature()[signature] for signature in signatures]
-        markets = {spec.market: market_rules(spec.market).to_dict() for spec in chosen}
+        markets = {spec.market: rules_of(spec.market).to_dict() for spec in chosen}
         return {
             "models": [spec.to_dict() for spec in chosen],
             "agent_config": asdict(self.agent_config),

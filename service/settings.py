@@ -27,7 +27,8 @@ class Settings:
     database_path: str = "data/trader.db"
     huey_path: str = "data/huey.db"
     huey_url: str | None = None
-    price_data: str = str(DEFAULT_PRICE_DATA)
+    price_data: str = str(DEFAULT_PRICE_DATA)  # the nasdaq100 market's
+    markets_config: str | None = None  # JSON overriding markets' files and rules
     news_data: str = str(DEFAULT_NEWS_DATA)
     config_path: str = str(DEFAULT_CONFIG_PATH)
     api_key: str | None = field(default=None, repr=False)
@@ -45,7 +46,8 @@ class Settings:
 
     def input_files(self) -> tuple[str, ...]:
         """Every file the answers are made from besides the database."""
-        return (self.price_data, self.config_path, self.news_data)
+        files = (self.price_data, self.config_path, self.news_data)
+        return files + ((self.markets_config,) if self.markets_config else ())
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with some fields replaced (tests and the CLI use this)."""

@@ -16,7 +16,7 @@ from service.db import connect
 from service.jobs.batch import run_model_days
 from service.jobs.lifecycle import next_days_to_run, requeue_interrupted
 from service.jobs.model_day import DayOutcome
-from service.market.prices import load_prices
+from service.market.directory import markets_from
 from service.settings import Settings
 from tasks.heartbeat import last_beat, start_heartbeat
 
@@ -29,6 +29,7 @@ class ModelDayQueue:
     def __init__(self, huey: Huey, settings: Settings) -> None:
         self.huey = huey
         self.settings = settings
+        self.markets = markets_from(settings)
         self._recovered = threading.Event()
         self._recovery_lock = threading.Lock()
         # Named as the module-level tasks were, so that queued messages keep their meaning.
@@ -63,8 +64,7 @@ class ModelDayQueue:
             if outcome.status != "skipped":
                 log_outcome(model, ran, outcome)
 
-        prices = load_prices(self.settings.price_data)
-        run_model_days(self.settings, prices, job_id, model, day, logged)
+        run_model_days(self.settings, self.markets, job_id, model, day, logged)
 
     def _enqueue(self, days: list[tuple[str, str, str]], reason: str) -> None:
         for job_id, model, day in days:

@@ -15,7 +15,8 @@ from service.importer.jsonl import AgentDataError
 from service.importer.reader import POSITION_FILE, find_agents, read_agent
 from service.jobs.imports import ImportedModel, ModelImportError, store_model
 from service.market.catalog import DEFAULT_MARKET, market_rules
-from service.market.prices import PriceData, PriceDataError, load_prices
+from service.market.directory import markets_from
+from service.market.prices import PriceData, PriceDataError
 from service.settings import SettingsError, from_environment
 
 PROG = "import-ai-trader"
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = from_environment()
         folders = find_agents(args.dir, only)
-        prices = load_prices(settings.price_data)
+        prices = markets_from(settings).prices(DEFAULT_MARKET)
         with closing(connect(settings.database_path)) as conn:
             init_db(conn)
             job_id, imported, failed = import_folders(conn, folders, prices, args.replace)

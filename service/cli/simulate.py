@@ -21,8 +21,8 @@ from service.jobs.planning import JobRequest, JobRequestError
 from service.jobs.spending import job_spending
 from service.jobs.spending import total as total_spending
 from service.jobs.status import job_status
-from service.market.catalog import DEFAULT_MARKET, market_rules
-from service.market.prices import PriceDataError, load_prices
+from service.market.directory import MarketsConfigError, markets_from
+from service.market.prices import PriceDataError
 from service.models_config import ModelsConfigError, load_models_config
 from service.results.leaderboard import leaderboard
 from service.settings import SettingsError, from_environment
@@ -80,7 +80,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def format_leaderboard(board: dict[str, Any]) -> str:
     """The leaderboard as a fixed-width table, the benchmark last."""
     lines = [
-        f"Leaderboard on {board['date']}",
+        f"Leaderboard on {board['date']}: {board['market']}, values in {board['currency']}",
         f"{'rank':>4}  {'model':<28}{'value':>12}{'return':>10}",
     ]
     for row in board["rankings"]:
@@ -109,13 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         settings = from_environment()
-        prices = load_prices(settings.price_data)
+        markets = markets_from(settings)
         config = load_models_config(settings.config_path)
         models: list[str] = args.models
         request = JobRequest(args.end, args.start, models, args.replace, args.max_cost_usd)
         with closing(connect(settings.database_path)) as conn:
             init_db(conn)
-            created = create_job(conn, prices, config, request, settings.max_simulation_days)
+            created = create_job(conn, markets, config, request, settings.max_simulation_days)
             total = job_status(conn, created.job_id)["progress"]["pending"]  # type: ignore[index]
             bar, lock = ProgressBar(total, "model-days"), threading.Lock()
 
@@ -124,21 +124,27 @@ def main(argv: list[str] | None = None) -> int:
                 with lock:
                     bar.advance(1, *spending_so_far(conn, created.job_id))
 
-            run_job(settings, prices, created.job_id, created.first_days, tick)
+            run_job(settings, markets, created.job_id, created.first_days, tick)
             bar.close()
             status = job_status(conn, created.job_id) or {}
-            board = leaderboard(conn, prices, market_rules(DEFAULT_MARKET), args.end)
+            specs = config.by_signature()
+            names = sorted({specs[model].market for model, _ in created.first_days})
+            boards = [
+                leaderboard(conn, markets.prices(name), markets.rules(name), args.end)
+                for name in names
+            ]
     except (
         JobRequestError,
         JobConflictError,
         PriceDataError,
+        MarketsConfigError,
         ModelsConfigError,
         SettingsError,
     ) as error:
         print(f"simulate: {in_option_words(error)}", file=sys.stderr)
         return 1
     print(f"job {created.job_id}: {status['status']}")
-    print(format_leaderboard(board))
+    print("\n\n".join(format_leaderboard(board) for board in boards))
     return 0 if status["status"] == "completed" else 1
 
 

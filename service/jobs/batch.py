@@ -8,7 +8,7 @@ from contextlib import closing
 
 from service.db import connect
 from service.jobs.model_day import DayOutcome, run_model_day
-from service.market.prices import PriceData
+from service.market.directory import Markets
 from service.settings import Settings
 
 DayCallback = Callable[[str, DayOutcome], None]
@@ -16,7 +16,7 @@ DayCallback = Callable[[str, DayOutcome], None]
 
 def run_model_days(
     settings: Settings,
-    prices: PriceData,
+    markets: Markets,
     job_id: str,
     model: str,
     day: str,
@@ -30,14 +30,14 @@ def run_model_days(
     with closing(connect(settings.database_path)) as conn:
         next_day: str | None = day
         while next_day:
-            outcome = run_model_day(conn, prices, settings, job_id, model, next_day)
+            outcome = run_model_day(conn, markets, settings, job_id, model, next_day)
             on_day(next_day, outcome)
             next_day = outcome.next_day
 
 
 def run_job(
     settings: Settings,
-    prices: PriceData,
+    markets: Markets,
     job_id: str,
     first_days: list[tuple[str, str]],
     on_day: DayCallback = lambda day, outcome: None,
@@ -45,7 +45,7 @@ def run_job(
     """Run every model's chain of days; models run in parallel threads."""
     with ThreadPoolExecutor(max_workers=max(1, len(first_days))) as pool:
         futures = [
-            pool.submit(run_model_days, settings, prices, job_id, model, day, on_day)
+            pool.submit(run_model_days, settings, markets, job_id, model, day, on_day)
             for model, day in first_days
         ]
         for future in futures:

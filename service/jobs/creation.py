@@ -23,7 +23,7 @@ from service.jobs.planning import (
 from service.jobs.replacement import replace_days
 from service.jobs.replay import plan_replay
 from service.jobs.states import JobStatus, ModelDayStatus
-from service.market.prices import PriceData
+from service.market.directory import Markets
 from service.models_config import ModelsConfig
 
 ALREADY_SIMULATED = "already simulated"
@@ -55,7 +55,7 @@ def busy_models(conn: sqlite3.Connection, models: list[str]) -> dict[str, str]:
 
 def create_job(
     conn: sqlite3.Connection,
-    prices: PriceData,
+    markets: Markets,
     config: ModelsConfig,
     request: JobRequest,
     max_days: int,
@@ -68,11 +68,13 @@ def create_job(
     replay = plan_replay(conn, request.replay_of, request.models) if request.replay_of else None
     if replay is not None and request.start_date is None:
         request = replace(request, start_date=replay.first_day)
-    check_range(request, prices, max_days)
     config = replay.config if replay else config
     models = choose_models(config, list(replay.replayed) if replay else request.models)
+    market_of = {model: config.by_signature()[model].market for model in models}
+    for market in sorted(set(market_of.values())):
+        check_range(request, markets.source(market), max_days)
     check_budget(config, request, models)
-    snapshot = replay.snapshot() if replay else config.snapshot(models)
+    snapshot = replay.snapshot() if replay else config.snapshot(models, markets.rules)
     options = {
         "replace_existing": request.replace_existing,
         "max_cost_usd": request.max_cost_usd,
@@ -83,7 +85,10 @@ def create_job(
         if busy:
             model, job_id = sorted(busy.items())[0]
             raise JobConflictError(f"model {model!r} is already in active job {job_id}")
-        plans = [plan_model(conn, prices, model, request) for model in models]
+        plans = [
+            plan_model(conn, markets.prices(market_of[model]), (model, market_of[model]), request)
+            for model in models
+        ]
         for plan in plans:
             check_span(plan, max_days)
         if not any(plan.run for plan in plans):
@@ -94,7 +99,7 @@ def create_job(
             )
         job_id = str(uuid.uuid4())
         replaced = [
-            replace_days(conn, prices, plan.model, plan.replace_from)
+            replace_days(conn, markets.prices(market_of[plan.model]), plan.model, plan.replace_from)
             for plan in plans
             if plan.replace_from is not None
         ]

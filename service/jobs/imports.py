@@ -197,7 +197,7 @@ def store_model(
         _record_in_job(conn, job_id, imported, rules)
         stamp = now()
         for day, day_rows in rows.items():
-            insert_rows(conn, job_id, data.signature, day, day_rows)
+            insert_rows(conn, rules.name, (job_id, data.signature, day), day_rows)
             insert_day_records(conn, job_id, data.signature, day, records.get(day, DayRecord()))
             conn.execute(INSERT_DETAIL_SQL, (job_id, day, data.signature, stamp, stamp))
     return imported

@@ -25,7 +25,7 @@ from service.jobs.lifecycle import (
 from service.jobs.recordings import StoredResponses, replay_source
 from service.journal import DayRecord, insert_day_records
 from service.market.asof import AsOfView
-from service.market.prices import PriceData
+from service.market.directory import Markets
 from service.market.rules import MarketRules
 from service.models_config import AgentConfig, ModelSpec, snapshot_run
 from service.portfolio.engine import OrderBook
@@ -62,18 +62,28 @@ def job_snapshot(
     return snapshot_run(json.loads(row[0]), model)
 
 
+@dataclass(frozen=True)
+class ComputedDay:
+    """A model-day's rows and record, for the timeline on market."""
+
+    market: str
+    rows: list[PositionRow]
+    record: DayRecord
+
+
 def _compute_day(
     conn: sqlite3.Connection,
-    prices: PriceData,
+    markets: Markets,
     settings: Settings,
     claim: Claim,
     trader: Trader,
-) -> tuple[list[PositionRow], DayRecord]:
+) -> ComputedDay:
     spec, agent, rules = job_snapshot(conn, claim.job_id, claim.model)
+    prices = markets.prices(spec.market)
     initial_cash = rules.initial_cash if agent.initial_cash is None else agent.initial_cash
     previous = end_of_day_before(conn, claim.model, claim.day)
     if previous is None:
-        return registration_rows(initial_cash), DayRecord()
+        return ComputedDay(spec.market, registration_rows(initial_cash), DayRecord())
     expected = prices.previous_trading_day(claim.day)
     if previous.date != expected:
         raise ModelDayError(f"timeline hole: last stored day is {previous.date}, not {expected}")
@@ -89,19 +99,15 @@ def _compute_day(
     )
     responses = StoredResponses(conn, claim, replay_source(conn, claim.job_id, claim.model))
     record = trader(spec, agent, book, day_number, settings, responses)
-    return trading_rows(prices, claim.day, previous, initial_cash, book.fills), record
+    rows = trading_rows(prices, claim.day, previous, initial_cash, book.fills)
+    return ComputedDay(spec.market, rows, record)
 
 
-def _store_day(
-    conn: sqlite3.Connection,
-    claim: Claim,
-    rows: list[PositionRow],
-    record: DayRecord,
-    duration: float,
-) -> None:
+def _store_day(conn: sqlite3.Connection, claim: Claim, day: ComputedDay, duration: float) -> None:
+    record = day.record
     with transaction(conn):
         ensure_claim(conn, claim)
-        insert_rows(conn, *claim.key, rows)
+        insert_rows(conn, day.market, claim.key, day.rows)
         insert_day_records(conn, *claim.key, record)
         complete_model_day(conn, claim, duration, record.usage, record.cost_usd)
         enforce_budgets(conn, *claim.key, record.budget_reached)
@@ -116,7 +122,7 @@ def _failure_message(error: Exception) -> str:
 
 def run_model_day(
     conn: sqlite3.Connection,
-    prices: PriceData,
+    markets: Markets,
     settings: Settings,
     job_id: str,
     model: str,
@@ -129,8 +135,8 @@ def run_model_day(
         return DayOutcome("skipped")
     started = time.perf_counter()
     try:
-        rows, record = _compute_day(conn, prices, settings, claim, trader or trade_day)
-        _store_day(conn, claim, rows, record, time.perf_counter() - started)
+        computed = _compute_day(conn, markets, settings, claim, trader or trade_day)
+        _store_day(conn, claim, computed, time.perf_counter() - started)
     except Superseded:
         return DayOutcome("skipped")
     except Exception as error:  # any failure fails this model-day only, never the others
@@ -140,11 +146,11 @@ def run_model_day(
         if not fail_model_day(conn, claim, message, elapsed):
             return DayOutcome("skipped")
         return DayOutcome("failed", duration=elapsed, error=message)
-    trades = sum(1 for row in rows if row.action_type in ("buy", "sell"))
+    trades = sum(1 for row in computed.rows if row.action_type in ("buy", "sell"))
     return DayOutcome(
         "completed",
         next_pending_day(conn, job_id, model),
         trades,
-        rows[-1].portfolio_value,
+        computed.rows[-1].portfolio_value,
         time.perf_counter() - started,
     )

@@ -6,9 +6,10 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from service.market.calendar import calendar_days
+from service.market.directory import MarketSource
 from service.market.prices import PriceData
 from service.models_config import ModelsConfig
-from service.portfolio.positions import timeline_bounds
+from service.portfolio.positions import timeline_bounds, timeline_market
 
 
 class JobRequestError(ValueError):
@@ -70,8 +71,8 @@ def check_budget(config: ModelsConfig, request: JobRequest, models: list[str]) -
         )
 
 
-def check_range(request: JobRequest, prices: PriceData, max_days: int) -> None:
-    """Dates in order, not too long, and inside the price data."""
+def check_range(request: JobRequest, market: MarketSource, max_days: int) -> None:
+    """Dates in order, not too long, and inside the price data of a market of the job."""
     start, end = request.start_date, request.end_date
     if start and start > end:
         raise JobRequestError(f"start_date {start} is after end_date {end}", "start_date")
@@ -80,7 +81,8 @@ def check_range(request: JobRequest, prices: PriceData, max_days: int) -> None:
             f"the range {start}..{end} is longer than MAX_SIMULATION_DAYS ({max_days} days)",
             "end_date",
         )
-    available = f"price data covers {prices.first_day}..{prices.last_day}"
+    prices = market.prices()
+    available = f"the {market.rules.name} price data covers {prices.first_day}..{prices.last_day}"
     for name, value in (("start_date", start), ("end_date", end)):
         if value and not prices.first_day <= value <= prices.last_day:
             raise JobRequestError(f"{name} {value} is outside the price data: {available}", name)
@@ -89,11 +91,15 @@ def check_range(request: JobRequest, prices: PriceData, max_days: int) -> None:
 
 
 def plan_model(
-    conn: sqlite3.Connection, prices: PriceData, model: str, request: JobRequest
+    conn: sqlite3.Connection, prices: PriceData, model_market: tuple[str, str], request: JobRequest
 ) -> ModelPlan:
-    """The plan of one model (SPEC §4): resume, skip stored days, or replace them."""
+    """The plan of one model on its market (SPEC §4): resume, skip stored days, or replace
+    them."""
+    model, market = model_market
     bounds = timeline_bounds(conn, model)
     plan = ModelPlan(model)
+    if _moves_market(conn, model, market, request, bounds):
+        plan.replace_from, bounds = request.start_date, None
     if request.start_date is None:
         last_trading = prices.trading_days_between(prices.first_day, request.end_date)[-1]
         plan.run = _after(prices, bounds[1], request.end_date) if bounds else [last_trading]
@@ -121,6 +127,29 @@ def plan_model(
             "start_date",
         )
     return plan
+
+
+def _moves_market(
+    conn: sqlite3.Connection,
+    model: str,
+    market: str,
+    request: JobRequest,
+    bounds: tuple[str, str] | None,
+) -> bool:
+    """Whether the model's timeline is on another market and is replaced as a whole (a
+    timeline stays on one market); refused unless the request replaces all of it."""
+    stored = timeline_market(conn, model)
+    if bounds is None or stored in (None, market):
+        return False
+    start = request.start_date
+    if not (request.replace_existing and start is not None and start <= bounds[0]):
+        raise JobRequestError(
+            f"model {model!r} has a timeline on market {stored!r}, and its config now says "
+            f"{market!r}: replace it from its registration day {bounds[0]} "
+            "(replace_existing) or use another signature",
+            "models",
+        )
+    return True
 
 
 def check_span(plan: ModelPlan, max_days: int) -> None:

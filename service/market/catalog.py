@@ -1,4 +1,9 @@
-"""The markets the service knows, by name; every timeline belongs to one (default nasdaq100)."""
+"""The markets the service knows, by name; every timeline belongs to one (default nasdaq100).
+
+Each market's rules are AI-Trader's for that market, so that imported and simulated results
+compare; its bundled data files are named in BUNDLED_FILES (service/market/directory.py lets a
+deployment replace files and rules).
+"""
 
 from __future__ import annotations
 
@@ -13,12 +18,54 @@ NASDAQ100 = MarketRules(
     trading_days_per_year=252,
     watchlist=("AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "AVGO", "TSLA", "COST", "NFLX"),
 )
-MARKETS: dict[str, MarketRules] = {rules.name: rules for rules in (NASDAQ100,)}
+# The ten heaviest constituents of the SSE 50 on 2025-09-30.
+SSE50 = MarketRules(
+    name="sse50",
+    label="SSE-50",
+    currency="CNY",
+    initial_cash=100000.0,
+    benchmark="000016.SH",
+    trading_days_per_year=242,
+    watchlist=(
+        "600519.SH",
+        "601318.SH",
+        "600036.SH",
+        "601899.SH",
+        "600900.SH",
+        "601166.SH",
+        "600276.SH",
+        "600030.SH",
+        "603259.SH",
+        "688981.SH",
+    ),
+    lot_size=100,
+    settlement_days=1,
+)
+CRYPTO10 = MarketRules(
+    name="crypto10",
+    label="Crypto-10",
+    currency="USDT",
+    initial_cash=50000.0,
+    benchmark="CD5",
+    trading_days_per_year=365,
+    watchlist=("BTC-USDT", "ETH-USDT", "XRP-USDT", "SOL-USDT", "ADA-USDT"),
+    unit="coin",
+    quantity_decimals=4,
+    every_day=True,
+)
+MARKETS: dict[str, MarketRules] = {rules.name: rules for rules in (NASDAQ100, SSE50, CRYPTO10)}
 DEFAULT_MARKET = NASDAQ100.name
+# (price file, benchmark file or None when the benchmark is in the price file), in the bundled
+# data directory.
+BUNDLED_FILES: dict[str, tuple[str, str | None]] = {
+    NASDAQ100.name: ("nasdaq100_daily_2025-06-10_2025-10-29.jsonl.gz", None),
+    SSE50.name: ("sse50_daily_2025-10-09_2025-11-19.jsonl.gz", "index_sse50_000016.SH_daily.json"),
+    CRYPTO10.name: ("crypto10_daily_2024-11-26_2025-11-16.jsonl.gz", "index_cd5_daily.json"),
+}
 
 
 def market_rules(name: str) -> MarketRules:
-    """The rules of the market called name; KeyError names the known ones."""
+    """The bundled rules of the market called name; KeyError names the known ones."""
     try:
         return MARKETS[name]
     except KeyError:

@@ -46,13 +46,21 @@ class Bar:
 
 
 class PriceData:
-    """Immutable daily bars of a universe, indexed by symbol and ISO date."""
+    """Immutable bars of a universe, indexed by symbol and bar key.
 
-    def __init__(self, bars: dict[str, dict[str, Bar]], source: str) -> None:
+    Besides the universe (the symbols a model may trade, whose bars make the calendar) it may
+    hold series that are only looked at, such as a benchmark index kept in its own file.
+    """
+
+    def __init__(
+        self, bars: dict[str, dict[str, Bar]], source: str, universe: Iterable[str] | None = None
+    ) -> None:
         self.source = source
         self._bars = bars
-        self.symbols: tuple[str, ...] = tuple(sorted(bars))
-        self.trading_days: tuple[str, ...] = _trading_days(bars)
+        self.symbols: tuple[str, ...] = tuple(sorted(bars if universe is None else universe))
+        self.trading_days: tuple[str, ...] = _trading_days(
+            {symbol: bars[symbol] for symbol in self.symbols}
+        )
         self._closes: dict[str, tuple[list[str], list[float]]] = {
             symbol: _close_series(days) for symbol, days in bars.items()
         }
@@ -107,6 +115,22 @@ class PriceData:
         low = bisect.bisect_left(self.trading_days, start)
         high = bisect.bisect_right(self.trading_days, end)
         return list(self.trading_days[low:high])
+
+    def summary(self) -> dict[str, Any]:
+        """The file (its name only), range and size of the data, as answers show them."""
+        return {
+            "source": self.source.rsplit("/", 1)[-1],
+            "first_day": self.first_day,
+            "last_day": self.last_day,
+            "trading_days": len(self.trading_days),
+            "symbols": len(self.symbols),
+        }
+
+    def with_series(self, other: PriceData) -> PriceData:
+        """These prices and the series of other (a benchmark's file), which stay out of the
+        universe and the calendar; a symbol of both keeps this data's bars."""
+        bars = {**other._bars, **self._bars}
+        return PriceData(bars, f"{self.source} + {other.source}", self.symbols)
 
 
 def _number(fields: dict[str, Any], names: tuple[str, ...]) -> float | None:

@@ -26,8 +26,8 @@ HOLDINGS_SQL = "SELECT symbol, quantity FROM holdings WHERE position_id = ?"
 INSERT_POSITION_SQL = """
 INSERT INTO positions (job_id, date, model, action_id, action_type, symbol, amount, price, cash,
     portfolio_value, daily_profit, daily_return_pct, cumulative_profit, cumulative_return_pct,
-    created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    created_at, market)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 INSERT_HOLDING_SQL = "INSERT INTO holdings (position_id, symbol, quantity) VALUES (?, ?, ?)"
 STORED_DAYS_SQL = "SELECT DISTINCT date FROM positions WHERE model = ? AND date >= ? ORDER BY date"
@@ -41,14 +41,29 @@ WITH RECURSIVE models(model) AS (
     FROM models WHERE models.model IS NOT NULL
 )
 """
-MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
+# One index seek per model: a timeline's rows all carry its market.
+IN_MARKET = """
+    model IS NOT NULL
+    AND (SELECT market FROM positions AS any_row WHERE any_row.model = models.model LIMIT 1) = ?
+"""
+ALL_MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
+MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE" + IN_MARKET + "ORDER BY model"  # nosec B608
+LATEST_DATE_SQL = (
+    MODELS_CTE  # nosec B608
+    + "SELECT MAX((SELECT MAX(date) FROM positions AS own WHERE own.model = models.model))"
+    + " FROM models WHERE"
+    + IN_MARKET
+)
+MARKET_SQL = "SELECT market FROM positions WHERE model = ? LIMIT 1"
 RANKING_SQL = (
     MODELS_CTE  # nosec B608
     + """,
 latest AS (
     SELECT model, (SELECT MAX(date) FROM positions AS own
                    WHERE own.model = models.model AND own.date <= ?) AS date
-    FROM models WHERE model IS NOT NULL
+    FROM models WHERE"""
+    + IN_MARKET
+    + """
 )
 SELECT p.model, p.date, MAX(p.action_id) AS action_id, p.portfolio_value,
        p.cumulative_return_pct, p.daily_return_pct,
@@ -71,7 +86,7 @@ SELECT COUNT(*), COALESCE(SUM(amount * price), 0) FROM positions
 WHERE model = ? AND date > ? AND date <= ? AND action_type IN ('buy', 'sell')
 """
 END_OF_DAY_SELECT = """
-SELECT id, job_id, model, date, MAX(action_id) AS action_id, cash, portfolio_value,
+SELECT id, job_id, model, market, date, MAX(action_id) AS action_id, cash, portfolio_value,
        daily_profit, daily_return_pct, cumulative_profit, cumulative_return_pct
 FROM positions
 """
@@ -97,6 +112,7 @@ JOIN positions AS p ON p.id = h.position_id
 WHERE p.model = ? ORDER BY h.position_id, h.symbol
 """
 FILTERS = {
+    "market": "market = ?",
     "job_id": "job_id = ?",
     "model": "model = ?",
     "date": "date = ?",
@@ -106,9 +122,14 @@ FILTERS = {
 
 
 def insert_rows(
-    conn: sqlite3.Connection, job_id: str, model: str, day: str, rows: list[PositionRow]
+    conn: sqlite3.Connection,
+    market: str,
+    key: tuple[str, str, str],
+    rows: list[PositionRow],
 ) -> None:
-    """Insert positions and holdings rows (the caller holds the transaction)."""
+    """Insert the positions and holdings rows of key (job, model, day) of a timeline on market
+    (the caller holds the transaction)."""
+    job_id, model, day = key
     stamp = now()
     for row in rows:
         cursor = conn.execute(
@@ -129,6 +150,7 @@ def insert_rows(
                 row.cumulative_profit,
                 row.cumulative_return_pct,
                 stamp,
+                market,
             ),
         )
         conn.executemany(
@@ -169,14 +191,21 @@ def registration_day(conn: sqlite3.Connection, model: str) -> str | None:
     return bounds[0] if bounds else None
 
 
-def stored_models(conn: sqlite3.Connection) -> list[str]:
-    """Every model with a stored timeline, by name."""
-    return [row[0] for row in conn.execute(MODELS_SQL)]
+def timeline_market(conn: sqlite3.Connection, model: str) -> str | None:
+    """The market a model's stored timeline trades on, or None when it has none."""
+    row = conn.execute(MARKET_SQL, (model,)).fetchone()
+    return str(row[0]) if row else None
 
 
-def latest_date(conn: sqlite3.Connection) -> str | None:
-    """The newest stored day of any model."""
-    row = conn.execute("SELECT MAX(date) FROM positions").fetchone()
+def stored_models(conn: sqlite3.Connection, market: str | None = None) -> list[str]:
+    """Every model with a stored timeline (on market, when given), by name."""
+    rows = conn.execute(MODELS_SQL, (market,)) if market else conn.execute(ALL_MODELS_SQL)
+    return [row[0] for row in rows]
+
+
+def latest_date(conn: sqlite3.Connection, market: str) -> str | None:
+    """The newest stored day of any model on market."""
+    row = conn.execute(LATEST_DATE_SQL, (market,)).fetchone()
     return row[0] if row else None
 
 
@@ -186,9 +215,10 @@ def later_days_elsewhere(conn: sqlite3.Connection, job_id: str) -> tuple[str, st
     return (row[0], row[1]) if row else None
 
 
-def ranking_rows(conn: sqlite3.Connection, day: str) -> list[dict[str, Any]]:
-    """Each model's latest end of day on or before day, by value, with registration and trades."""
-    return [dict(row) for row in conn.execute(RANKING_SQL, (day,))]
+def ranking_rows(conn: sqlite3.Connection, market: str, day: str) -> list[dict[str, Any]]:
+    """Each model of market: its latest end of day on or before day, by value, with its
+    registration and trades."""
+    return [dict(row) for row in conn.execute(RANKING_SQL, (day, market))]
 
 
 def value_series(
@@ -209,6 +239,7 @@ def trade_totals(conn: sqlite3.Connection, model: str, after: str, last: str) ->
 class ResultFilter:
     """Filters of the end-of-day results; None means not filtered."""
 
+    market: str | None = None
     job_id: str | None = None
     model: str | None = None
     date: str | None = None

@@ -1,4 +1,4 @@
-"""Per-app shared state for views: settings, the price data, the models config, a connection."""
+"""Per-app shared state for views: settings, the markets, the models config, a connection."""
 
 from __future__ import annotations
 
@@ -12,17 +12,16 @@ from flask import Flask, current_app, g
 
 from service.db import connect, init_db
 from service.jobs.queueing import JobQueue
-from service.market.catalog import DEFAULT_MARKET
-from service.market.catalog import market_rules as rules_of
-from service.market.prices import PriceData, load_prices
-from service.market.rules import MarketRules
+from service.market.directory import Markets, MarketSource, markets_from
 from service.models_config import ModelsConfig, load_models_config
 from service.settings import Settings
 
 
 def init_context(app: Flask, settings: Settings) -> None:
     """Check prices, config and database at start-up: refuse to start on bad data."""
-    load_prices(settings.price_data)
+    app.extensions["markets"] = markets_from(settings)
+    for source in app.extensions["markets"]:
+        source.prices()
     load_models_config(settings.config_path)
     with closing(connect(settings.database_path)) as conn:
         init_db(conn)
@@ -39,24 +38,19 @@ def job_queue() -> JobQueue:
     return cast(JobQueue, current_app.extensions["job_queue"])
 
 
-def market_rules() -> MarketRules:
-    """The rules of the market the app's price data belongs to."""
-    return rules_of(DEFAULT_MARKET)
+def markets() -> Markets:
+    """The markets this app serves, with their data files and rules."""
+    return cast(Markets, current_app.extensions["markets"])
 
 
-def price_file() -> str:
-    """The path of the price data."""
-    return settings().price_data
+def market(name: str) -> MarketSource:
+    """The market called name (a name the request schemas checked)."""
+    return markets().source(name)
 
 
 def config_file() -> str:
     """The path of the models config."""
     return settings().config_path
-
-
-def prices() -> PriceData:
-    """The price data (loaded once per process, shared read-only)."""
-    return load_prices(price_file())
 
 
 def models_config() -> ModelsConfig:

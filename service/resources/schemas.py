@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, pre_load, validate, validates_schema
 
 from service.jobs.states import JobStatus
+from service.market.catalog import DEFAULT_MARKET, MARKETS
 from service.models_config import SIGNATURE_PATTERN
 
 
@@ -37,6 +38,15 @@ def Signature(**kwargs: Any) -> fields.String:  # noqa: N802
     """A model signature: letters, digits and . _ : - , at most 64 characters."""
     validator = validate.Regexp(SIGNATURE_PATTERN, error="not a valid model signature")
     return fields.String(validate=validator, **_with_example(kwargs, "momentum-20"))
+
+
+def Market(**kwargs: Any) -> fields.String:  # noqa: N802
+    """The name of a market (GET /markets lists them)."""
+    described = {"description": "The market (see GET /markets)", **kwargs.pop("metadata", {})}
+    return fields.String(
+        validate=validate.OneOf(MARKETS),
+        **_with_example({**kwargs, "metadata": described}, DEFAULT_MARKET),
+    )
 
 
 PAGINATION_ARGS = ("page", "page_size")

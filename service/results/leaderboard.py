@@ -15,8 +15,9 @@ from service.results.benchmark import benchmark_return_pct
 def leaderboard(
     conn: sqlite3.Connection, prices: PriceData, rules: MarketRules, day: str
 ) -> dict[str, Any]:
-    """Rankings on day and the benchmark from the earliest registration among them."""
-    rows = ranking_rows(conn, day)
+    """The rankings of the market's models on day and the benchmark from the earliest
+    registration among them."""
+    rows = ranking_rows(conn, rules.name, day)
     spending = timeline_spending(conn, "", day)
     rankings = [
         {
@@ -34,4 +35,10 @@ def leaderboard(
     start = min((row["registered"] for row in rows), default=None)
     change = benchmark_return_pct(prices, rules.benchmark, start, day) if start else None
     benchmark = {"symbol": rules.benchmark, "start_date": start, "cumulative_return_pct": change}
-    return {"date": day, "rankings": rankings, "benchmark": benchmark}
+    return {
+        "market": rules.name,
+        "currency": rules.currency,
+        "date": day,
+        "rankings": rankings,
+        "benchmark": benchmark,
+    }

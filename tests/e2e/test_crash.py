@@ -17,6 +17,7 @@ from service.market.prices import load_prices
 from service.models_config import load_models_config
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
 from tests.e2e.processes import Service, request, running_service, wait_for_job
+from tests.markets import nasdaq
 
 pytestmark = pytest.mark.e2e
 JOB = {"start_date": "2025-06-10", "end_date": "2025-10-29"}
@@ -81,7 +82,7 @@ def test_job_stored_but_never_queued_runs_when_a_consumer_starts(tmp_path: Path)
         init_db(conn)
         job = create_job(
             conn,
-            load_prices(DEFAULT_PRICE_DATA),
+            nasdaq(load_prices(DEFAULT_PRICE_DATA)),
             load_models_config(DEFAULT_CONFIG_PATH),
             JobRequest("2025-09-30", "2025-09-02"),
             366,

@@ -23,6 +23,7 @@ from service.market.prices import load_prices
 from service.models_config import load_models_config
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA, Settings
 from tests.e2e.processes import BIN, REPO, free_port, gunicorn, request, stop, wait_until_up
+from tests.markets import nasdaq
 
 pytestmark = pytest.mark.e2e
 SEED_MODELS = ["qqq-buy-and-hold", "mock-llm"]
@@ -43,8 +44,12 @@ def seed(database: Path) -> str:
     job = JobRequest("2025-09-05", "2025-09-02", SEED_MODELS)
     with closing(connect(database)) as conn:
         init_db(conn)
-        created = create_job(conn, prices, load_models_config(DEFAULT_CONFIG_PATH), job, 366)
-    run_job(Settings(database_path=str(database)), prices, created.job_id, created.first_days)
+        created = create_job(
+            conn, nasdaq(prices), load_models_config(DEFAULT_CONFIG_PATH), job, 366
+        )
+    run_job(
+        Settings(database_path=str(database)), nasdaq(prices), created.job_id, created.first_days
+    )
     return created.job_id
 
 

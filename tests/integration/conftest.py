@@ -25,6 +25,7 @@ from service.portfolio.engine import OrderBook
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
 from service.trading import trade_builtin
 from tests.integration.scripted_llm import GPT, AppWith
+from tests.markets import nasdaq
 
 AppFactory = Callable[..., Flask]
 Trigger = Callable[..., dict[str, Any]]
@@ -154,7 +155,7 @@ def pending_job(app: Flask, db: sqlite3.Connection, price_data: PriceData) -> Pe
         settings = app.config["SETTINGS"]
         request = JobRequest(end_date, start_date, list(models))
         config = load_models_config(settings.config_path)
-        return create_job(db, price_data, config, request, settings.max_simulation_days)
+        return create_job(db, nasdaq(price_data), config, request, settings.max_simulation_days)
 
     return create
 

@@ -114,7 +114,7 @@ class TestHealth:
         body = payload(response)
         assert body["status"] == "degraded" and body["database"] == "ok"
         assert list(body["price_data"]) == ["error"] and "corrupt" in body["price_data"]["error"]
-        assert body["hint"].startswith("the price data cannot be used: ")
+        assert body["hint"].startswith("the nasdaq100 price data cannot be used: ")
         assert body["models_config"] == {"models": 6, "enabled": 4}
         assert conforms(TestHealth.document(client), "Health", body)
 

@@ -16,6 +16,7 @@ from service.jobs.model_day import run_model_day
 from service.market.prices import PriceData
 from service.settings import Settings
 from tests.integration.conftest import Crashes, ModelsFile, PendingJob, Trigger, payload
+from tests.markets import nasdaq
 
 pytestmark = pytest.mark.integration
 
@@ -135,7 +136,7 @@ class TestResumeAndHoles:
     ) -> None:
         job = pending_job("2025-09-04", "2025-09-02", (QQQ,))
 
-        outcome = run_model_day(db, price_data, Settings(), job.job_id, QQQ, "2025-09-03")
+        outcome = run_model_day(db, nasdaq(price_data), Settings(), job.job_id, QQQ, "2025-09-03")
 
         assert outcome.status == "skipped"
         assert stored_days(db, QQQ) == []
@@ -247,7 +248,12 @@ class TestSnapshot:
         models_file.update_model(QQQ, params={"symbols": ["AAPL"]}, enabled=False)
         models_file.update_agent(initial_cash=50000.0)
 
-        run_job(Settings(database_path=str(database_path)), price_data, job.job_id, job.first_days)
+        run_job(
+            Settings(database_path=str(database_path)),
+            nasdaq(price_data),
+            job.job_id,
+            job.first_days,
+        )
 
         status = payload(client.get(f"/simulate/status/{job.job_id}"))
         assert status["status"] == "completed"
@@ -271,8 +277,8 @@ class TestIdempotency:
     ) -> None:
         job = pending_job("2025-09-03", "2025-09-02", (QQQ,))
 
-        first = run_model_day(db, price_data, Settings(), job.job_id, QQQ, "2025-09-02")
-        second = run_model_day(db, price_data, Settings(), job.job_id, QQQ, "2025-09-02")
+        first = run_model_day(db, nasdaq(price_data), Settings(), job.job_id, QQQ, "2025-09-02")
+        second = run_model_day(db, nasdaq(price_data), Settings(), job.job_id, QQQ, "2025-09-02")
 
         assert (first.status, first.next_day) == ("completed", "2025-09-03")
         assert (second.status, second.next_day) == ("skipped", None)
@@ -294,7 +300,7 @@ class TestIdempotency:
         job = pending_job("2025-09-03", "2025-09-02", (QQQ,))
         client.post(f"/simulate/{job.job_id}/cancel")
 
-        outcome = run_model_day(db, price_data, Settings(), job.job_id, QQQ, "2025-09-02")
+        outcome = run_model_day(db, nasdaq(price_data), Settings(), job.job_id, QQQ, "2025-09-02")
 
         assert outcome.status == "skipped"
         assert stored_days(db, QQQ) == []

@@ -61,7 +61,13 @@ class TestWithoutResults:
     """Nothing stored yet, or bad arguments."""
 
     def test_empty_database_has_empty_rankings(self, client: FlaskClient) -> None:
-        assert board(client) == {"date": None, "rankings": []}
+        empty = {"market": "nasdaq100", "currency": "USD", "date": None, "rankings": []}
+        assert board(client) == empty
+        assert board(client, market="crypto10") == {
+            **empty,
+            "market": "crypto10",
+            "currency": "USDT",
+        }
 
     def test_empty_database_on_a_date(self, client: FlaskClient) -> None:
         answer = board(client, date="2025-09-05")

@@ -19,6 +19,7 @@ from service.market.prices import PriceData
 from service.models_config import load_models_config
 from service.settings import Settings
 from tests.integration.conftest import AppFactory, ModelsFile, payload
+from tests.markets import nasdaq
 
 pytestmark = pytest.mark.integration
 LLM_URL = "http://llm.test/v1/chat/completions"
@@ -133,8 +134,10 @@ def _run_alone_and_together(
     request = JobRequest("2025-10-10", "2025-10-01", models)
     with closing(connect(database)) as conn:
         init_db(conn)
-        created = create_job(conn, prices, config, request, 366)
-    run_job(Settings(database_path=str(database)), prices, created.job_id, created.first_days)
+        created = create_job(conn, nasdaq(prices), config, request, 366)
+    run_job(
+        Settings(database_path=str(database)), nasdaq(prices), created.job_id, created.first_days
+    )
     with closing(sqlite3.connect(database)) as conn:
         return conn.execute(
             "SELECT model, date, action_id, action_type, symbol, amount, price, cash"

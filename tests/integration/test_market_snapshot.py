@@ -13,6 +13,7 @@ from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.settings import Settings
 from tests.integration.conftest import PendingJob
+from tests.markets import nasdaq
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +39,9 @@ def test_model_days_trade_under_the_stored_rules(
     config["markets"]["nasdaq100"]["quantity_decimals"] = 2
     db.execute("UPDATE jobs SET config = ?", (json.dumps(config),))
 
-    run_job(Settings(database_path=db_path(db)), price_data, created.job_id, created.first_days)
+    run_job(
+        Settings(database_path=db_path(db)), nasdaq(price_data), created.job_id, created.first_days
+    )
 
     amount, price, cash = db.execute(
         "SELECT amount, price, cash FROM positions WHERE action_type = 'buy'"
@@ -62,7 +65,9 @@ def test_without_initial_cash_in_the_config_a_timeline_starts_with_the_markets(
     config["markets"]["nasdaq100"]["initial_cash"] = 5000.0
     db.execute("UPDATE jobs SET config = ?", (json.dumps(config),))
 
-    run_job(Settings(database_path=db_path(db)), price_data, created.job_id, created.first_days)
+    run_job(
+        Settings(database_path=db_path(db)), nasdaq(price_data), created.job_id, created.first_days
+    )
 
     registration = db.execute("SELECT cash FROM positions WHERE action_type = 'init'").fetchone()
     assert registration[0] == 5000.0

@@ -17,12 +17,15 @@ from service.jobs.spending import JOB_SQL as SPENDING_SQL
 from service.jobs.status import JOB_SQL
 from service.journal import REASONING_SQL, RECORDED_SQL, TOOL_USAGE_SQL
 from service.portfolio.positions import (
+    ALL_MODELS_SQL,
     BOUNDS_SQL,
     DAY_TRADES_SQL,
     END_OF_DAY_SELECT,
     END_OF_DAY_SQL,
     HOLDINGS_SQL,
     LATER_DAYS_SQL,
+    LATEST_DATE_SQL,
+    MARKET_SQL,
     MODELS_SQL,
     RANKING_SQL,
     SERIES_SQL,
@@ -46,11 +49,15 @@ QUERIES: dict[str, tuple[str, tuple[object, ...] | list[object] | dict[str, obje
         ResultFilter(model="m", start_date="a", end_date="b")
     ),
     "results by job": results_sql(ResultFilter(job_id="j")),
-    "leaderboard": (RANKING_SQL, ("2025-09-30",)),
+    "leaderboard": (RANKING_SQL, ("2025-09-30", "nasdaq100")),
+    "latest day of a market": (LATEST_DATE_SQL, ("nasdaq100",)),
+    "market of a timeline": (MARKET_SQL, ("m",)),
+    "every stored model": (ALL_MODELS_SQL, ()),
     "timeseries": (SERIES_SQL, ("m", "a", "b")),
     "metrics trades": (TRADES_SQL, ("m", "a", "b")),
     "timeline bounds": (BOUNDS_SQL, ("m",)),
-    "stored models": (MODELS_SQL, ()),
+    "stored models of a market": (MODELS_SQL, ("nasdaq100",)),
+    "results of a market": results_sql(ResultFilter(market="sse50", date="2025-10-09")),
     "jobs": (LIST_SQL, (10, 0)),
     "jobs by status": (LIST_BY_STATUS_SQL, ("completed", 10, 0)),
     "job": (JOB_SQL, ("j",)),

@@ -16,6 +16,7 @@ from service.portfolio.engine import OrderBook
 from service.settings import Settings
 from service.trading import DayRecord, trade_builtin
 from tests.integration.conftest import PendingJob, Trigger, payload
+from tests.markets import nasdaq
 
 pytestmark = pytest.mark.integration
 QQQ, MOMENTUM = "qqq-buy-and-hold", "momentum-20"
@@ -88,10 +89,11 @@ class TestDeleteAfterCancel:
 
         monkeypatch.setattr("service.trading.trade_builtin", cancel_and_delete_meanwhile)
         assert (
-            run_model_day(db, price_data, Settings(), job, QQQ, "2025-09-02").status == "completed"
+            run_model_day(db, nasdaq(price_data), Settings(), job, QQQ, "2025-09-02").status
+            == "completed"
         )
 
-        outcome = run_model_day(db, price_data, Settings(), job, QQQ, "2025-09-03")
+        outcome = run_model_day(db, nasdaq(price_data), Settings(), job, QQQ, "2025-09-03")
 
         assert answers == [200, 204]
         assert outcome.status == "skipped" and outcome.next_day is None

@@ -21,6 +21,7 @@ from service.jobs.planning import JobRequest
 from service.market.prices import load_prices
 from service.models_config import load_models_config
 from service.settings import Settings
+from tests.markets import nasdaq
 
 SYNTHETIC_SEED = 20250101
 SYNTHETIC_START = date(2020, 1, 1)
@@ -125,8 +126,13 @@ def fill(
         init_db(conn)
         started = time.perf_counter()
         request = JobRequest(end, start)
-        created = create_job(conn, prices, config, request, NO_RANGE_LIMIT)
-        run_job(Settings(database_path=str(database)), prices, created.job_id, created.first_days)
+        created = create_job(conn, nasdaq(prices), config, request, NO_RANGE_LIMIT)
+        run_job(
+            Settings(database_path=str(database)),
+            nasdaq(prices),
+            created.job_id,
+            created.first_days,
+        )
         done = conn.execute(
             "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status = 'completed'",
             (created.job_id,),

@@ -18,6 +18,7 @@ from service.jobs.planning import JobRequest
 from service.market.prices import load_prices
 from service.models_config import load_models_config
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
+from tests.markets import nasdaq
 from tests.security import digest, json_body
 
 pytestmark = pytest.mark.security
@@ -68,7 +69,7 @@ def jobs(build: Build, database_path: Path) -> dict[str, str]:
     request = JobRequest("2025-09-04", "2025-09-02", ["momentum-20"])
     config = load_models_config(DEFAULT_CONFIG_PATH)
     with closing(connect(database_path)) as conn:
-        pending = create_job(conn, load_prices(DEFAULT_PRICE_DATA), config, request, 366)
+        pending = create_job(conn, nasdaq(load_prices(DEFAULT_PRICE_DATA)), config, request, 366)
     return {"done": json_body(done)["job_id"], "pending": pending.job_id}
 
 

@@ -127,7 +127,7 @@ def gather(
     conn: sqlite3.Connection, prices: PriceData, rules: MarketRules, day: str | None = None
 ) -> Dashboard:
     """The leaderboard on day (default: the newest stored day) and everything around it."""
-    latest = latest_date(conn)
+    latest = latest_date(conn, rules.name)
     day = day or latest
     board = leaderboard(conn, prices, rules, day) if day else None
     rankings = board["rankings"] if board else []

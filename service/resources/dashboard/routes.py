@@ -7,10 +7,11 @@ from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from service.market.catalog import DEFAULT_MARKET
 from service.models_config import ModelsConfigError
-from service.portfolio.positions import stored_models
+from service.portfolio.positions import stored_models, timeline_market
 from service.resources.auth import presented_key
-from service.resources.context import get_db, market_rules, models_config, prices, settings
+from service.resources.context import get_db, market, models_config, settings
 from service.resources.dashboard.access import BLUEPRINT
 from service.resources.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, equity_chart, styles
 from service.resources.dashboard.model_day import model_day
@@ -42,8 +43,9 @@ def dashboard() -> ResponseReturnValue:
         day = _day_argument()
     except ValueError as error:
         return message_page(400, "Bad request", str(error), [(LATEST, url_for(".dashboard"))])
-    rules = market_rules()
-    data = gather(get_db(), prices(), rules, day)
+    source = market(DEFAULT_MARKET)
+    rules = source.rules
+    data = gather(get_db(), source.prices(), rules, day)
     palette = styles(data.palette_order)
     ranked = data.ranked_series
     label = f"{rules.benchmark} (benchmark)"
@@ -72,7 +74,8 @@ def model_page(signature: str) -> ResponseReturnValue:
     except ValueError as error:
         return message_page(400, "Bad request", str(error), links)
     conn = get_db()
-    found = model_day(conn, prices(), signature, day)
+    source = market(timeline_market(conn, signature) or DEFAULT_MARKET)
+    found = model_day(conn, source.prices(), signature, day)
     if found is None:
         known = signature in stored_models(conn)
         if known:

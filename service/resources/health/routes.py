@@ -9,10 +9,11 @@ from typing import Any
 from flask.views import MethodView
 
 from service.jobs.queueing import HEARTBEAT_SECONDS
+from service.market.catalog import DEFAULT_MARKET
 from service.market.prices import PriceDataError
 from service.models_config import ModelsConfigError
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, job_queue, models_config, prices
+from service.resources.context import get_db, job_queue, markets, models_config
 from service.resources.health.schemas import HealthSchema, HealthStatus
 
 blp = Blueprint("health", __name__, url_prefix="/health", description="Service health")
@@ -25,16 +26,19 @@ NO_WORKER_HINT = (
 WAITING_SQL = "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')"
 
 
-def price_summary() -> dict[str, Any]:
-    """The loaded price data's file name and range."""
-    data = prices()
-    return {
-        "source": data.source.rsplit("/", 1)[-1],
-        "first_day": data.first_day,
-        "last_day": data.last_day,
-        "trading_days": len(data.trading_days),
-        "symbols": len(data.symbols),
-    }
+def market_summaries() -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Each market's price data (file name, range) or why it cannot be used, and a hint for
+    each unusable one."""
+    found: dict[str, dict[str, Any]] = {}
+    hints = []
+    for source in markets():
+        name = source.rules.name
+        try:
+            found[name] = source.prices().summary()
+        except PriceDataError as error:
+            found[name] = {"error": str(error)}
+            hints.append(f"the {name} price data cannot be used: {error}")
+    return found, hints
 
 
 def config_summary() -> dict[str, Any]:
@@ -60,12 +64,9 @@ def queue_summary(waiting_jobs: int) -> dict[str, Any]:
 
 def file_checks(answer: dict[str, Any]) -> list[str]:
     """Summaries of the price data and the models config in answer; a hint for each unusable."""
-    hints = []
-    try:
-        answer["price_data"] = price_summary()
-    except PriceDataError as error:
-        answer["price_data"] = {"error": str(error)}
-        hints.append(f"the price data cannot be used: {error}")
+    summaries, hints = market_summaries()
+    answer["markets"] = summaries
+    answer["price_data"] = summaries[DEFAULT_MARKET]
     try:
         answer["models_config"] = config_summary()
     except ModelsConfigError as error:

@@ -52,6 +52,11 @@ class HealthSchema(RowSchema):
     status = fields.Enum(HealthStatus, by_value=True)
     database = fields.String(metadata={"description": "ok, or error: and the reason"})
     queue = fields.Nested(QueueSchema)
-    price_data = fields.Nested(PriceDataSchema)
+    price_data = fields.Nested(PriceDataSchema, metadata={"description": "The nasdaq100 market's"})
+    markets = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(PriceDataSchema),
+        metadata={"description": "Each market's price data"},
+    )
     models_config = fields.Nested(ModelsConfigSchema)
     hint = fields.String(allow_none=True, metadata={"description": "What to do about it"})

@@ -6,6 +6,7 @@ from marshmallow import fields
 
 from service.resources.schemas import (
     Day,
+    Market,
     QueryArgsSchema,
     Rounded,
     RowSchema,
@@ -16,7 +17,15 @@ from service.resources.schemas import (
 class LeaderboardQueryArgsSchema(QueryArgsSchema):
     """GET /leaderboard arguments."""
 
-    date = Day(metadata={"description": "Rank as of this day (default: the latest stored day)"})
+    date = Day(
+        metadata={"description": "Rank as of this day (default: the market's latest stored day)"}
+    )
+    market = Market(
+        metadata={
+            "description": "Rank the models of this market (default nasdaq100): models of two "
+            "markets are never ranked together"
+        }
+    )
 
 
 class RankingSchema(TimelineSpendingFields):
@@ -32,7 +41,8 @@ class RankingSchema(TimelineSpendingFields):
 
 
 class BenchmarkSchema(RowSchema):
-    """Holding the market's benchmark (QQQ on NASDAQ-100) from the earliest registration day."""
+    """Holding the market's benchmark (QQQ on NASDAQ-100, 000016.SH on SSE-50, CD5 on
+    Crypto-10) from its first close on or after the earliest registration day."""
 
     symbol = fields.String()
     start_date = fields.String(allow_none=True)
@@ -40,8 +50,10 @@ class BenchmarkSchema(RowSchema):
 
 
 class LeaderboardSchema(RowSchema):
-    """Rankings and the benchmark (absent while no day is stored)."""
+    """Rankings and the benchmark (absent while no day is stored), in the market's currency."""
 
+    market = fields.String()
+    currency = fields.String(metadata={"description": "Of every value: USD, CNY, USDT"})
     date = fields.String(allow_none=True)
     rankings = fields.List(fields.Nested(RankingSchema))
     benchmark = fields.Nested(BenchmarkSchema)

@@ -8,19 +8,16 @@ from flask import Response, jsonify
 from flask.views import MethodView
 from marshmallow import fields
 
+from service.market.catalog import DEFAULT_MARKET
 from service.portfolio.positions import stored_models
 from service.resources.blueprint import Blueprint
-from service.resources.context import (
-    get_db,
-    market_rules,
-    models_config,
-    prices,
-    settings,
-)
+from service.resources.context import get_db, market, models_config, settings
 from service.resources.errors import fail
+from service.resources.market_of import model_market
 from service.resources.schemas import (
     START_AFTER_END,
     DateRangeQueryArgsSchema,
+    Market,
     Rounded,
     Signature,
     TimelineSpendingFields,
@@ -35,13 +32,23 @@ blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Risk an
 class MetricsQueryArgsSchema(DateRangeQueryArgsSchema):
     """GET /metrics arguments."""
 
-    model = Signature(metadata={"description": "One model (default: every stored model)"})
+    model = Signature(
+        metadata={"description": "One model (default: every stored model of the market)"}
+    )
+    market = Market(
+        metadata={
+            "description": "The models of this market (default: the model's, or nasdaq100); "
+            "a model of another market is not found"
+        }
+    )
 
 
 class MetricsSchema(TimelineSpendingFields):
     """Metrics of one model; formulas in the README. null where a value is undefined."""
 
     model = fields.String()
+    market = fields.String()
+    currency = fields.String(metadata={"description": "Of the turnover and costs' returns"})
     start_date = fields.String()
     end_date = fields.String()
     trading_days = fields.Integer()
@@ -82,21 +89,29 @@ class MetricsView(MethodView):
     @blp.arguments(MetricsQueryArgsSchema(), location="query")
     @blp.doc(responses={"200": ONE_OR_LIST})
     @blp.alt_response(400, description=START_AFTER_END)
-    @blp.alt_response(404, description="The model has no stored days in this range")
+    @blp.alt_response(404, description="The model has no stored days in this range or market")
     def get(self, args: dict[str, Any]) -> Response:
         """Return, volatility, Sharpe, Sortino, drawdown, Calmar, win rate, turnover, excess."""
         query = iso_dates(args)
         start = str(query.get("start_date", "0000-01-01"))
         end = str(query.get("end_date", "9999-12-31"))
         conn = get_db()
-        models = [str(query["model"])] if "model" in query else stored_models(conn)
+        if "model" in query:
+            name = model_market(conn, str(query["model"]), query.get("market"))
+            models = [str(query["model"])]
+        else:
+            name = str(query.get("market", DEFAULT_MARKET))
+            models = stored_models(conn, name)
+        source = market(name)
+        prices, rules = source.prices(), source.rules
         cutoff_by_model = cutoffs(models_config())
         found = []
         for model in models:
             metrics = model_metrics(
-                conn, prices(), market_rules(), model, start, end, settings().risk_free_rate
+                conn, prices, rules, model, start, end, settings().risk_free_rate
             )
             if metrics:
+                metrics.update(market=rules.name, currency=rules.currency)
                 cutoff = cutoff_by_model.get(model)
                 metrics["contaminated"] = cutoff is not None and metrics["start_date"] <= cutoff
                 found.append(metrics)

@@ -8,10 +8,11 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, market_rules, prices
-from service.resources.errors import fail
+from service.resources.context import get_db, market
+from service.resources.market_of import model_market
 from service.resources.schemas import (
     START_AFTER_END,
+    Market,
     RangeQueryArgsSchema,
     Rounded,
     RowSchema,
@@ -33,10 +34,24 @@ class PointSchema(RowSchema):
     benchmark_return_pct = Rounded(4)
 
 
+class TimeseriesQueryArgsSchema(RangeQueryArgsSchema):
+    """GET /portfolio/timeseries arguments."""
+
+    market = Market(
+        metadata={
+            "description": "The market the model trades on (default: its own); another "
+            "market's model is not found"
+        }
+    )
+
+
 class TimeseriesSchema(RowSchema):
-    """A model's series."""
+    """A model's series, in its market's currency, against its market's benchmark."""
 
     model = fields.String()
+    market = fields.String()
+    currency = fields.String()
+    benchmark = fields.String(metadata={"description": "The benchmark's symbol"})
     series = fields.List(fields.Nested(PointSchema))
 
 
@@ -45,7 +60,7 @@ class TimeseriesView(MethodView):
     """Equity curve."""
 
     @blp.cached
-    @blp.arguments(RangeQueryArgsSchema(), location="query")
+    @blp.arguments(TimeseriesQueryArgsSchema(), location="query")
     @blp.response(200, TimeseriesSchema)
     @blp.alt_response(400, description=START_AFTER_END)
     @blp.alt_response(404, description="The model has no stored days")
@@ -53,14 +68,21 @@ class TimeseriesView(MethodView):
         """End-of-day value, cash and returns of a model, with the benchmark since registration."""
         query = iso_dates(args)
         model = str(query["model"])
+        conn = get_db()
+        source = market(model_market(conn, model, query.get("market")))
+        rules = source.rules
         series = timeseries(
-            get_db(),
-            prices(),
-            market_rules(),
+            conn,
+            source.prices(),
+            rules,
             model,
             str(query.get("start_date", "0000-01-01")),
             str(query.get("end_date", "9999-12-31")),
         )
-        if not series and "start_date" not in query and "end_date" not in query:
-            fail(404, f"model {model!r} has no stored days")
-        return {"model": model, "series": series}
+        return {
+            "model": model,
+            "market": rules.name,
+            "currency": rules.currency,
+            "benchmark": rules.benchmark,
+            "series": series,
+        }

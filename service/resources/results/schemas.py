@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from service.resources.schemas import (
     DateRangeQueryArgsSchema,
     Day,
+    Market,
     Rounded,
     RowSchema,
     Signature,
@@ -17,6 +18,7 @@ from service.resources.schemas import (
 class ResultsQueryArgsSchema(DateRangeQueryArgsSchema):
     """Filters of GET /results."""
 
+    market = Market(metadata={"description": "Only the models of this market"})
     job_id = fields.String(validate=validate.Length(1, 64))
     model = Signature()
     date = Day()
@@ -33,7 +35,7 @@ class TradeSchema(RowSchema):
     action_id = fields.Integer()
     action_type = fields.String()
     symbol = fields.String()
-    amount = fields.Integer()
+    amount = fields.Float(metadata={"description": "Shares or coins (decimal on crypto10)"})
     price = fields.Float()
 
 
@@ -60,6 +62,7 @@ class ResultSchema(SpendingFields):
 
     job_id = fields.String()
     model = fields.String()
+    market = fields.String(metadata={"description": "The market of the model's timeline"})
     date = fields.String()
     cash = Rounded(2)
     portfolio_value = Rounded(2)
@@ -67,7 +70,11 @@ class ResultSchema(SpendingFields):
     daily_return_pct = Rounded(4)
     cumulative_profit = Rounded(2)
     cumulative_return_pct = Rounded(4)
-    holdings = fields.Dict(keys=fields.String(), values=fields.Integer())
+    holdings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={"description": "Units held by symbol (decimal on crypto10)"},
+    )
     contaminated = fields.Boolean(
         metadata={"description": "The day is on or before the model's knowledge_cutoff"}
     )

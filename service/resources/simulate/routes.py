@@ -14,7 +14,7 @@ from service.jobs.lifecycle import FINAL_JOB_STATUSES, cancel_job
 from service.jobs.planning import JobRequest, JobRequestError
 from service.jobs.status import job_row, job_status, latest_job_id
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, job_queue, models_config, prices, settings
+from service.resources.context import get_db, job_queue, markets, models_config, settings
 from service.resources.errors import fail
 from service.resources.simulate.schemas import (
     CancelResponseSchema,
@@ -62,7 +62,7 @@ def start_job(request: JobRequest) -> dict[str, Any]:
     """Create the job, queue its first model-days and answer its status (400 and 409 else)."""
     try:
         created = create_job(
-            get_db(), prices(), models_config(), request, settings().max_simulation_days
+            get_db(), markets(), models_config(), request, settings().max_simulation_days
         )
     except JobRequestError as error:
         fail(400, str(error), error.field_name)

@@ -72,9 +72,27 @@ def test_catalog() -> None:
         "QQQ",
         10000.0,
     )
-    with pytest.raises(KeyError, match="known: nasdaq100"):
+    with pytest.raises(KeyError, match="known: nasdaq100, sse50, crypto10"):
         market_rules("moon")
-    assert list(MARKETS) == ["nasdaq100"]
+    assert list(MARKETS) == ["nasdaq100", "sse50", "crypto10"]
+
+
+def test_the_markets_follow_ai_traders_rules() -> None:
+    sse50, crypto10 = market_rules("sse50"), market_rules("crypto10")
+    assert (sse50.currency, sse50.initial_cash, sse50.benchmark) == ("CNY", 100_000.0, "000016.SH")
+    assert (sse50.lot_size, sse50.settlement_days, sse50.periods_per_year) == (100, 1, 242)
+    assert sse50.check_quantity(300) == 300
+    with pytest.raises(QuantityError, match="lots of 100"):
+        sse50.check_quantity(150)
+    assert (crypto10.currency, crypto10.initial_cash, crypto10.benchmark) == (
+        "USDT",
+        50_000.0,
+        "CD5",
+    )
+    assert (crypto10.step, crypto10.settlement_days, crypto10.periods_per_year) == (0.0001, 0, 365)
+    assert crypto10.check_quantity("0.1352") == 0.1352
+    with pytest.raises(QuantityError, match="steps of 0.0001"):
+        crypto10.check_quantity(0.00005)
 
 
 @pytest.mark.parametrize(

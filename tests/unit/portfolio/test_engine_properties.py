@@ -20,6 +20,7 @@ from service.market.catalog import NASDAQ100
 from service.models_config import AgentConfig, ModelsConfig, ModelSpec
 from service.portfolio.engine import CASH_EPSILON, Holdings, OrderBook, OrderError
 from service.settings import Settings
+from tests.markets import nasdaq
 from tests.unit.pricebuilder import build_prices
 
 pytestmark = pytest.mark.unit
@@ -155,15 +156,15 @@ def failing_trader(orders: list[tuple[str, Any, Any]]) -> Any:
 def test_a_failed_model_day_changes_nothing(orders: list[tuple[str, Any, Any]]) -> None:
     with closing(connect(":memory:")) as conn:
         init_db(conn)
-        created = create_job(conn, PRICES, CONFIG, JobRequest(TUE, MON, ["holder"]), 366)
+        created = create_job(conn, nasdaq(PRICES), CONFIG, JobRequest(TUE, MON, ["holder"]), 366)
         assert (
-            run_model_day(conn, PRICES, Settings(), created.job_id, "holder", MON).status
+            run_model_day(conn, nasdaq(PRICES), Settings(), created.job_id, "holder", MON).status
             == "completed"
         )
         before = snapshot(conn)
 
         outcome = run_model_day(
-            conn, PRICES, Settings(), created.job_id, "holder", TUE, failing_trader(orders)
+            conn, nasdaq(PRICES), Settings(), created.job_id, "holder", TUE, failing_trader(orders)
         )
 
         assert outcome.status == "failed"

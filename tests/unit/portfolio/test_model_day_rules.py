@@ -28,6 +28,7 @@ from service.models_config import (
 )
 from service.portfolio.engine import OrderBook, OrderError
 from service.settings import Settings
+from tests.markets import nasdaq
 from tests.unit.market_shapes import LOTS_T1
 from tests.unit.portfolio.test_engine_markets import (
     FRI,
@@ -72,7 +73,7 @@ def planned_trader(refusals: dict[str, list[str]]) -> Any:
 
 def test_t_plus_one_and_sell_tax_over_a_weekend_and_a_holiday(conn: sqlite3.Connection) -> None:
     config = parse_models_config(CONFIG, "test")
-    job = create_job(conn, PRICES, config, JobRequest(NEXT_THU, THU, ["trader"]), 366)
+    job = create_job(conn, nasdaq(PRICES), config, JobRequest(NEXT_THU, THU, ["trader"]), 366)
     stored = json.loads(conn.execute("SELECT config FROM jobs").fetchone()[0])
     assert stored["agent_config"]["sell_tax_bps"] == 5.0
     stored["markets"] = {"nasdaq100": LOTS_T1.to_dict()}
@@ -81,7 +82,7 @@ def test_t_plus_one_and_sell_tax_over_a_weekend_and_a_holiday(conn: sqlite3.Conn
     refusals: dict[str, list[str]] = {}
     for day in (THU, FRI, MON, TUE, NEXT_THU):
         outcome = run_model_day(
-            conn, PRICES, Settings(), job.job_id, "trader", day, planned_trader(refusals)
+            conn, nasdaq(PRICES), Settings(), job.job_id, "trader", day, planned_trader(refusals)
         )
         assert outcome.status == "completed", outcome.error
 

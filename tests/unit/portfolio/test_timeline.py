@@ -73,14 +73,16 @@ def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
 
 def store_until_friday(conn: sqlite3.Connection, model: str = "m") -> None:
     """Registration on Wednesday, two buys on Thursday, a hold on Friday."""
-    insert_rows(conn, "j", model, WED, registration_rows(INITIAL))
+    insert_rows(conn, "nasdaq100", ("j", model, WED), registration_rows(INITIAL))
     thursday = trading_rows(
         PRICES, THU, REGISTERED, INITIAL, fills_of(THU, Holdings(INITIAL), THURSDAY_ORDERS)
     )
-    insert_rows(conn, "j", model, THU, thursday)
+    insert_rows(conn, "nasdaq100", ("j", model, THU), thursday)
     previous = end_of_day_before(conn, model, FRI)
     assert previous is not None
-    insert_rows(conn, "j", model, FRI, trading_rows(PRICES, FRI, previous, INITIAL, []))
+    insert_rows(
+        conn, "nasdaq100", ("j", model, FRI), trading_rows(PRICES, FRI, previous, INITIAL, [])
+    )
 
 
 def test_registration_row() -> None:
@@ -168,7 +170,7 @@ def test_end_of_day_before_reads_the_last_action_of_the_latest_earlier_day(
 
 def test_end_of_day_before_ignores_other_models(conn: sqlite3.Connection) -> None:
     store_until_friday(conn, "m")
-    insert_rows(conn, "j", "late", "2025-09-30", registration_rows(50.0))
+    insert_rows(conn, "nasdaq100", ("j", "late", "2025-09-30"), registration_rows(50.0))
     latest = end_of_day_before(conn, "late", MON)
     assert latest == EndOfDay("2025-09-30", 0, Holdings(50.0, {}), 50.0)
 
@@ -178,7 +180,9 @@ def test_sold_out_position_stores_no_holding_row(conn: sqlite3.Connection) -> No
     friday = end_of_day_before(conn, "m", MON)
     assert friday is not None
     fills = fills_of(MON, friday.holdings, [("sell", "AAPL", 5)])
-    insert_rows(conn, "j", "m", MON, trading_rows(PRICES, MON, friday, INITIAL, fills))
+    insert_rows(
+        conn, "nasdaq100", ("j", "m", MON), trading_rows(PRICES, MON, friday, INITIAL, fills)
+    )
     monday = end_of_day_before(conn, "m", "2025-10-07")
     assert monday is not None
     assert monday.holdings.shares == {"MSFT": 1}
