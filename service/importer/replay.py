@@ -52,12 +52,16 @@ def _differences(expected: PositionLine, line: PositionLine) -> tuple[list[str],
     return wanted, found
 
 
+def _order(line: PositionLine) -> str:
+    return f"{line.action_type} {_text(line.amount or 0)} {line.symbol}"
+
+
 def _line_problem(previous: PositionLine, line: PositionLine, prices: PriceData) -> str | None:
     """What is wrong with a line whose state is not its order replayed, or None."""
     price = trade_price(line, prices)
     order = "hold"
     if line.symbol is not None and line.amount is not None:
-        order = f"{line.action_type} {_text(line.amount)} {line.symbol}"
+        order = _order(line)
         if price is None:
             return f"{order}: no open of {line.symbol} on {line.date}; {STORED}"
         order += f" at {_text(price)}"
@@ -68,20 +72,61 @@ def _line_problem(previous: PositionLine, line: PositionLine, prices: PriceData)
     return f"{order}: {says}; {STORED}"
 
 
-def _quantity_problem(line: PositionLine, rules: MarketRules) -> str | None:
+def _is_whole_sale(line: PositionLine, held: float, rules: MarketRules) -> bool:
+    """Whether the line sells a holding that only a sale of all of it may sell (an odd lot)."""
+    try:
+        rules.check_sale(line.amount, held)
+    except QuantityError:
+        return False
+    return True
+
+
+def _quantity_problem(previous: PositionLine, line: PositionLine, rules: MarketRules) -> str | None:
     """Why the market's rules would not allow the line's amount, or None."""
-    if line.amount is None:
+    if line.amount is None or line.symbol is None:
         return None
     try:
         rules.check_quantity(line.amount)
     except QuantityError as error:
-        return f"{line.action_type} {_text(line.amount)} {line.symbol}: {error} on {rules.label}"
+        held = previous.shares.get(line.symbol, 0)
+        if line.action_type == "sell" and _is_whole_sale(line, held, rules):
+            return None
+        return f"{_order(line)}: {error} on {rules.label}"
     return None
 
 
+def _settlement_problems(lines: list[PositionLine], rules: MarketRules) -> list[Note]:
+    """Sales of units bought the same day, which T+1 (settlement_days >= 1) does not allow:
+    a day's sales draw on what the previous line of an earlier day held (the day's start)."""
+    if rules.settlement_days < 1:
+        return []
+    notes: list[Note] = []
+    start, day = lines[0].shares, lines[0].date
+    sold: dict[str, float] = {}
+    for before, line in pairwise(lines):
+        if line.date != day:
+            start, sold, day = before.shares, {}, line.date
+        if line.action_type != "sell" or line.symbol is None or line.amount is None:
+            continue
+        settled = start.get(line.symbol, 0) - sold.get(line.symbol, 0)
+        sold[line.symbol] = sold.get(line.symbol, 0) + line.amount
+        if line.amount > settled + QUANTITY_TOLERANCE * max(1.0, line.amount):
+            notes.append(
+                (
+                    line.number,
+                    f"{_order(line)}: only {_text(max(0.0, settled))} were held before "
+                    f"{line.date}, and units bought that day settle T+1 on {rules.label}; "
+                    f"{STORED}",
+                )
+            )
+    return notes
+
+
 def replay_notes(lines: list[PositionLine], prices: PriceData, rules: MarketRules) -> list[Note]:
-    """A note per line after the registration whose state disagrees with its replay, or whose
-    amount the market's quantity rule would not allow."""
-    notes = [(line.number, _line_problem(before, line, prices)) for before, line in pairwise(lines)]
-    notes += [(line.number, _quantity_problem(line, rules)) for line in lines[1:]]
-    return [(number, problem) for number, problem in notes if problem]
+    """A note per line after the registration whose state disagrees with its replay, whose
+    amount the market's quantity rule would not allow, or which sells units not yet settled."""
+    steps = list(pairwise(lines))
+    notes = [(line.number, _line_problem(before, line, prices)) for before, line in steps]
+    notes += [(line.number, _quantity_problem(before, line, rules)) for before, line in steps]
+    found = [(number, problem) for number, problem in notes if problem]
+    return found + _settlement_problems(lines, rules)

@@ -106,3 +106,49 @@ def test_an_amount_the_market_would_not_allow_is_stored_with_a_note() -> None:
 
     message = "amount must be a positive whole number of shares, got 0.5 on NASDAQ-100"
     assert notes == [(2, f"buy 0.5 AAA: {message}")]
+
+
+# Lots of 100 under T+1, like SSE-50.
+LOTS = replace(COINS, quantity_decimals=0, lot_size=100, settlement_days=1, label="Lots")
+NEXT_DAY = "2025-10-03"
+NEXT_PRICES = build_prices({"AAA": {DAY: (10, 11), NEXT_DAY: (10, 12)}})
+HELD = PositionLine(1, "2025-10-01", 0, "init", None, None, None, 1000.0, {"AAA": 150})
+
+
+def test_a_sale_of_a_whole_odd_lot_is_allowed_and_a_part_of_it_is_noted() -> None:
+    whole = PositionLine(2, DAY, 1, "sell", "AAA", 150, None, 2500.0, {})
+    part = PositionLine(2, DAY, 1, "sell", "AAA", 50, None, 1500.0, {"AAA": 100})
+
+    assert replay_notes([HELD, whole], PRICES, LOTS) == []
+    assert replay_notes([HELD, part], PRICES, LOTS) == [
+        (
+            2,
+            "sell 50 AAA: amount must be a positive whole number of shares, in lots of 100,"
+            " got 50 on Lots",
+        )
+    ]
+
+
+def test_a_sale_of_units_bought_the_same_day_is_noted_under_t_plus_1() -> None:
+    bought = PositionLine(2, DAY, 1, "buy", "AAA", 100, None, 0.0, {"AAA": 250})
+    sold = PositionLine(3, DAY, 2, "sell", "AAA", 200, None, 2000.0, {"AAA": 50})
+    next_day = PositionLine(4, NEXT_DAY, 3, "sell", "AAA", 50, None, 2500.0, {})
+
+    notes = replay_notes([HELD, bought, sold, next_day], NEXT_PRICES, LOTS)
+
+    assert notes == [
+        (
+            3,
+            "sell 200 AAA: only 150 were held before 2025-10-02, and units bought that day"
+            f" settle T+1 on Lots; {STORED}",
+        )
+    ]
+    # Without T+1 the same lines are in order.
+    assert replay_notes([HELD, bought, sold, next_day], NEXT_PRICES, COINS) == []
+
+
+def test_sales_of_one_day_draw_on_its_start_together() -> None:
+    first = PositionLine(2, DAY, 1, "sell", "AAA", 100, None, 2000.0, {"AAA": 50})
+    second = PositionLine(3, DAY, 2, "sell", "AAA", 50, None, 2500.0, {})
+
+    assert replay_notes([HELD, first, second], PRICES, LOTS) == []
