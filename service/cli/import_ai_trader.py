@@ -11,12 +11,13 @@ from pathlib import Path
 
 from service.cli.arguments import agent_data_parser
 from service.db import connect, init_db
+from service.importer.detect import detect_market
 from service.importer.jsonl import AgentDataError
-from service.importer.reader import POSITION_FILE, find_agents, read_agent
+from service.importer.reader import POSITION_FILE, AgentData, find_agents, read_agent
 from service.jobs.imports import ImportedModel, ModelImportError, store_model
-from service.market.catalog import DEFAULT_MARKET, market_rules
-from service.market.directory import markets_from
-from service.market.prices import PriceData, PriceDataError
+from service.market.catalog import MARKETS
+from service.market.directory import Markets, MarketsConfigError, markets_from
+from service.market.prices import PriceDataError
 from service.settings import SettingsError, from_environment
 
 PROG = "import-ai-trader"
@@ -27,14 +28,21 @@ DIR/<signature>/log/<date>/log.jsonl (the messages of each day). The folder name
 model's signature. Everything lands in one job of kind 'import'; each model is stored in one
 transaction, so a model with a line that cannot be read is left out entirely while the others
 are imported. The files are a record: the holdings after each line are its positions, and a
-line that disagrees with its order replayed at the open is stored as written, with a warning.
-Portfolio values and P&L are computed from the price data (PRICE_DATA); the database is
-DATABASE_PATH. Imported timelines continue in later simulation jobs."""
+line that disagrees with its order replayed at the open, or with the market's rules (quantity
+steps and lots, T+1), is stored as written, with a warning.
+
+Each model is imported into one market: --market, else the one whose price data's universe
+holds every symbol the model traded or held (AI-Trader's NASDAQ-100, SSE-50 and crypto runs
+tell themselves apart; a model whose symbols fit no market, or several, is not imported).
+Portfolio values and P&L are computed from that market's price data (nasdaq100: PRICE_DATA;
+MARKETS_CONFIG may point a market at other files); the database is DATABASE_PATH. Imported
+timelines continue in later simulation jobs."""
 
 EPILOG = """\
 examples:
   import-ai-trader ../AI-Trader/data/agent_data
   import-ai-trader agent_data --models gpt-5,claude-3.7-sonnet --replace
+  import-ai-trader ../AI-Trader/data/agent_data_astock --market sse50
 
 exit status: 0 every model imported, 1 some model not imported, 2 usage error"""
 
@@ -49,34 +57,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="overwrite models that already have a timeline (their positions and logs)",
     )
+    parser.add_argument(
+        "--market",
+        choices=list(MARKETS),
+        help="the market every model is imported into (default: told by each model's symbols)",
+    )
     return parser.parse_args(argv)
 
 
-def describe(imported: ImportedModel) -> str:
+def describe(imported: ImportedModel, currency: str) -> str:
     """One line about an imported model."""
     return (
         f"{imported.signature}: {imported.days} days, {imported.actions} actions, "
         f"{imported.log_messages} log messages, {imported.first_date}..{imported.last_date}, "
-        f"final value {imported.final_value:,.2f} ({imported.return_pct:+.2f}%)"
+        f"final value {imported.final_value:,.2f} {currency} ({imported.return_pct:+.2f}%) "
+        f"on {imported.market}"
     )
 
 
+def market_of(data: AgentData, markets: Markets, market: str | None) -> str:
+    """The market named, else the one the data's symbols tell (said on the output)."""
+    if market is not None:
+        return market
+    detected = detect_market(data, markets)
+    print(f"{data.signature}: market {detected}, told by the symbols of {data.position_file}")
+    return detected
+
+
 def import_folders(
-    conn: sqlite3.Connection, folders: list[Path], prices: PriceData, replace: bool
+    conn: sqlite3.Connection,
+    folders: list[Path],
+    markets: Markets,
+    market: str | None,
+    replace: bool,
 ) -> tuple[str, int, int]:
-    """Import each folder on its own; returns the job id and the counts imported and failed."""
+    """Import each folder on its own, into market or the one its symbols tell; returns the job
+    id and the counts imported and failed."""
     job_id = str(uuid.uuid4())
     imported = failed = 0
     for folder in folders:
         try:
-            rules = market_rules(DEFAULT_MARKET)
-            result = store_model(conn, job_id, read_agent(folder), prices, rules, replace)
-        except (AgentDataError, ModelImportError, sqlite3.Error) as error:
+            data = read_agent(folder)
+            source = markets.source(market_of(data, markets, market))
+            result = store_model(conn, job_id, data, source.prices(), source.rules, replace)
+        except (AgentDataError, ModelImportError, PriceDataError, sqlite3.Error) as error:
             print(f"{PROG}: {folder.name}: not imported: {error}", file=sys.stderr)
             failed += 1
             continue
         imported += 1
-        print(describe(result))
+        print(describe(result, source.rules.currency))
         for warning in result.warnings:
             print(f"{PROG}: warning: {warning}", file=sys.stderr)
     return job_id, imported, failed
@@ -89,11 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = from_environment()
         folders = find_agents(args.dir, only)
-        prices = markets_from(settings).prices(DEFAULT_MARKET)
+        markets = markets_from(settings)
         with closing(connect(settings.database_path)) as conn:
             init_db(conn)
-            job_id, imported, failed = import_folders(conn, folders, prices, args.replace)
-    except (SettingsError, AgentDataError, PriceDataError, sqlite3.Error, OSError) as error:
+            job_id, imported, failed = import_folders(
+                conn, folders, markets, args.market, args.replace
+            )
+    except (SettingsError, MarketsConfigError, AgentDataError, sqlite3.Error, OSError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 1
     if imported:

@@ -26,7 +26,7 @@ INSERT INTO jobs (job_id, kind, status, start_date, end_date, models, config, op
 VALUES (?, 'import', 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 UPDATE_JOB_SQL = """
-UPDATE jobs SET models = ?, warnings = ?, start_date = MIN(start_date, ?),
+UPDATE jobs SET models = ?, config = ?, warnings = ?, start_date = MIN(start_date, ?),
     end_date = MAX(end_date, ?), completed_at = ?
 WHERE job_id = ?
 """
@@ -45,6 +45,7 @@ class ImportedModel:
     """What was stored for one model."""
 
     signature: str
+    market: str
     days: int
     actions: int
     log_messages: int
@@ -124,9 +125,14 @@ def _make_room(conn: sqlite3.Connection, signature: str, replace: bool) -> None:
     journal.delete_days_from(conn, signature, "")
 
 
-def _import_config(rules: MarketRules) -> dict[str, Any]:
-    """An import job's snapshot: no models to run, the rules of the market it imported into."""
-    return {"models": [], "agent_config": {}, "markets": {rules.name: rules.to_dict()}}
+def _import_config(rules: MarketRules, stored: str | None = None) -> dict[str, Any]:
+    """An import job's snapshot (stored: the job's so far): no models to run, the rules of
+    each market it imported into."""
+    config: dict[str, Any] = (
+        json.loads(stored) if stored else {"models": [], "agent_config": {}, "markets": {}}
+    )
+    config["markets"] = {**config["markets"], rules.name: rules.to_dict()}
+    return config
 
 
 def _record_in_job(
@@ -134,7 +140,9 @@ def _record_in_job(
 ) -> None:
     """Create the import job with its first model, or add a model to it."""
     stamp = now()
-    row = conn.execute("SELECT models, warnings FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    row = conn.execute(
+        "SELECT models, config, warnings FROM jobs WHERE job_id = ?", (job_id,)
+    ).fetchone()
     if row is None:
         conn.execute(
             INSERT_JOB_SQL,
@@ -158,6 +166,7 @@ def _record_in_job(
         UPDATE_JOB_SQL,
         (
             json.dumps(models),
+            json.dumps(_import_config(rules, row["config"])),
             json.dumps(warnings),
             imported.first_date,
             imported.last_date,
@@ -183,6 +192,7 @@ def store_model(
     last = rows[data.positions[-1].date][-1]
     imported = ImportedModel(
         data.signature,
+        rules.name,
         len(rows),
         len(data.positions),
         sum(len(record.logs) for record in records.values()),

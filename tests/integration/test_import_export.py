@@ -64,9 +64,15 @@ ACTIVE_JOB_SQL = (
     "INSERT INTO jobs (job_id, status, end_date, models, config, created_at)"
     " VALUES ('sim', 'running', '2025-10-03', '[\"alpha\"]', '{}', '2025-10-01')"
 )
+NO_MARKET = (
+    "position.jsonl: no market's universe holds every symbol traded or held"
+    " (the closest, nasdaq100, lacks ZZZ); name the market with --market"
+)
+# (holdings of beta's second line, options, why beta is not imported)
 BAD_HOLDINGS = [
-    ({"QQQ": -1}, "position.jsonl, line 2: negative quantity -1 of QQQ"),
-    ({"ZZZ": 1}, "no close of ZZZ on or before 2025-10-03"),
+    ({"QQQ": -1}, (), "position.jsonl, line 2: negative quantity -1 of QQQ"),
+    ({"ZZZ": 1}, (), NO_MARKET),
+    ({"ZZZ": 1}, ("--market", "nasdaq100"), "no close of ZZZ on or before 2025-10-03"),
 ]
 SNAPSHOT_SQL = [
     "SELECT date, model, action_id, action_type, symbol, amount, price, cash, portfolio_value,"
@@ -208,13 +214,18 @@ def test_an_existing_timeline_is_refused_without_replace_and_replaced_with_it(
     assert job_models(conn) == ["alpha", "alpha"]
 
 
-@pytest.mark.parametrize(("bad", "reason"), BAD_HOLDINGS)
+@pytest.mark.parametrize(("bad", "options", "reason"), BAD_HOLDINGS)
 def test_a_bad_model_is_left_out_and_the_others_imported(
-    agent_dir: Path, conn: sqlite3.Connection, capsys: Capture, bad: Any, reason: str
+    agent_dir: Path,
+    conn: sqlite3.Connection,
+    capsys: Capture,
+    bad: Any,
+    options: tuple[str, ...],
+    reason: str,
 ) -> None:
     write_agent(agent_dir, "beta", [BETA[0], position("2025-10-03", 1, 398.0, None, **bad)], {})
 
-    assert imports(agent_dir) == 1
+    assert imports(agent_dir, *options) == 1
 
     error = capsys.readouterr().err
     assert "beta: not imported: " in error

@@ -326,3 +326,34 @@ def test_find_agents_lists_folders_with_positions_or_the_named_ones(tmp_path: Pa
         find_agents(tmp_path / "notes")
     with pytest.raises(AgentDataError, match="not a directory"):
         find_agents(tmp_path / "missing")
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def test_ai_trader_sse50_lines_are_read_from_the_holiday_registration_on() -> None:
+    data = read_agent(FIXTURES / "ai_trader_sse50" / "gpt-5")
+
+    registration, first_buy = data.positions[:2]
+    # 2025-10-01 is in Golden Week: the registration's day is kept as written.
+    assert (registration.date, registration.action_type, registration.cash) == (
+        "2025-10-01",
+        "init",
+        100000.0,
+    )
+    assert registration.shares == {}
+    assert (first_buy.date, first_buy.symbol, first_buy.amount) == ("2025-10-09", "600028.SH", 100)
+    assert (first_buy.shares, first_buy.cash) == ({"600028.SH": 100}, 99471.0)
+    assert (len(data.positions), data.notes) == (12, [])
+    assert list(data.logs) == ["2025-10-09"]
+
+
+def test_ai_trader_crypto_lines_keep_their_decimals() -> None:
+    data = read_agent(FIXTURES / "ai_trader_crypto10" / "gpt-5")
+
+    line = data.positions[3]
+    assert (line.action_type, line.symbol, line.amount) == ("buy", "BTC-USDT", 0.02382)
+    assert line.cash == 20008.1934
+    assert line.shares == {"BTC-USDT": 0.159, "ETH-USDT": 3.226}
+    assert [p.action_id for p in data.positions] == list(range(12))
+    assert data.notes == []
