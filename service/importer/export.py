@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from service.importer.reader import CASH_KEY, LOG_DIR, LOG_FILE, POSITION_FILE
+from service.importer.reader import CASH_KEY, LOG_DIR, LOG_FILE, POSITION_FILE, order_name
 from service.journal import model_messages
-from service.portfolio.positions import actions_with_holdings
+from service.portfolio.positions import actions_with_holdings, timeline_market
 
 NO_TRADE = {"action": "no_trade", "symbol": "", "amount": 0}
 
@@ -27,29 +27,35 @@ class ExportedModel:
     """What was written for one model."""
 
     signature: str
+    market: str
     actions: int
     log_days: int
     folder: Path
 
 
-def this_action(row: sqlite3.Row) -> dict[str, Any] | None:
-    """AI-Trader's this_action of a positions row; the registration has none."""
+def this_action(row: sqlite3.Row, market: str) -> dict[str, Any] | None:
+    """AI-Trader's this_action of a positions row on market; the registration has none."""
     if row["action_type"] == "init":
         return None
     if row["action_type"] == "hold":
         return dict(NO_TRADE)
-    action = {"action": row["action_type"], "symbol": row["symbol"], "amount": row["amount"]}
+    action = {
+        "action": order_name(row["action_type"], market),
+        "symbol": row["symbol"],
+        "amount": row["amount"],
+    }
     if row["price"] is not None:
         action["price"] = row["price"]
     return action
 
 
-def position_lines(conn: sqlite3.Connection, signature: str) -> list[dict[str, Any]]:
-    """The position.jsonl records of a model: every held symbol and CASH after each action."""
+def position_lines(conn: sqlite3.Connection, signature: str, market: str) -> list[dict[str, Any]]:
+    """The position.jsonl records of a model on market: every held symbol and CASH after each
+    action, each order named as AI-Trader's tools for that market name it."""
     lines = []
     for row, shares in actions_with_holdings(conn, signature):
         line: dict[str, Any] = {"date": row["date"], "id": row["action_id"]}
-        action = this_action(row)
+        action = this_action(row, market)
         if action is not None:
             line["this_action"] = action
         line["positions"] = {**shares, CASH_KEY: row["cash"]}
@@ -82,12 +88,18 @@ def check_target(root: Path, signature: str) -> Path:
     return target
 
 
-def export_model(conn: sqlite3.Connection, signature: str, root: Path) -> ExportedModel:
-    """Write one model's folder under root; it appears complete or not at all."""
-    target = check_target(root, signature)
-    positions = position_lines(conn, signature)
-    if not positions:
+def export_model(
+    conn: sqlite3.Connection, signature: str, root: Path, market: str | None = None
+) -> ExportedModel:
+    """Write one model's folder under root (only when its timeline is on market, if given);
+    it appears complete or not at all."""
+    stored = timeline_market(conn, signature)
+    if stored is None:
         raise ExportError(f"{signature} has no timeline in the database")
+    if market is not None and stored != market:
+        raise ExportError(f"{signature} trades on {stored}, not {market}")
+    target = check_target(root, signature)
+    positions = position_lines(conn, signature, stored)
     logs = log_lines(conn, signature)
     staging = Path(tempfile.mkdtemp(prefix=f".{signature}.", dir=root))
     try:
@@ -100,4 +112,4 @@ def export_model(conn: sqlite3.Connection, signature: str, root: Path) -> Export
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ExportedModel(signature, len(positions), len(logs), target)
+    return ExportedModel(signature, stored, len(positions), len(logs), target)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from service.importer.jsonl import AgentDataError, finite_number, parse_date, read_jsonl
+from service.market.catalog import CRYPTO10
 from service.models_config import is_valid_signature
 from service.portfolio.engine import ActionType
 
@@ -23,6 +24,10 @@ ACTIONS: dict[str, ActionType] = {
     "buy_crypto": "buy",
     "sell_crypto": "sell",
     "no_trade": "hold",
+}
+# The names AI-Trader's tools write for orders on a market, where they are not buy and sell.
+MARKET_ORDER_NAMES: dict[str, dict[ActionType, str]] = {
+    CRYPTO10.name: {"buy": "buy_crypto", "sell": "sell_crypto"},
 }
 # Whole numbers below this stay exact as ints; larger ones are kept as the floats they are.
 EXACT_INTEGERS = 2**53
@@ -73,6 +78,11 @@ class AgentData:
     logs: dict[str, list[LogMessage]]
     position_file: Path
     notes: list[Note]
+
+
+def order_name(kind: ActionType, market: str) -> str:
+    """The action AI-Trader writes for an order of kind (buy, sell) on market."""
+    return MARKET_ORDER_NAMES.get(market, {}).get(kind, kind)
 
 
 def _exact(number: float) -> float:
