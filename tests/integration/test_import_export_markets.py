@@ -369,8 +369,8 @@ def test_ai_trader_crypto_sample_reads_its_published_figures(
     sample = shared_data / SAMPLES / "crypto_daily"
     assert imports(sample) == 0
 
-    # Lines 23 to 26 repeat ids and do not follow from each other (AI-Trader's orders of one
-    # turn read the same state): stored as written, each with its warning.
+    # Line 4 is rounded by AI-Trader and off the step; lines 23 to 26 repeat ids, and 23 and 25
+    # do not follow from the line before: stored as written, each with its warning.
     noted = sorted({int(w.split(", line ")[1].split(":")[0]) for w in job(conn)["warnings"]})
     assert noted == [4, 23, 25, 26]
     reads(board(client, "crypto10", "2025-11-15"), 41795.06, -16.41, -14.30)
