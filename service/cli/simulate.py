@@ -21,6 +21,7 @@ from service.jobs.planning import JobRequest, JobRequestError
 from service.jobs.spending import job_spending
 from service.jobs.spending import total as total_spending
 from service.jobs.status import job_status
+from service.market.catalog import MARKETS
 from service.market.directory import MarketsConfigError, markets_from
 from service.market.prices import PriceDataError
 from service.models_config import ModelsConfigError, load_models_config
@@ -62,11 +63,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bin/simulate",
         description="Run one simulation job in this process (no server, no queue) and print "
-        "the leaderboard. Uses DATABASE_PATH, PRICE_DATA and CONFIG_PATH like the service.",
+        "the leaderboard of each market. Uses DATABASE_PATH, PRICE_DATA, MARKETS_CONFIG and "
+        "CONFIG_PATH like the service.",
     )
     parser.add_argument("--start", type=_day, help="first day; omit to resume each model")
     parser.add_argument("--end", type=_day, required=True, help="last day (YYYY-MM-DD)")
-    add_models_option(parser, "every enabled model")
+    add_models_option(parser, "every enabled model of --market")
+    parser.add_argument(
+        "--market",
+        choices=list(MARKETS),
+        help="without --models: run the enabled models of this market (default nasdaq100)",
+    )
     parser.add_argument("--replace", action="store_true", help="re-run days already stored")
     parser.add_argument(
         "--max-cost-usd",
@@ -112,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         markets = markets_from(settings)
         config = load_models_config(settings.config_path)
         models: list[str] = args.models
-        request = JobRequest(args.end, args.start, models, args.replace, args.max_cost_usd)
+        request = JobRequest(
+            args.end, args.start, models, args.replace, args.max_cost_usd, market=args.market
+        )
         with closing(connect(settings.database_path)) as conn:
             init_db(conn)
             created = create_job(conn, markets, config, request, settings.max_simulation_days)

@@ -69,7 +69,9 @@ def create_job(
     if replay is not None and request.start_date is None:
         request = replace(request, start_date=replay.first_day)
     config = replay.config if replay else config
-    models = choose_models(config, list(replay.replayed) if replay else request.models)
+    models = choose_models(
+        config, list(replay.replayed) if replay else request.models, request.market
+    )
     market_of = {model: config.by_signature()[model].market for model in models}
     for market in sorted(set(market_of.values())):
         check_range(request, markets.source(market), max_days)

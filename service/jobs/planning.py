@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import dataclass, field
 
 from service.market.calendar import calendar_days
+from service.market.catalog import DEFAULT_MARKET
 from service.market.directory import MarketSource
 from service.market.prices import PriceData
 from service.models_config import ModelsConfig
@@ -30,6 +31,7 @@ class JobRequest:
     replace_existing: bool = False
     max_cost_usd: float | None = None
     replay_of: str | None = None  # a job whose recorded answers the models replay
+    market: str | None = None  # without models: that market's enabled ones (default nasdaq100)
 
 
 @dataclass
@@ -42,19 +44,28 @@ class ModelPlan:
     replace_from: str | None = None
 
 
-def choose_models(config: ModelsConfig, requested: list[str]) -> list[str]:
-    """The requested signatures, or every enabled one; unknown or disabled ones are refused."""
+def choose_models(
+    config: ModelsConfig, requested: list[str], market: str | None = None
+) -> list[str]:
+    """The requested signatures, or every enabled one of market (default: the default
+    market's); unknown or disabled ones, and ones of another market than market, are refused."""
     known = config.by_signature()
     if not requested:
-        enabled = [model.signature for model in config.models if model.enabled]
+        wanted = market or DEFAULT_MARKET
+        enabled = [m.signature for m in config.models if m.enabled and m.market == wanted]
         if not enabled:
-            raise JobRequestError("no model is enabled in the models config", "models")
+            raise JobRequestError(f"no model of market {wanted} is enabled", "models")
         return enabled
     for signature in requested:
         if signature not in known:
             raise JobRequestError(f"unknown model {signature!r}; see GET /models", "models")
         if not known[signature].enabled:
             raise JobRequestError(f"model {signature!r} is disabled in the config", "models")
+        if market is not None and known[signature].market != market:
+            raise JobRequestError(
+                f"model {signature!r} trades on market {known[signature].market}, not {market}",
+                "market",
+            )
     return list(dict.fromkeys(requested))
 
 

@@ -19,8 +19,9 @@ from service.resources.auth import init_auth
 from service.resources.documentation import PAGINATION_HEADER, ServiceMarshmallowPlugin
 
 API_DESCRIPTION = (
-    "Trading competitions between AI models on NASDAQ-100 daily prices. Trigger a job, follow"
-    " its progress, then read results, the leaderboard and risk metrics."
+    "Trading competitions between AI models on real market data: NASDAQ-100, SSE-50 A-shares"
+    " and ten cryptocurrencies, each under its own rules (GET /markets). Trigger a job, follow"
+    " its progress, then read results, each market's leaderboard and risk metrics."
 )
 DOCS_ASSETS = "/docs/assets/"
 # A body over the limit is read (and dropped) up to this size before the 413 is sent: closing
@@ -134,6 +135,7 @@ def register_api(app: Flask) -> None:
     from service.resources.health.routes import blp as health
     from service.resources.jobs.routes import blp as jobs
     from service.resources.leaderboard.routes import blp as leaderboard
+    from service.resources.markets.routes import blp as markets
     from service.resources.metrics.routes import MetricsSchema
     from service.resources.metrics.routes import blp as metrics
     from service.resources.models.routes import blp as models
@@ -144,7 +146,17 @@ def register_api(app: Flask) -> None:
     app.config.update(_api_settings())
     api = ServiceApi(app, spec_kwargs={"marshmallow_plugin": ServiceMarshmallowPlugin()})
     api.spec.components.schema("Metrics", schema=MetricsSchema)
-    resources = (simulate, jobs, results, portfolio, leaderboard, metrics, models, health)
+    resources = (
+        simulate,
+        jobs,
+        results,
+        portfolio,
+        leaderboard,
+        metrics,
+        models,
+        markets,
+        health,
+    )
     for blueprint in resources:
         api.register_blueprint(blueprint)
     app.register_blueprint(dashboard)

@@ -19,6 +19,7 @@ from service.db import connect
 from service.jobs.creation import CreatedJob, create_job
 from service.jobs.planning import JobRequest
 from service.journal import DayRecord
+from service.market.catalog import DEFAULT_MARKET
 from service.market.prices import PriceData, load_prices
 from service.models_config import ModelSpec, load_models_config
 from service.portfolio.engine import OrderBook
@@ -103,9 +104,10 @@ def price_data() -> PriceData:
 
 @pytest.fixture
 def enabled_models(app: Flask) -> list[str]:
-    """Signatures of the models enabled in the app's models config, in config order."""
+    """Signatures of the models a trigger without models runs: the enabled models of the
+    default market (nasdaq100) in the app's models config, in config order."""
     config = load_models_config(app.config["SETTINGS"].config_path)
-    return [model.signature for model in config.models if model.enabled]
+    return [m.signature for m in config.models if m.enabled and m.market == DEFAULT_MARKET]
 
 
 @pytest.fixture

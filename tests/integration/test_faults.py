@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import re
@@ -19,7 +20,7 @@ from flask.testing import FlaskClient
 from service import create_app
 from service.db import connect
 from service.market.prices import PriceDataError
-from service.models_config import ModelsConfigError
+from service.models_config import AgentConfig, ModelsConfigError
 from tests.integration.conftest import AppFactory, ModelsFile
 from tests.security import digest, json_body
 
@@ -136,7 +137,8 @@ def spoil(field: str, value: Any) -> Callable[[dict[str, Any]], None]:
     """An edit that sets one field of the first model, or of agent_config."""
 
     def edit(config: dict[str, Any]) -> None:
-        section = config["agent_config"] if field in config["agent_config"] else config["models"][0]
+        agent_field = field in {spec.name for spec in dataclasses.fields(AgentConfig)}
+        section = config["agent_config"] if agent_field else config["models"][0]
         section[field] = value
 
     return edit

@@ -57,7 +57,7 @@ DOCUMENT = json.loads(
     (Path(__file__).parents[1] / "integration" / "openapi.snapshot.json").read_text("utf-8")
 )
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
-REQUIRED_VALUES = {"model": "qqq-buy-and-hold", "job_id": "no-such-job"}
+REQUIRED_VALUES = {"model": "qqq-buy-and-hold", "job_id": "no-such-job", "market": "sse50"}
 BACKWARDS = {"start_date": "2025-09-05", "end_date": "2025-09-02"}
 
 

@@ -53,16 +53,23 @@ AI_TRADER_CONFIG: dict[str, Any] = {
 BUILTIN = {"signature": "b", "provider": "builtin", "strategy": "momentum"}
 
 
-def test_bundled_config_has_three_enabled_builtin_models() -> None:
+def test_bundled_config_has_enabled_builtin_models_and_a_mock_on_each_market() -> None:
     config = load_models_config(DEFAULT_CONFIG_PATH)
     builtin = [model for model in config.models if model.enabled and model.provider == "builtin"]
-    assert {model.signature for model in builtin} == {
-        "qqq-buy-and-hold",
-        "momentum-20",
-        "equal-weight-10",
+    assert {(model.signature, model.market) for model in builtin} == {
+        ("qqq-buy-and-hold", "nasdaq100"),
+        ("momentum-20", "nasdaq100"),
+        ("equal-weight-10", "nasdaq100"),
+        ("sse50-buy-and-hold", "sse50"),
+        ("sse50-momentum-5", "sse50"),
+        ("crypto10-buy-and-hold", "crypto10"),
+        ("crypto10-momentum-20", "crypto10"),
     }
     assert all(model.strategy for model in builtin)
-    assert config.agent_config == AgentConfig(initial_cash=10000.0)
+    mocks = {model.market for model in config.models if model.enabled and model.provider == "mock"}
+    assert mocks == {"nasdaq100", "sse50", "crypto10"}
+    # Each market's own initial cash (10,000 USD, 100,000 CNY, 50,000 USDT).
+    assert config.agent_config == AgentConfig(initial_cash=None)
 
 
 def test_ai_trader_default_config_loads_unchanged(tmp_path: Path) -> None:

@@ -121,6 +121,7 @@ class TriggerView(MethodView):
             models=body["models"],
             replace_existing=body["replace_existing"],
             max_cost_usd=body["max_cost_usd"],
+            market=body["market"],
         )
         return start_job(request)
 

@@ -9,6 +9,7 @@ from service.resources.schemas import (
     Contradiction,
     Day,
     JobSchema,
+    Market,
     RowSchema,
     Signature,
     SpendingFields,
@@ -34,7 +35,18 @@ class TriggerSchema(Schema):
         metadata={"description": "First day (YYYY-MM-DD); null resumes each model's timeline"},
     )
     end_date = Day(required=True, metadata={"description": "Last day (YYYY-MM-DD)"})
-    models = signatures("Signatures; missing or empty means every enabled model")
+    models = signatures(
+        "Signatures; missing or empty means every enabled model of `market`. A job may hold "
+        "models of several markets"
+    )
+    market = Market(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Without models: run every enabled model of this market (default "
+            "nasdaq100). With models: each must trade on it"
+        },
+    )
     replace_existing = fields.Boolean(
         load_default=False,
         metadata={"description": "Delete and re-run stored days from start_date on"},

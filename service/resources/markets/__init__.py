@@ -1,0 +1,1 @@
+"""The markets resource: routes and schemas."""
