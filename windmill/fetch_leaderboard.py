@@ -1,11 +1,12 @@
-"""Windmill script: the AI-Trader Service leaderboard, optionally on a given day."""
+"""Windmill script: an AI-Trader Service market's leaderboard, optionally on a given day."""
 
 import requests
 
 
-def main(base_url: str, date: str = "", api_key: str = "") -> dict:
-    """GET /leaderboard (latest day when date is empty); api_key for API_READ_AUTH=true."""
-    params = {"date": date} if date else {}
+def main(base_url: str, date: str = "", api_key: str = "", market: str = "") -> dict:
+    """GET /leaderboard of market (empty: nasdaq100) on date (empty: its latest day); api_key
+    for API_READ_AUTH=true."""
+    params = {name: value for name, value in (("date", date), ("market", market)) if value}
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     response = requests.get(
         f"{base_url.rstrip('/')}/leaderboard", params=params, headers=headers, timeout=30

@@ -10,8 +10,10 @@ def main(
     models: list[str] | None = None,
     replace_existing: bool = False,
     api_key: str = "",
+    market: str = "",
 ) -> dict:
-    """POST /simulate/trigger; an empty start_date resumes every model's timeline.
+    """POST /simulate/trigger; an empty start_date resumes every model's timeline, empty models
+    run every enabled model of market (empty: nasdaq100).
 
     The answer carries end_date so that later steps (the leaderboard) can use the job's day.
     """
@@ -20,6 +22,7 @@ def main(
         "end_date": end_date,
         "models": models or [],
         "replace_existing": replace_existing,
+        "market": market or None,
     }
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     response = requests.post(

@@ -123,6 +123,23 @@ def test_flow_runs_step_by_step_with_and_without_read_auth(app: Flask, base_url:
     ]
 
 
+def test_flow_runs_a_market_and_fetches_its_leaderboard(base_url: str) -> None:
+    results = run_flow(
+        base_url=base_url, market="crypto10", start_date="2025-11-01", end_date="2025-11-05"
+    )
+
+    assert results["wait"]["status"] == "completed"
+    board = results["leaderboard"]
+    assert (board["market"], board["currency"], board["date"]) == ("crypto10", "USDT", "2025-11-05")
+    assert {row["model"] for row in board["rankings"]} == {
+        "crypto10-buy-and-hold",
+        "crypto10-momentum-20",
+        "crypto10-mock-llm",
+    }
+    assert board["benchmark"]["symbol"] == "CD5"
+    assert {row["market"] for row in results["results"]} == {"crypto10"}
+
+
 @pytest.mark.parametrize("app", [READ_AUTH], indirect=True, ids=["read-auth"])
 def test_read_steps_without_the_key_are_refused(base_url: str) -> None:
     with pytest.raises(requests.HTTPError, match="401"):
