@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from service.resources.dashboard.amounts import currency_sign, with_currency
+
 Point = tuple[str, float]
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
@@ -30,6 +32,12 @@ DATE_LABEL_SPACE = 110
 LABEL_CHARS = 26
 Y_TICKS = 6
 X_TICKS = 6
+# Text widths are estimated for the 13-unit font (a digit is about 0.55 em wide, a separator
+# 0.3 em, a letter up to 0.7 em): the value labels' margin grows to fit the widest.
+NARROW_CHARS = ",. "
+NARROW_WIDTH, DIGIT_WIDTH, LETTER_WIDTH = 4.0, 7.5, 9.0
+LABEL_GAP = 8
+MAX_TICK_DECIMALS = 6
 
 
 @dataclass(frozen=True)
@@ -70,22 +78,48 @@ def nice_ticks(low: float, high: float, count: int = Y_TICKS) -> list[float]:
     return [round(first + i * step, 10) for i in range(steps + 1)]
 
 
+def tick_decimals(ticks: Sequence[float]) -> int:
+    """The fewest decimals that write every tick exactly (0 for 9,800 and 10,000; 1 for 0.5)."""
+    return next(
+        (
+            decimals
+            for decimals in range(MAX_TICK_DECIMALS)
+            if all(math.isclose(tick, round(tick, decimals), abs_tol=1e-9) for tick in ticks)
+        ),
+        MAX_TICK_DECIMALS,
+    )
+
+
+def _char_width(char: str) -> float:
+    if char in NARROW_CHARS:
+        return NARROW_WIDTH
+    return LETTER_WIDTH if char.isalpha() else DIGIT_WIDTH
+
+
+def text_width(text: str) -> float:
+    """About how wide text is drawn in the chart's font, in SVG units."""
+    return sum(map(_char_width, text))
+
+
 class Frame:
     """Where dates and values land: trading days evenly spaced, values on the tick range."""
 
-    def __init__(self, dates: Sequence[str], ticks: Sequence[float], width: int) -> None:
+    def __init__(
+        self, dates: Sequence[str], ticks: Sequence[float], width: int, left: float = LEFT
+    ) -> None:
         self.dates = tuple(dates)
         self.ticks = tuple(ticks)
         self.width = width
+        self.left = left
         self.right = width - RIGHT
-        self.plot_width = self.right - LEFT
+        self.plot_width = self.right - left
         self._positions = {day: index for index, day in enumerate(self.dates)}
 
     def x(self, day: str) -> float:
         """Horizontal position of a date."""
         if len(self.dates) == 1:
-            return LEFT + self.plot_width / 2
-        return LEFT + self._positions[day] / (len(self.dates) - 1) * self.plot_width
+            return self.left + self.plot_width / 2
+        return self.left + self._positions[day] / (len(self.dates) - 1) * self.plot_width
 
     def y(self, value: float) -> float:
         """Vertical position of a value (higher values are drawn higher)."""
@@ -97,20 +131,30 @@ def _attr(value: str) -> str:
     return escape(value, quote=True)
 
 
-def _money(value: float, step: float) -> str:
-    return f"${value:,.0f}" if step >= 1 else f"${value:,.2f}"
+def tick_labels(ticks: Sequence[float], currency: str) -> list[str]:
+    """The value axis' labels: each tick to the decimals it needs, with the currency's sign
+    where it has one ('$10,000', '¥98,000'); a currency written by its code ('USDT') is named
+    once above the axis instead, as '50,000 USDT' on every tick would not fit beside it."""
+    decimals = tick_decimals(ticks)
+    numbers = [f"{tick:,.{decimals}f}" for tick in ticks]
+    return [with_currency(n, currency) for n in numbers] if currency_sign(currency) else numbers
 
 
-def _y_axis(frame: Frame) -> list[str]:
-    step = frame.ticks[1] - frame.ticks[0]
+def _y_axis(frame: Frame, labels: Sequence[str], currency: str) -> list[str]:
     parts = []
-    for tick in frame.ticks:
+    for tick, label in zip(frame.ticks, labels, strict=True):
         y = frame.y(tick)
         parts.append(
-            f'<line class="grid" x1="{LEFT}" x2="{frame.right}" y1="{y:.1f}" y2="{y:.1f}"'
-            ' stroke="#e5e7eb" stroke-width="1"/>'
-            f'<text x="{LEFT - 8}" y="{y + 4:.1f}" text-anchor="end" fill="#4b5563">'
-            f"{_money(tick, step)}</text>"
+            f'<line class="grid" x1="{frame.left:.1f}" x2="{frame.right}" y1="{y:.1f}"'
+            f' y2="{y:.1f}" stroke="#e5e7eb" stroke-width="1"/>'
+            f'<text x="{frame.left - LABEL_GAP:.1f}" y="{y + 4:.1f}" text-anchor="end"'
+            f' fill="#4b5563">{_attr(label)}</text>'
+        )
+    if not currency_sign(currency):
+        # Above the plot's corner, clear of the top value label beside it.
+        parts.append(
+            f'<text class="unit" x="{frame.left + 4:.1f}" y="{TOP - 4}" fill="#4b5563"'
+            f' font-size="12" font-weight="600">{_attr(currency)}</text>'
         )
     return parts
 
@@ -121,7 +165,10 @@ def _x_axis(frame: Frame) -> list[str]:
     last = len(frame.dates) - 1
     indexes = sorted({round(i * last / (count - 1)) for i in range(count)} if count > 1 else {0})
     bottom = TOP + PLOT_HEIGHT
-    parts = [f'<line x1="{LEFT}" x2="{frame.right}" y1="{bottom}" y2="{bottom}" stroke="#9ca3af"/>']
+    parts = [
+        f'<line x1="{frame.left:.1f}" x2="{frame.right}" y1="{bottom}" y2="{bottom}"'
+        ' stroke="#9ca3af"/>'
+    ]
     for index in indexes:
         x = frame.x(frame.dates[index])
         parts.append(
@@ -136,11 +183,13 @@ def _dash(style: Style) -> str:
     return f' stroke-dasharray="{style.dash}"' if style.dash else ""
 
 
-def _line(frame: Frame, name: str, points: Sequence[Point], style: Style, kind: str) -> str:
+def _line(
+    frame: Frame, name: str, points: Sequence[Point], style: Style, kind: str, currency: str
+) -> str:
     coordinates = [(frame.x(day), frame.y(value)) for day, value in points]
     path = " L".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
     last_day, last_value = points[-1]
-    title = f"{name}: ${last_value:,.2f} on {last_day}"
+    title = f"{name}: {with_currency(f'{last_value:,.2f}', currency)} on {last_day}"
     # A timeline of one day (just registered) is a dot: a path of one point would be invisible.
     marker = (
         f'<circle cx="{coordinates[0][0]:.1f}" cy="{coordinates[0][1]:.1f}" r="3.5"'
@@ -188,6 +237,7 @@ def equity_chart(
     benchmark_label: str = "benchmark",
     width: int = WIDTH,
     palette: Mapping[str, Style] | None = None,
+    currency: str = "USD",
 ) -> str | None:
     """An SVG of each model's value over time and the benchmark; None when no model has data.
 
@@ -195,6 +245,7 @@ def equity_chart(
     drawn last, on top. palette is each model's style (default: by its place in series).
     width is in SVG units: the picture scales to its box, so a narrow width (COMPACT_WIDTH)
     gives a phone bigger text and a one-column legend rather than a shrunken wide chart.
+    Values are in currency: the value axis' margin grows to fit its widest label.
     """
     lines = {name: _finite(points) for name, points in series.items()}
     lines = {name: points for name, points in lines.items() if points}
@@ -204,22 +255,26 @@ def equity_chart(
     every = [point for points in [*lines.values(), reference] for point in points]
     values = [value for _, value in every]
     ticks = nice_ticks(min(values), max(values))
-    frame = Frame(sorted({day for day, _ in every}), ticks, width)
+    labels = tick_labels(ticks, currency)
+    left = max(LEFT, math.ceil(max(map(text_width, labels)) + 2 * LABEL_GAP))
+    frame = Frame(sorted({day for day, _ in every}), ticks, width, left)
     palette = palette or styles(list(series))
     entries = [(name, palette[name]) for name in lines]
     drawn = [
-        _line(frame, name, points, palette[name], "series")
+        _line(frame, name, points, palette[name], "series", currency)
         for name, points in reversed(lines.items())
     ]
     if reference:
         entries.append((benchmark_label, BENCHMARK_STYLE))
-        drawn.append(_line(frame, benchmark_label, reference, BENCHMARK_STYLE, "series benchmark"))
+        kind = "series benchmark"
+        drawn.append(_line(frame, benchmark_label, reference, BENCHMARK_STYLE, kind, currency))
     legend_top = TOP + PLOT_HEIGHT + AXIS_SPACE + 6
     height = legend_top + math.ceil(len(entries) / legend_columns(width)) * LEGEND_ROW
     title = (
         f"Portfolio value per model and {benchmark_label}, {frame.dates[0]} to {frame.dates[-1]}"
     )
-    body = [*_y_axis(frame), *_x_axis(frame), *drawn, *_legend(entries, legend_top, width)]
+    axes = [*_y_axis(frame, labels, currency), *_x_axis(frame)]
+    body = [*axes, *drawn, *_legend(entries, legend_top, width)]
     return (
         f'<svg xmlns="{SVG_NAMESPACE}" class="equity-chart" viewBox="0 0 {width} {height}"'
         f' role="img" font-family="{_attr(FONT)}" font-size="13">'

@@ -10,18 +10,18 @@ from typing import Any
 from service.jobs.spending import Spending, timeline_spending
 from service.market.prices import PriceData
 from service.portfolio.positions import ResultFilter, end_of_day_results, timeline_bounds
-from service.resources.dashboard.conversation import Message, conversation
+from service.resources.dashboard.conversation import MONEY_DECIMALS, Message, conversation
 from service.results.detail import add_full_detail
 from service.results.performance import end_of_day_series
 
 
 @dataclass(frozen=True)
 class Trade:
-    """A filled order: buy or sell, how many shares at which price."""
+    """A filled order: buy or sell, how many units (shares, coins) at which price."""
 
     action: str
     symbol: str
-    amount: int
+    amount: float
     price: float
 
     @property
@@ -32,10 +32,10 @@ class Trade:
 
 @dataclass(frozen=True)
 class Holding:
-    """Shares held at the end of the day, valued at that day's close (None when unknown)."""
+    """Units held at the end of the day, valued at that day's close (None when unknown)."""
 
     symbol: str
-    quantity: int
+    quantity: float
     close: float | None
 
     @property
@@ -87,16 +87,21 @@ def stored_days(conn: sqlite3.Connection, model: str) -> list[str]:
     return [point.date for point in end_of_day_series(conn, model, *bounds)] if bounds else []
 
 
-def valued_holdings(prices: PriceData, holdings: dict[str, int], day: str) -> list[Holding]:
+def valued_holdings(prices: PriceData, holdings: dict[str, float], day: str) -> list[Holding]:
     """Holdings valued at day's close, largest position first."""
     found = [Holding(s, q, prices.close_on_or_before(s, day)) for s, q in holdings.items()]
     return sorted(found, key=lambda holding: (-(holding.value or 0.0), holding.symbol))
 
 
 def model_day(
-    conn: sqlite3.Connection, prices: PriceData, model: str, day: str | None = None
+    conn: sqlite3.Connection,
+    prices: PriceData,
+    model: str,
+    day: str | None = None,
+    decimals: int = MONEY_DECIMALS,
 ) -> ModelDay | None:
-    """The model on day (default: its newest stored day); None when it has no such day."""
+    """The model on day (default: its newest stored day); None when it has no such day.
+    The conversation's numbers are rounded to decimals."""
     days = stored_days(conn, model)
     day = day or (days[-1] if days else None)
     if day is None or day not in days:
@@ -111,7 +116,7 @@ def model_day(
         result=row,
         trades=trades,
         holdings=valued_holdings(prices, row["holdings"], day),
-        messages=conversation(row["reasoning"]),
+        messages=conversation(row["reasoning"], decimals),
         tool_usage=row["tool_usage"],
         days=days,
         spent_to_date=timeline_spending(conn, "", day, model).get(model, Spending()),

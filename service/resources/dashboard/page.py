@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -59,12 +59,48 @@ def parse_day(text: str) -> str:
     raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD, for example 2025-10-29")
 
 
-def palette_order(conn: sqlite3.Connection) -> list[str]:
-    """Every stored model, earliest registration first, then by name: the order of the colour
-    slots, so a model keeps its colour on every day whatever its rank, as others join later."""
+@dataclass(frozen=True)
+class MarketTab:
+    """One market in the dashboard's switch: its name, label, currency, stored timelines."""
+
+    name: str
+    label: str
+    currency: str
+    timelines: int
+    current: bool
+
+
+def market_tabs(
+    conn: sqlite3.Connection, markets: Iterable[MarketRules], current: str
+) -> list[MarketTab]:
+    """Each market (in the given order) with how many timelines it holds, current marked."""
+    return [
+        MarketTab(
+            rules.name,
+            rules.label,
+            rules.currency,
+            len(stored_models(conn, rules.name)),
+            rules.name == current,
+        )
+        for rules in markets
+    ]
+
+
+def palette_order(conn: sqlite3.Connection, market: str) -> list[str]:
+    """Every stored model of market, earliest registration first, then by name: the order of
+    the colour slots, so a model keeps its colour on every day of its market whatever its rank,
+    as others join later (and whatever is stored on other markets)."""
     return sorted(
-        stored_models(conn), key=lambda model: (registration_day(conn, model) or "", model)
+        stored_models(conn, market), key=lambda model: (registration_day(conn, model) or "", model)
     )
+
+
+def example_span(prices: PriceData, benchmark: str) -> tuple[str, str]:
+    """The days of the empty state's example job: about a month up to the data's end, from
+    the first of them with a close of the benchmark (CD5's file starts later than the coins')."""
+    window = prices.trading_days[-EXAMPLE_TRADING_DAYS:]
+    start = next((day for day in window if prices.close(benchmark, day)), window[0])
+    return start, prices.last_day
 
 
 def model_series(conn: sqlite3.Connection, models: list[str], end: str) -> dict[str, list[Point]]:
@@ -133,6 +169,7 @@ def gather(
     rankings = board["rankings"] if board else []
     series = model_series(conn, [row["model"] for row in rankings], day) if day else {}
     reference = _reference(prices, rules, board, series)
+    example_start, example_end = example_span(prices, rules.benchmark)
     return Dashboard(
         day=day,
         latest_day=latest,
@@ -141,9 +178,9 @@ def gather(
         series=series,
         benchmark_series=reference,
         job=current_job(conn),
-        example_start=prices.trading_days[-EXAMPLE_TRADING_DAYS:][0],
-        example_end=prices.last_day,
-        palette_order=palette_order(conn),
+        example_start=example_start,
+        example_end=example_end,
+        palette_order=palette_order(conn, rules.name),
     )
 
 

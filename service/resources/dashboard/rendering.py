@@ -5,11 +5,18 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
-from service.resources.dashboard.access import KEY_COOKIE
+from service.market.catalog import DEFAULT_MARKET
+from service.resources.dashboard.access import BLUEPRINT, KEY_COOKIE
+from service.resources.dashboard.amounts import (
+    format_money,
+    format_price,
+    format_quantity,
+    lots_text,
+)
 from service.resources.dashboard.page import (
     format_duration,
     format_tokens,
@@ -27,6 +34,19 @@ POLICY = (
 )
 
 
+def dashboard_url(market: str | None = None, **query: Any) -> str:
+    """The dashboard of market with query (?date): the default market's needs no ?market."""
+    if market and market != DEFAULT_MARKET:
+        query["market"] = market
+    return url_for(f"{BLUEPRINT}.dashboard", **query)
+
+
+def leaderboard_json(market: str) -> str:
+    """The URL of the market's leaderboard in JSON."""
+    query = f"?market={market}" if market != DEFAULT_MARKET else ""
+    return f"{request.script_root}/leaderboard{query}"
+
+
 def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue:
     """template rendered with a new nonce, sent with the policy and never cached."""
     nonce = secrets.token_urlsafe(16)
@@ -39,6 +59,12 @@ def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue
         token_count=format_tokens,
         total_tokens=total_tokens,
         token_detail=token_detail,
+        format_money=format_money,
+        format_price=format_price,
+        format_quantity=format_quantity,
+        lots_text=lots_text,
+        dashboard_url=dashboard_url,
+        default_market=DEFAULT_MARKET,
         key_cookie=KEY_COOKIE,
         active_statuses=ACTIVE_JOB_STATUSES,
         **context,

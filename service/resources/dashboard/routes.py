@@ -1,31 +1,48 @@
-"""The dashboard's pages: the leaderboard with equity curves and the current job, each
+"""The dashboard's pages: a market's leaderboard with equity curves and the current job, each
 model-day's trades, holdings and conversation, and the key prompt; rendered on the server."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from service.market.catalog import DEFAULT_MARKET
-from service.models_config import ModelsConfigError
+from service.market.rules import MarketRules
+from service.models_config import ModelsConfigError, ModelSpec
 from service.portfolio.positions import stored_models, timeline_market
 from service.resources.auth import presented_key
-from service.resources.context import get_db, market, models_config, settings
+from service.resources.context import get_db, market, markets, models_config, settings
 from service.resources.dashboard.access import BLUEPRINT
-from service.resources.dashboard.chart import BENCHMARK_STYLE, COMPACT_WIDTH, equity_chart, styles
+from service.resources.dashboard.amounts import rules_summary
+from service.resources.dashboard.chart import (
+    BENCHMARK_STYLE,
+    COMPACT_WIDTH,
+    WIDTH,
+    equity_chart,
+    styles,
+)
+from service.resources.dashboard.conversation import MONEY_DECIMALS
 from service.resources.dashboard.model_day import model_day
-from service.resources.dashboard.page import gather, palette_order, parse_day
-from service.resources.dashboard.rendering import html_page, message_page
+from service.resources.dashboard.page import gather, market_tabs, palette_order, parse_day
+from service.resources.dashboard.rendering import (
+    dashboard_url,
+    html_page,
+    leaderboard_json,
+    message_page,
+)
 
 blp = Blueprint(BLUEPRINT, __name__, template_folder="templates")
 LATEST = "The latest leaderboard"
 
 
-def _names() -> dict[str, str]:
-    """Model names by signature; with a broken config the page still shows the signatures."""
+def _config_models() -> dict[str, ModelSpec]:
+    """The configured models by signature; with a broken config none (the page still shows
+    the stored results, by signature)."""
     try:
-        return {model.signature: model.name for model in models_config().models}
+        return models_config().by_signature()
     except ModelsConfigError:
         return {}
 
@@ -35,61 +52,113 @@ def _day_argument() -> str | None:
     return parse_day(request.args["date"]) if request.args.get("date") else None
 
 
+def _market_argument() -> str:
+    """?market (default nasdaq100); ValueError naming the known ones."""
+    name = request.args.get("market") or DEFAULT_MARKET
+    if name not in markets():
+        raise ValueError(f"Unknown market {name!r}: the markets are {', '.join(markets().names)}")
+    return name
+
+
+def _market_links() -> list[tuple[str, str]]:
+    """A link to each market's leaderboard."""
+    return [(f"The {rules.label} leaderboard", dashboard_url(rules.name)) for rules in _rules()]
+
+
+def _rules() -> list[MarketRules]:
+    """The rules of every market the app serves, in the catalog's order."""
+    return [source.rules for source in markets()]
+
+
+def _job_markets(job: dict[str, Any] | None, specs: dict[str, ModelSpec]) -> list[MarketRules]:
+    """The markets of the job's models as the models config has them, in the catalog's order."""
+    named = {specs[model].market for model in (job or {}).get("models", []) if model in specs}
+    return [rules for rules in _rules() if rules.name in named]
+
+
 @blp.get("/")
 @blp.get("/dashboard")
 def dashboard() -> ResponseReturnValue:
-    """The dashboard; ?date=YYYY-MM-DD shows the leaderboard of that day."""
+    """The dashboard of a market (?market=, default nasdaq100); ?date=YYYY-MM-DD shows its
+    leaderboard of that day."""
+    try:
+        name = _market_argument()
+    except ValueError as error:
+        return message_page(400, "Bad request", str(error), _market_links())
     try:
         day = _day_argument()
     except ValueError as error:
-        return message_page(400, "Bad request", str(error), [(LATEST, url_for(".dashboard"))])
-    source = market(DEFAULT_MARKET)
+        return message_page(400, "Bad request", str(error), [(LATEST, dashboard_url(name))])
+    source = market(name)
     rules = source.rules
-    data = gather(get_db(), source.prices(), rules, day)
+    conn = get_db()
+    data = gather(conn, source.prices(), rules, day)
     palette = styles(data.palette_order)
     ranked = data.ranked_series
     label = f"{rules.benchmark} (benchmark)"
+    specs = _config_models()
+    job_markets = [rules.label for rules in _job_markets(data.job, specs)]
+
+    def chart(width: int) -> str | None:
+        return equity_chart(
+            ranked, data.benchmark_series, label, width, palette, currency=rules.currency
+        )
+
     return html_page(
         "dashboard.html",
         200,
         data=data,
-        chart=equity_chart(ranked, data.benchmark_series, label, palette=palette),
-        compact_chart=equity_chart(
-            ranked, data.benchmark_series, label, width=COMPACT_WIDTH, palette=palette
-        ),
+        chart=chart(WIDTH),
+        compact_chart=chart(COMPACT_WIDTH),
         rules=rules,
+        rules_text=rules_summary(rules),
+        currency=rules.currency,
+        tabs=market_tabs(conn, _rules(), name),
+        job_markets=job_markets,
+        # A job whose markets the config no longer tells is taken to be on this one.
+        job_here=not job_markets or rules.label in job_markets,
         styles=palette,
         benchmark_style=BENCHMARK_STYLE,
-        names=_names(),
+        names={signature: spec.name for signature, spec in specs.items()},
         api_key_required=bool(settings().api_key),
+        leaderboard_json=leaderboard_json(name),
     )
 
 
 @blp.get("/dashboard/models/<string:signature>")
 def model_page(signature: str) -> ResponseReturnValue:
-    """One model's day (?date=YYYY-MM-DD, default its newest): trades, holdings, conversation."""
-    links = [(LATEST, url_for(".dashboard"))]
+    """One model's day (?date=YYYY-MM-DD, default its newest): trades, holdings, conversation,
+    in its market's currency and units."""
+    conn = get_db()
+    name = timeline_market(conn, signature)
+    links = [(LATEST, dashboard_url(name))]
     try:
         day = _day_argument()
     except ValueError as error:
         return message_page(400, "Bad request", str(error), links)
-    conn = get_db()
-    source = market(timeline_market(conn, signature) or DEFAULT_MARKET)
-    found = model_day(conn, source.prices(), signature, day)
+    source = market(name or DEFAULT_MARKET)
+    rules = source.rules
+    decimals = max(MONEY_DECIMALS, rules.quantity_decimals)
+    found = model_day(conn, source.prices(), signature, day, decimals)
     if found is None:
         known = signature in stored_models(conn)
         if known:
-            links.insert(
-                0, (f"The newest day of {signature}", url_for(".model_page", signature=signature))
-            )
+            newest = url_for(".model_page", signature=signature)
+            links.insert(0, (f"The newest day of {signature}", newest))
         what = f"{signature} has no stored day {day}" if known else f"No results for {signature}"
         return message_page(404, "Not found", what + ".", links)
+    spec = _config_models().get(signature)
     return html_page(
         "model_day.html",
         200,
         md=found,
-        name=_names().get(signature),
-        style=styles(palette_order(conn))[signature],
+        name=spec.name if spec else None,
+        style=styles(palette_order(conn, rules.name))[signature],
+        rules=rules,
+        rules_text=rules_summary(rules),
+        currency=rules.currency,
+        decimals=decimals,
+        leaderboard_json=leaderboard_json(rules.name),
     )
 
 
