@@ -12,8 +12,8 @@ def main(
     api_key: str = "",
     market: str = "",
 ) -> dict:
-    """POST /simulate/trigger; an empty start_date resumes every model's timeline, empty models
-    run every enabled model of market (empty: nasdaq100).
+    """POST /simulate/trigger; an empty start_date resumes every model's timeline; the enabled
+    models of market join models (with neither, every enabled model of nasdaq100).
 
     The answer carries end_date so that later steps (the leaderboard) can use the job's day.
     """

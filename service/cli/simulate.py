@@ -68,11 +68,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--start", type=_day, help="first day; omit to resume each model")
     parser.add_argument("--end", type=_day, required=True, help="last day (YYYY-MM-DD)")
-    add_models_option(parser, "every enabled model of --market")
+    add_models_option(parser, "with no --market, every enabled model of nasdaq100")
     parser.add_argument(
         "--market",
         choices=list(MARKETS),
-        help="without --models: run the enabled models of this market (default nasdaq100)",
+        help="also run every enabled model of this market",
     )
     parser.add_argument("--replace", action="store_true", help="re-run days already stored")
     parser.add_argument(

@@ -31,7 +31,7 @@ class JobRequest:
     replace_existing: bool = False
     max_cost_usd: float | None = None
     replay_of: str | None = None  # a job whose recorded answers the models replay
-    market: str | None = None  # without models: that market's enabled ones (default nasdaq100)
+    market: str | None = None  # its enabled models join the requested ones
 
 
 @dataclass
@@ -47,26 +47,21 @@ class ModelPlan:
 def choose_models(
     config: ModelsConfig, requested: list[str], market: str | None = None
 ) -> list[str]:
-    """The requested signatures, or every enabled one of market (default: the default
-    market's); unknown or disabled ones, and ones of another market than market, are refused."""
+    """The requested signatures and every enabled model of market; with neither, the enabled
+    models of the default market. Unknown or disabled requested models are refused."""
     known = config.by_signature()
-    if not requested:
-        wanted = market or DEFAULT_MARKET
-        enabled = [m.signature for m in config.models if m.enabled and m.market == wanted]
-        if not enabled:
-            raise JobRequestError(f"no model of market {wanted} is enabled", "models")
-        return enabled
     for signature in requested:
         if signature not in known:
             raise JobRequestError(f"unknown model {signature!r}; see GET /models", "models")
         if not known[signature].enabled:
             raise JobRequestError(f"model {signature!r} is disabled in the config", "models")
-        if market is not None and known[signature].market != market:
-            raise JobRequestError(
-                f"model {signature!r} trades on market {known[signature].market}, not {market}",
-                "market",
-            )
-    return list(dict.fromkeys(requested))
+    if requested and market is None:
+        return list(dict.fromkeys(requested))
+    wanted = market or DEFAULT_MARKET
+    enabled = [m.signature for m in config.models if m.enabled and m.market == wanted]
+    if not enabled:
+        raise JobRequestError(f"no model of market {wanted} is enabled", "market")
+    return list(dict.fromkeys(requested + enabled))
 
 
 def check_budget(config: ModelsConfig, request: JobRequest, models: list[str]) -> None:

@@ -31,7 +31,8 @@ def _with_example(kwargs: dict[str, Any], example: str) -> dict[str, Any]:
 
 def Day(**kwargs: Any) -> fields.Date:  # noqa: N802 - reads like a field class
     """A YYYY-MM-DD date and nothing else."""
-    return StrictDate(format="%Y-%m-%d", **_with_example(kwargs, "2025-09-30"))
+    # A day every bundled market trades on, so that an example works on any of them.
+    return StrictDate(format="%Y-%m-%d", **_with_example(kwargs, "2025-10-17"))
 
 
 def Signature(**kwargs: Any) -> fields.String:  # noqa: N802

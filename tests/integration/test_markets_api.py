@@ -93,10 +93,11 @@ class TestTriggerPerMarket:
         assert crypto["currency"] == "USDT"
         assert crypto["benchmark"]["cumulative_return_pct"] is None  # CD5 starts on 11-01
 
-    def test_models_of_another_market_are_refused(self, refuse: Refuse) -> None:
-        body = {"market": "sse50", "models": ["momentum-20"], "end_date": "2025-10-17"}
-        message = refuse(body, 400, "market")
-        assert "trades on market nasdaq100, not sse50" in message
+    def test_a_market_adds_its_enabled_models_to_those_named(self, trigger: Trigger) -> None:
+        job = trigger(
+            market="sse50", models=["momentum-20"], start_date="2025-10-09", end_date="2025-10-10"
+        )
+        assert job["models"] == ["momentum-20", *SSE50]
 
     def test_a_range_outside_a_markets_data_names_the_market(self, refuse: Refuse) -> None:
         body = {
@@ -116,7 +117,9 @@ class TestTriggerPerMarket:
             "/simulate/trigger", json={"market": "sse50", "end_date": "2025-10-17"}
         )
         assert response.status_code == 400
-        assert payload(response)["message"] == "no model of market sse50 is enabled"
+        answer = payload(response)
+        assert answer["message"] == "no model of market sse50 is enabled"
+        assert "market" in answer["errors"]["json"]
 
 
 @pytest.fixture

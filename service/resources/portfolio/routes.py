@@ -63,13 +63,18 @@ class TimeseriesView(MethodView):
     @blp.arguments(TimeseriesQueryArgsSchema(), location="query")
     @blp.response(200, TimeseriesSchema)
     @blp.alt_response(400, description=START_AFTER_END)
-    @blp.alt_response(404, description="The model has no stored days")
+    @blp.alt_response(
+        404, description="No range was asked and the model has no stored days (on the market asked)"
+    )
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """End-of-day value, cash and returns of a model, with the benchmark since registration."""
         query = iso_dates(args)
         model = str(query["model"])
         conn = get_db()
-        source = market(model_market(conn, model, query.get("market")))
+        ranged = "start_date" in query or "end_date" in query
+        # A range asked of a model with no days there is an empty series, as for any range.
+        name = model_market(conn, model, query.get("market"), found_or_404=not ranged)
+        source = market(name)
         rules = source.rules
         series = timeseries(
             conn,

@@ -24,10 +24,11 @@ from service.resources.simulate.schemas import (
     TriggerSchema,
 )
 
+# A range every bundled market has data for (SSE-50 from 10-09, NASDAQ-100 to 10-29).
 TRIGGER_EXAMPLE = {
-    "start_date": "2025-09-02",
-    "end_date": "2025-09-30",
-    "models": ["qqq-buy-and-hold", "momentum-20"],
+    "start_date": "2025-10-09",
+    "end_date": "2025-10-29",
+    "models": ["momentum-20", "equal-weight-10"],
     "replace_existing": False,
 }
 blp = Blueprint("simulate", __name__, url_prefix="/simulate", description="Run simulations")

@@ -36,15 +36,14 @@ class TriggerSchema(Schema):
     )
     end_date = Day(required=True, metadata={"description": "Last day (YYYY-MM-DD)"})
     models = signatures(
-        "Signatures; missing or empty means every enabled model of `market`. A job may hold "
-        "models of several markets"
+        "Signatures (of any markets: a job may hold several); with no models and no market, "
+        "every enabled model of nasdaq100"
     )
     market = Market(
         load_default=None,
         allow_none=True,
         metadata={
-            "description": "Without models: run every enabled model of this market (default "
-            "nasdaq100). With models: each must trade on it"
+            "description": "Also run every enabled model of this market (GET /markets lists them)"
         },
     )
     replace_existing = fields.Boolean(
