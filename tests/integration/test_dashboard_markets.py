@@ -15,7 +15,7 @@ from service.market.catalog import CRYPTO10, DEFAULT_MARKET, MARKETS, NASDAQ100,
 from service.market.directory import bundled_source
 from service.resources.dashboard.chart import PALETTE
 from tests.integration.conftest import PendingJob, Trigger, payload
-from tests.integration.pages import SVG, chart, charts, model_rows, page, section, text
+from tests.integration.pages import SVG, chart, charts, element, model_rows, page, section, text
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +26,11 @@ SPANS = {
     CRYPTO10.name: ("2025-11-01", "2025-11-15"),
 }
 OTHER = [SSE50.name, CRYPTO10.name]
+RULES_LINE = {
+    NASDAQ100.name: "Values in USD · whole shares · benchmark QQQ",
+    SSE50.name: "Values in CNY · lots of 100 shares · T+1 · benchmark 000016.SH",
+    CRYPTO10.name: "Values in USDT · coins in steps of 0.0001 · trades every day · benchmark CD5",
+}
 TAB = re.compile(r'<a class="market-tab( current)?" data-market="([^"]+)" href="([^"]+)"(.*?)</a>')
 BENCHMARK_ROW = re.compile(r'<tr class="benchmark-row">(.*?)</tr>', re.S)
 DAY_FORM = re.compile(r'<form class="inline" method="get" action="/dashboard">(.*?)</form>', re.S)
@@ -107,7 +112,7 @@ def test_rows_match_the_markets_leaderboard(client: FlaskClient, market: str) ->
         assert f'<td class="num">{ranking["rank"]}</td>' in cells
         assert "$" not in text(cells)  # no value in dollars (and no cost is known)
     assert f'id="leaderboard-date">{expected["date"]}<' in html
-    assert f'id="currency">{currency}<' in html
+    assert text(element(html, "market-rules")) == RULES_LINE[market]
 
 
 @pytest.mark.usefixtures("ran")
@@ -220,7 +225,9 @@ def test_an_unknown_market_is_a_400_page_listing_the_known_ones(
 @pytest.mark.parametrize("market", list(SPANS))
 def test_an_empty_market_says_how_to_start_a_job_on_it(client: FlaskClient, market: str) -> None:
     rules = MARKETS[market]
-    empty = text(section(market_page(client, market), "empty-state"))
+    html = market_page(client, market)
+    assert text(element(html, "market-rules")) == RULES_LINE[market]
+    empty = text(section(html, "empty-state"))
     assert f"No results yet on {rules.label}" in empty
     body = re.search(r"-d '(\{.*?\})'", empty)
     assert body, empty
@@ -299,7 +306,7 @@ def test_the_crypto_model_page_keeps_the_coins_decimals(client: FlaskClient) -> 
         assert f"{symbol} {quantity:,.4f} " in held
     assert f"Total {shown(day['portfolio_value'], 'USDT')}" in held
     assert "$" not in held + trades
-    assert "Crypto-10 · USDT · coins in steps of 0.0001" in text(html)
+    assert "Crypto-10 · values in USDT · coins in steps of 0.0001 · trades every day" in text(html)
     assert 'id="currency">USDT<' in html
 
 
@@ -325,7 +332,7 @@ def test_the_sse50_model_page_shows_shares_in_lots(client: FlaskClient) -> None:
         lots = trade["amount"] // 100
         count = f"{trade['amount']:,} {lots} lot{'s' if lots != 1 else ''}"
         assert f"{trade['symbol']} {count} {shown(trade['price'], 'CNY')}" in trades
-    assert "SSE-50 · CNY · lots of 100 shares · T+1" in text(html)
+    assert "SSE-50 · values in CNY · lots of 100 shares · T+1" in text(html)
     back = BACK.search(html)
     assert back and markup.unescape(back.group(1)) == f"/dashboard?date={day['date']}&market=sse50"
     assert back.group(2) == f"← SSE-50 leaderboard on {day['date']}"

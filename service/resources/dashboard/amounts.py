@@ -67,14 +67,14 @@ def lots_text(quantity: float, rules: MarketRules) -> str:
 
 
 def rules_summary(rules: MarketRules) -> str:
-    """A market's rules in a few words: 'SSE-50 · CNY · lots of 100 shares · T+1'."""
+    """How a market trades, in a few words: 'lots of 100 shares · T+1'."""
     if rules.quantity_decimals:
         quantities = f"{rules.unit}s in steps of {rules.step:g}"
     elif rules.lot_size > 1:
         quantities = f"lots of {rules.lot_size} {rules.unit}s"
     else:
         quantities = f"whole {rules.unit}s"
-    parts = [rules.label, rules.currency, quantities]
+    parts = [quantities]
     if rules.settlement_days:
         parts.append(f"T+{rules.settlement_days}")
     if rules.every_day:
