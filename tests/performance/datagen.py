@@ -18,7 +18,10 @@ from service.db import connect, init_db
 from service.jobs.batch import run_job
 from service.jobs.creation import create_job
 from service.jobs.planning import JobRequest
+from service.market.catalog import NASDAQ100
+from service.market.directory import Markets
 from service.market.prices import load_prices
+from service.market.rules import MarketRules
 from service.models_config import load_models_config
 from service.settings import Settings
 from tests.markets import nasdaq
@@ -43,9 +46,30 @@ class Filled:
     seconds: float
 
 
-def builtin_models(universe: Sequence[str]) -> list[dict[str, Any]]:
-    """20 built-in models: variants of momentum, equal_weight, buy_and_hold and random."""
-    symbols = sorted(s for s in universe if s != "QQQ")
+@dataclass(frozen=True)
+class MarketsData:
+    """Every market's timelines in one database, and a copy of one market's alone."""
+
+    database: Path
+    alone: Path
+    jobs: dict[str, Filled]
+    windows: dict[str, tuple[str, str]]  # each market's first and last day
+
+
+def builtin_models(
+    universe: Sequence[str], rules: MarketRules | None = None
+) -> list[dict[str, Any]]:
+    """20 built-in models: variants of momentum, equal_weight, buy_and_hold and random.
+
+    Without rules they trade on nasdaq100 under plain signatures; with rules on that market,
+    each signature led by the market's name. buy_and_hold's baskets come from the universe:
+    the benchmark where it is tradable (QQQ), else the market's watchlist; the first three
+    symbols; ten after the first tenth; every tenth symbol (for 100 symbols: 10:20 and ::10).
+    """
+    benchmark = rules.benchmark if rules else NASDAQ100.benchmark
+    symbols = sorted(s for s in universe if s != benchmark)
+    step = max(1, round(len(symbols) / 10))
+    first = [benchmark] if benchmark in universe else list(rules.watchlist if rules else ())
     specs: list[tuple[str, dict[str, Any]]] = [
         ("momentum", {"lookback": lookback, "top_k": top_k, "rebalance_days": every})
         for lookback, top_k, every in ((5, 3, 1), (10, 5, 2), (20, 5, 5), (40, 8, 10), (60, 10, 20))
@@ -56,23 +80,29 @@ def builtin_models(universe: Sequence[str]) -> list[dict[str, Any]]:
     ]
     specs += [
         ("buy_and_hold", {"symbols": basket})
-        for basket in (["QQQ"], symbols[:3], symbols[10:20], symbols[::10])
+        for basket in (first, symbols[:3], symbols[step : step + 10], symbols[::step])
     ]
     specs += [("random", {"seed": seed, "max_orders": 2 + seed}) for seed in range(1, 7)]
+    prefix = f"{rules.name}-" if rules else ""
+    market = {"market": rules.name} if rules else {}
     return [
         {
-            "signature": f"{strategy.replace('_', '-')}-{index:02d}",
+            "signature": f"{prefix}{strategy.replace('_', '-')}-{index:02d}",
             "name": f"{strategy} {json.dumps(params, sort_keys=True)}",
             "provider": "builtin",
             "strategy": strategy,
             "params": params,
+            **market,
         }
         for index, (strategy, params) in enumerate(specs, start=1)
     ]
 
 
 def write_config(path: Path, models: list[dict[str, Any]], **agent_config: Any) -> Path:
-    """A models config file (CONFIG_PATH) with these models, all enabled."""
+    """A models config file (CONFIG_PATH) with these models, all enabled.
+
+    initial_cash=None gives each model its market's initial cash (nasdaq100's is 10,000).
+    """
     config = {"models": models, "agent_config": {"initial_cash": 10000.0, **agent_config}}
     path.write_text(json.dumps(config, indent=1), encoding="utf-8")
     return path
@@ -121,18 +151,17 @@ def fill(
 ) -> Filled:
     """Run one job of every model in the config through the engine, in this process."""
     prices = load_prices(prices_path)
+    return run_request(database, nasdaq(prices), config_path, JobRequest(end, start))
+
+
+def run_request(database: Path, markets: Markets, config_path: Path, request: JobRequest) -> Filled:
+    """Create the job a trigger request asks for and run it through the engine, in this process."""
     config = load_models_config(config_path)
     with closing(connect(database)) as conn:
         init_db(conn)
         started = time.perf_counter()
-        request = JobRequest(end, start)
-        created = create_job(conn, nasdaq(prices), config, request, NO_RANGE_LIMIT)
-        run_job(
-            Settings(database_path=str(database)),
-            nasdaq(prices),
-            created.job_id,
-            created.first_days,
-        )
+        created = create_job(conn, markets, config, request, NO_RANGE_LIMIT)
+        run_job(Settings(database_path=str(database)), markets, created.job_id, created.first_days)
         done = conn.execute(
             "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status = 'completed'",
             (created.job_id,),
@@ -173,3 +202,23 @@ def scaled_databases(
             done = end
         made.append((snapshot(working, folder / f"scaling-{count}d.db"), jobs))
     return made
+
+
+def market_databases(
+    folder: Path, markets: Markets, config_path: Path, days: int, alone: str
+) -> MarketsData:
+    """One job per market of its models over its first `days` trading days, all in one
+    database; the market alone is run first and copied before the others are added."""
+    database = folder / "markets.db"
+    order = [alone, *(name for name in markets.names if name != alone)]
+    jobs: dict[str, Filled] = {}
+    windows: dict[str, tuple[str, str]] = {}
+    copy = folder / f"{alone}-alone.db"
+    for name in order:
+        trading = markets.prices(name).trading_days[:days]
+        request = JobRequest(trading[-1], trading[0], market=name)
+        jobs[name] = run_request(database, markets, config_path, request)
+        windows[name] = (trading[0], trading[-1])
+        if name == alone:
+            snapshot(database, copy)
+    return MarketsData(database, copy, jobs, windows)
