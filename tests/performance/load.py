@@ -9,6 +9,7 @@ import shutil
 import statistics
 import subprocess
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,32 +37,52 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def sequential(base: str, path: str, count: int, max_seconds: float) -> dict[str, Any]:
-    """One client, one keep-alive connection: latency of `count` requests in a row (in ms)."""
+@dataclass
+class Timings:
+    """Latencies (ms) of requests in a row, how many failed and the last answer's size."""
+
+    timings: list[float] = field(default_factory=list)
+    errors: int = 0
+    size: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        """The figures of these requests."""
+        return {
+            "requests": len(self.timings),
+            "p50_ms": percentile(self.timings, 0.50),
+            "p95_ms": percentile(self.timings, 0.95),
+            "p99_ms": percentile(self.timings, 0.99),
+            "mean_ms": statistics.fmean(self.timings),
+            "errors": self.errors,
+            "response_bytes": self.size,
+        }
+
+
+def time_requests(
+    base: str, path: str, count: int, max_seconds: float, into: Timings | None = None
+) -> Timings:
+    """One client, one keep-alive connection: `count` requests in a row, added to into."""
+    found = into if into is not None else Timings()
     url = urlsplit(base)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
-    timings: list[float] = []
-    errors, size = 0, 0
-    deadline = time.perf_counter() + max_seconds
+    deadline, done = time.perf_counter() + max_seconds, 0
     try:
-        while len(timings) < count and time.perf_counter() < deadline:
+        while done < count and time.perf_counter() < deadline:
             started = time.perf_counter()
             conn.request("GET", path)
             response = conn.getresponse()
-            size = len(response.read())
-            timings.append((time.perf_counter() - started) * 1000)
-            errors += not 200 <= response.status < 300
+            found.size = len(response.read())
+            found.timings.append((time.perf_counter() - started) * 1000)
+            found.errors += not 200 <= response.status < 300
+            done += 1
     finally:
         conn.close()
-    return {
-        "requests": len(timings),
-        "p50_ms": percentile(timings, 0.50),
-        "p95_ms": percentile(timings, 0.95),
-        "p99_ms": percentile(timings, 0.99),
-        "mean_ms": statistics.fmean(timings),
-        "errors": errors,
-        "response_bytes": size,
-    }
+    return found
+
+
+def sequential(base: str, path: str, count: int, max_seconds: float) -> dict[str, Any]:
+    """One client, one keep-alive connection: latency of `count` requests in a row (in ms)."""
+    return time_requests(base, path, count, max_seconds).summary()
 
 
 def ensure_wrk() -> str | None:

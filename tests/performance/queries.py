@@ -8,15 +8,18 @@ from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
-from tests.performance.load import sequential, wrk
+from tests.performance.load import Timings, sequential, time_requests, wrk
 from tests.performance.servers import Service, cpu_seconds, workers_memory
 
 IDLE_CPU_SECONDS = 0.02  # per quarter second: the workers only wait for connections
 WARMUP_ROUNDS = 2  # of the sustained rounds, see sustained()
+WARMUP_REQUESTS = 20  # of each sequential measurement
+INTERLEAVED_ROUNDS = 6  # see interleaved()
 WINDOW_DAYS = 20  # the date range of /results?model=: about a month
 # Every model of a day, every day of a window: whole answers, not the default page of 10.
-PAGE = "page_size=100"
+PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -32,26 +35,56 @@ class LoadPlan:
     sustained_seconds: float = 3.0
 
 
-def endpoints(database: Path) -> dict[str, str]:
-    """The paths measured: a busy model, a day in the middle, the first (largest) job."""
+def _path(base: str, **params: object) -> str:
+    """base with the query string of the params that are not None, in their order."""
+    query = urlencode({name: value for name, value in params.items() if value is not None})
+    return f"{base}?{query}" if query else base
+
+
+def endpoints(database: Path, market: str | None = None) -> dict[str, str]:
+    """The paths measured: a busy model, a day in the middle, the model's first job.
+
+    With a market, the same of that market's timelines, market= where the endpoint takes it,
+    and its metrics list in place of /health (which no market changes).
+    """
+    where = "WHERE market = ?" if market else ""
+    market_args = (market,) if market else ()
     with closing(sqlite3.connect(database)) as conn:
-        days = [row[0] for row in conn.execute("SELECT DISTINCT date FROM positions ORDER BY 1")]
+        days = [
+            row[0]
+            for row in conn.execute(
+                f"SELECT DISTINCT date FROM positions {where} ORDER BY 1",  # nosec B608
+                market_args,
+            )
+        ]
         model = conn.execute(
             "SELECT model FROM positions WHERE action_type IN ('buy', 'sell')"
-            " GROUP BY model ORDER BY COUNT(*) DESC, model LIMIT 1"
+            f" {'AND market = ?' if market else ''}"
+            " GROUP BY model ORDER BY COUNT(*) DESC, model LIMIT 1",
+            market_args,
         ).fetchone()[0]
-        job_id = conn.execute("SELECT job_id FROM jobs ORDER BY created_at LIMIT 1").fetchone()[0]
+        job_id = conn.execute(
+            "SELECT job_id FROM jobs WHERE job_id IN"
+            " (SELECT job_id FROM positions WHERE model = ?) ORDER BY created_at LIMIT 1",
+            (model,),
+        ).fetchone()[0]
     middle = len(days) // 2
     start, end = days[max(1, middle - WINDOW_DAYS + 1)], days[middle]
-    return {
-        "results_by_date": f"/results?date={days[middle]}&{PAGE}",
-        "results_by_model": f"/results?model={model}&start_date={start}&end_date={end}&{PAGE}",
-        "portfolio_timeseries": f"/portfolio/timeseries?model={model}",
-        "leaderboard": "/leaderboard",
-        "metrics": f"/metrics?model={model}",
-        "simulate_status": f"/simulate/status/{job_id}",
-        "health": "/health",
+    paths = {
+        "results_by_date": _path("/results", date=days[middle], market=market, page_size=PAGE),
+        "results_by_model": _path(
+            "/results", model=model, start_date=start, end_date=end, market=market, page_size=PAGE
+        ),
+        "portfolio_timeseries": _path("/portfolio/timeseries", model=model, market=market),
+        "leaderboard": _path("/leaderboard", market=market),
+        "metrics": _path("/metrics", model=model, market=market),
     }
+    if market:
+        paths["metrics_all"] = _path("/metrics", market=market)
+    paths["simulate_status"] = f"/simulate/status/{job_id}"
+    if not market:
+        paths["health"] = "/health"
+    return paths
 
 
 def _largest_worker(service: Service) -> dict[str, float]:
@@ -95,6 +128,12 @@ def _loaded(
     return figures
 
 
+def _sequential(service: Service, path: str, plan: LoadPlan) -> dict[str, Any]:
+    """The sequential figures of path after WARMUP_REQUESTS that are not counted."""
+    sequential(service.base, path, WARMUP_REQUESTS, plan.sequential_max_seconds)
+    return sequential(service.base, path, plan.sequential_requests, plan.sequential_max_seconds)
+
+
 def measure(
     service: Service, paths: dict[str, str], plan: LoadPlan, wrk_binary: str | None, script: Path
 ) -> dict[str, Any]:
@@ -104,16 +143,39 @@ def measure(
     memory: dict[str, Any] = {"after_start": _largest_worker(service)}
     results: dict[str, dict[str, Any]] = {name: {"path": path} for name, path in paths.items()}
     for name, path in paths.items():
-        sequential(service.base, path, 20, plan.sequential_max_seconds)
-        results[name]["sequential"] = sequential(
-            service.base, path, plan.sequential_requests, plan.sequential_max_seconds
-        )
+        results[name]["sequential"] = _sequential(service, path, plan)
     memory["after_sequential"] = _largest_worker(service)
     if wrk_binary:
         for name, path in paths.items():
             results[name]["concurrent"] = _loaded(service, path, plan, wrk_binary, script)
         memory["after_concurrent"] = _largest_worker(service)
     return {"endpoints": results, "memory": memory}
+
+
+def interleaved(
+    columns: dict[str, tuple[Service, dict[str, str]]], plan: LoadPlan
+) -> dict[str, dict[str, Any]]:
+    """Sequential figures of the same endpoints of several columns (a market on a service).
+
+    Endpoint by endpoint, the columns take turns in INTERLEAVED_ROUNDS rounds of a share of
+    the requests each: whatever drifts meanwhile (another program, the page cache) falls on
+    every column alike, which makes their ratios steadier than their figures.
+    """
+    for service, _ in columns.values():
+        settle(service)
+    found: dict[str, dict[str, Any]] = {label: {} for label in columns}
+    share = max(1, plan.sequential_requests // INTERLEAVED_ROUNDS)
+    seconds = plan.sequential_max_seconds / INTERLEAVED_ROUNDS
+    for name in next(iter(columns.values()))[1]:
+        runs = {label: Timings() for label in columns}
+        for service, paths in columns.values():
+            time_requests(service.base, paths[name], WARMUP_REQUESTS, seconds)
+        for _ in range(INTERLEAVED_ROUNDS):
+            for label, (service, paths) in columns.items():
+                time_requests(service.base, paths[name], share, seconds, runs[label])
+        for label, (_, paths) in columns.items():
+            found[label][name] = {"path": paths[name], "sequential": runs[label].summary()}
+    return found
 
 
 def sustained(
