@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from service.market.catalog import DEFAULT_MARKET
+from service.market.directory import markets_from
 from service.market.prices import load_prices
-from service.settings import DEFAULT_CONFIG_PATH, DEFAULTS_DIR
+from service.settings import DEFAULT_CONFIG_PATH, DEFAULTS_DIR, Settings
 from tests.performance import datagen, queries, report, simulation
 from tests.performance.load import ensure_wrk, write_wrk_script
 from tests.performance.queries import LoadPlan
@@ -33,10 +35,12 @@ BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the fig
 
 @dataclass(frozen=True)
 class Mode:
-    """Sizes of one benchmark run; None days means every trading day of the file."""
+    """Sizes of one benchmark run; None days means every trading day of the file (for
+    market_days: of the market with the fewest, so that every market has as many)."""
 
     name: str
     bundled_days: int | None
+    market_days: int | None
     consumer_days: int | None
     llm_models: int
     llm_days: int
@@ -52,6 +56,7 @@ FULL = Mode(
     "full",
     None,
     None,
+    None,
     8,
     20,
     5,
@@ -65,6 +70,7 @@ FULL = Mode(
 QUICK = Mode(
     "quick",
     20,
+    10,
     20,
     4,
     5,
@@ -117,6 +123,16 @@ def bundled(folder: Path, mode: Mode) -> tuple[Path, Path, dict[str, Any]]:
     return database, config, info
 
 
+def query_env(
+    folder: Path, prices: Path, config: Path, database: Path, cache: bool
+) -> dict[str, str]:
+    """The web process's environment; without cache every answer is computed."""
+    env = service_env(folder, prices, config, database)
+    if not cache:
+        env["RESPONSE_CACHE_MB"] = "0"
+    return env
+
+
 def measure_queries(
     folder: Path,
     database: Path,
@@ -131,9 +147,7 @@ def measure_queries(
     Without cache (RESPONSE_CACHE_MB=0) every answer is computed: what the first request after
     a write costs. With it, repeated requests between writes are answered from memory.
     """
-    env = service_env(folder, prices, config, database)
-    if not cache:
-        env["RESPONSE_CACHE_MB"] = "0"
+    env = query_env(folder, prices, config, database, cache)
     script = write_wrk_script(folder)
     paths = queries.endpoints(database)
     with web(env, folder / f"web-{database.stem}{'' if cache else '-computed'}.log") as api:
@@ -142,6 +156,60 @@ def measure_queries(
             figures["sustained"] = queries.sustained(api, paths, plan, wrk_binary, script)
         figures.update(startup_seconds=api.startup_seconds, gunicorn_command=api.command)
     return figures
+
+
+def fill_markets(folder: Path, mode: Mode) -> tuple[Path, datagen.MarketsData, dict[str, Any]]:
+    """20 built-ins on every market over its first trading days, as many each, in one database
+    (and nasdaq100's alone in a copy): the config, the databases and their description."""
+    markets = markets_from(Settings())
+    shortest = min(len(markets.prices(name).trading_days) for name in markets.names)
+    days = min(mode.market_days or shortest, shortest)
+    models = [
+        model
+        for source in markets
+        for model in datagen.builtin_models(source.prices().symbols, source.rules)
+    ]
+    # None: each market's own initial cash (nasdaq100's is the 10,000 of the other runs).
+    config = datagen.write_config(folder / "models-markets.json", models, initial_cash=None)
+    made = datagen.market_databases(folder, markets, config, days, DEFAULT_MARKET)
+    found: dict[str, Any] = {
+        "reference": DEFAULT_MARKET,
+        "days": days,
+        "windows": made.windows,
+        "data": {
+            "models": len(models),
+            "model_days": sum(job.model_days for job in made.jobs.values()),
+            "generation_seconds": sum(job.seconds for job in made.jobs.values()),
+            **datagen.describe(made.database),
+        },
+    }
+    return config, made, found
+
+
+def market_queries(folder: Path, mode: Mode) -> dict[str, Any]:
+    """Each market's sequential figures, every answer computed and as deployed, against
+    nasdaq100's; and nasdaq100's on a copy made before the other markets were added, so that
+    what the other markets' timelines cost its answers shows."""
+    config, made, found = fill_markets(folder, mode)
+    paths_of = {name: queries.endpoints(made.database, name) for name in made.windows}
+    reference = paths_of[DEFAULT_MARKET]
+    computed = query_env(folder, JUN_OCT, config, made.database, cache=False)
+    alone = query_env(folder, JUN_OCT, config, made.alone, cache=False)
+    # Both up at once, so that the reference alone is measured in turns with the others.
+    with (
+        web(computed, folder / "web-markets-computed.log") as api,
+        web(alone, folder / "web-markets-alone.log") as alone_api,
+    ):
+        columns = {name: (api, paths) for name, paths in paths_of.items()}
+        figures = queries.interleaved({**columns, "alone": (alone_api, reference)}, mode.plan)
+    found["alone"] = figures.pop("alone")
+    found["computed"] = figures
+    cached = query_env(folder, JUN_OCT, config, made.database, cache=True)
+    with web(cached, folder / "web-markets-cached.log") as api:
+        columns = {name: (api, paths) for name, paths in paths_of.items()}
+        found["cached"] = queries.interleaved(columns, mode.plan)
+    found["ratios"] = report.market_ratios(found)
+    return found
 
 
 def ceiling(folder: Path, database: Path, plan: LoadPlan, wrk_binary: str | None) -> dict[str, Any]:
@@ -183,18 +251,20 @@ def scaling(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
 
 def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     """Every measurement, in an order that keeps them from disturbing each other."""
-    say("[1/5] filling the bundled database (20 built-in models, Jun-Oct 2025)")
+    say("[1/6] filling the bundled database (20 built-in models, Jun-Oct 2025)")
     database, config, data = bundled(folder, mode)
-    say("[2/5] query latency on the bundled database")
+    say("[2/6] query latency on the bundled database")
     bundled_figures = measure_queries(folder, database, config, JUN_OCT, mode.plan, wrk_binary)
     bundled_figures["data"] = data
     bundled_figures["ceiling"] = ceiling(folder, database, mode.plan, wrk_binary)
-    say("[2/5] the same with every answer computed (RESPONSE_CACHE_MB=0)")
+    say("[2/6] the same with every answer computed (RESPONSE_CACHE_MB=0)")
     once = replace(mode.plan, sustained_rounds=0)
     computed = measure_queries(folder, database, config, JUN_OCT, once, wrk_binary, cache=False)
     bundled_figures["computed"] = computed["endpoints"]
     bundled_figures["memory"]["computed"] = list(computed["memory"].values())[-1]
-    say("[3/5] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
+    say("[3/6] per market: 20 built-ins on each market, as many days each, one database")
+    per_market = market_queries(folder, mode)
+    say("[4/6] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
     jan_config = datagen.write_config(
         folder / "models-jan-jun.json", datagen.builtin_models(load_prices(JAN_JUN).symbols)
     )
@@ -204,29 +274,31 @@ def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
         ),
         "simulate_cli": [simulation.simulate_cli(folder, path) for path in (JAN_JUN, JUN_OCT)],
     }
-    say(f"[4/5] stub LLM at {LLM_LATENCY * 1000:.0f} ms per call through huey_consumer")
+    say(f"[5/6] stub LLM at {LLM_LATENCY * 1000:.0f} ms per call through huey_consumer")
     sim["mock_llm"] = simulation.mock_llm(
         folder / "llm", JUN_OCT, mode.llm_models, mode.llm_days, LLM_LATENCY, mode.consumer_idle
     )
     for models in WIDE_LLM_MODELS:
-        say(f"[4/5] {models} models on a stub LLM at {WIDE_LLM_LATENCY * 1000:.0f} ms per call")
+        say(f"[5/6] {models} models on a stub LLM at {WIDE_LLM_LATENCY * 1000:.0f} ms per call")
         sim[f"llm_{models}_models"] = simulation.mock_llm(
             folder / f"llm-{models}", JUN_OCT, models, WIDE_LLM_DAYS, WIDE_LLM_LATENCY, 1.0
         )
     limited = mode.limited
     say(
-        f"[4/5] rate-limited: {limited.models} models of one group on {limited.consumers}"
+        f"[5/6] rate-limited: {limited.models} models of one group on {limited.consumers}"
         f" consumers, a stub refusing above {limited.max_concurrency} at once"
         + (f" or {limited.requests_per_minute} a minute" if limited.requests_per_minute else "")
     )
     sim["rate_limited"] = simulation.rate_limited(folder / "limited", JUN_OCT, limited, 1.0)
-    say("[5/5] scaling: synthetic prices, 1x 4x 16x data")
+    say("[6/6] scaling: synthetic prices, 1x 4x 16x data")
     scaled = scaling(folder, mode, wrk_binary)
-    return assemble(bundled_figures, sim, scaled)
+    result = assemble(bundled_figures, sim, scaled)
+    result["queries"]["markets"] = per_market
+    return result
 
 
 def assemble(main: dict[str, Any], sim: dict[str, Any], scaled: dict[str, Any]) -> dict[str, Any]:
-    """The JSON report's body."""
+    """The JSON report's body (the per-market queries are added to its queries)."""
     sustained = main.pop("sustained", None)
     bundled_peaks = [figures["peak_mb"] for figures in main["memory"].values()]
     synthetic_peaks = [
@@ -278,6 +350,8 @@ def print_report(result: dict[str, Any]) -> None:
         "",
         "The same with every answer computed (RESPONSE_CACHE_MB=0):",
         *report.endpoint_table(result["queries"]["bundled"]["computed"]),
+        "",
+        *report.market_lines(result["queries"]["markets"]),
         "",
         "Scaling (synthetic prices, 20 models, every answer computed):",
         *report.scaling_table(result["scaling"]),

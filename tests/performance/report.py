@@ -19,6 +19,8 @@ MAX_WIDE_LLM_RSS_MB = 150
 MAX_STARTUP_SECONDS = 1
 MAX_WORKER_MB = 100
 MAX_GROWTH_MB = 2
+# A market's sequential p50 over the reference market's (nasdaq100), endpoint by endpoint.
+MAX_MARKET_RATIO = 1.10
 
 
 def machine(wrk_binary: str | None) -> dict[str, Any]:
@@ -177,11 +179,60 @@ def _process_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
+def _p50_ratios(figures: dict[str, Any], reference: dict[str, Any]) -> dict[str, float]:
+    return {
+        name: endpoint["sequential"]["p50_ms"] / reference[name]["sequential"]["p50_ms"]
+        for name, endpoint in figures.items()
+    }
+
+
+def market_ratios(section: dict[str, Any]) -> dict[str, Any]:
+    """Each market's sequential p50 over the reference market's, endpoint by endpoint, in
+    each cache mode; and the reference's beside the other markets over its own alone."""
+    reference = section["reference"]
+    ratios: dict[str, Any] = {
+        label: {
+            market: _p50_ratios(figures, section[label][reference])
+            for market, figures in section[label].items()
+            if market != reference
+        }
+        for label in ("computed", "cached")
+    }
+    ratios["beside_others_computed"] = _p50_ratios(section["computed"][reference], section["alone"])
+    return ratios
+
+
+def _ratio_check(name: str, ratios: dict[str, float]) -> dict[str, Any]:
+    worst = max(ratios, key=lambda endpoint: ratios[endpoint])
+    return _check(
+        name,
+        f"<= {MAX_MARKET_RATIO:.2f} x on every endpoint",
+        f"max {ratios[worst]:.2f} x ({worst})",
+        ratios[worst] <= MAX_MARKET_RATIO,
+    )
+
+
+def _market_targets(section: dict[str, Any]) -> list[dict[str, Any]]:
+    reference, ratios = section["reference"], section["ratios"]
+    checks = [
+        _ratio_check(f"{market} seq p50 / {reference}'s ({label})", by_endpoint)
+        for label in ("computed", "cached")
+        for market, by_endpoint in ratios[label].items()
+    ]
+    checks.append(
+        _ratio_check(
+            f"{reference} beside others / alone (computed)", ratios["beside_others_computed"]
+        )
+    )
+    return checks
+
+
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target of the issue with its measured value and whether it is met."""
     return (
         _endpoint_targets(result["queries"]["bundled"]["endpoints"])
         + _endpoint_targets(result["queries"]["bundled"]["computed"], " (computed)")
+        + _market_targets(result["queries"]["markets"])
         + _simulation_targets(result["simulation"])
         + _process_targets(result)
     )
@@ -207,6 +258,49 @@ def endpoint_table(endpoints: dict[str, Any]) -> list[str]:
             f"{seq['response_bytes']:>8}"
         )
     return lines
+
+
+def _market_table(section: dict[str, Any], label: str) -> list[str]:
+    reference, figures, ratios = section["reference"], section[label], section["ratios"]
+    # (heading, figures, ratios) of each column: the other markets, then the reference alone.
+    columns = [
+        (market, figures[market], ratios[label][market])
+        for market in figures
+        if market != reference
+    ]
+    if label == "computed":
+        columns.append((f"{reference} alone", section["alone"], ratios["beside_others_computed"]))
+    lines = [f"{'endpoint':<21}{reference:>10}" + "".join(f"{head:>24}" for head, _, _ in columns)]
+    for name, endpoint in figures[reference].items():
+        cells = [
+            f"{column[name]['sequential']['p50_ms']:.2f} {ratio[name]:.2f}x "
+            + ("ok" if ratio[name] <= MAX_MARKET_RATIO else "MISS")
+            for _, column, ratio in columns
+        ]
+        lines.append(
+            f"{name:<21}{endpoint['sequential']['p50_ms']:>10.2f}"
+            + "".join(f"{text:>24}" for text in cells)
+        )
+    return lines
+
+
+def market_lines(section: dict[str, Any]) -> list[str]:
+    """Per market: sequential p50 of each endpoint and its ratio to the reference market's."""
+    data, reference = section["data"], section["reference"]
+    windows = ", ".join(
+        f"{market} {first}..{last}" for market, (first, last) in section["windows"].items()
+    )
+    return [
+        f"Per market: 20 built-ins on each market over its first {section['days']} trading days"
+        f" ({windows}), one database: {data['models']} models, {data['model_days']} model-days,"
+        f" {data['bytes'] / 1e6:.1f} MB. Sequential p50 in ms and its ratio to {reference}'s"
+        f" (ok: <= {MAX_MARKET_RATIO:.2f}x).",
+        "Every answer computed (RESPONSE_CACHE_MB=0); the last column is "
+        f"{reference} on a copy holding its timelines only (ratio: beside others over alone):",
+        *_market_table(section, "computed"),
+        "As deployed (repeated answers kept until the data changes):",
+        *_market_table(section, "cached"),
+    ]
 
 
 def scaling_table(scaling: dict[str, Any]) -> list[str]:

@@ -40,6 +40,22 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
             assert figures["concurrent"]["requests"] > 0
             assert figures["concurrent"]["errors"] == 0
     assert report["queries"]["bundled"]["ceiling"]["sequential"]["errors"] == 0
+    markets = report["queries"]["markets"]
+    assert markets["reference"] == "nasdaq100" and markets["days"] == 10
+    assert markets["data"]["model_days"] == 3 * 20 * 10
+    for label in ("computed", "cached"):
+        assert list(markets[label]) == ["nasdaq100", "sse50", "crypto10"]
+        for market, figures in markets[label].items():
+            assert len(figures) == 7
+            for name, endpoint in figures.items():
+                assert endpoint["sequential"]["requests"] > 0, (market, name)
+                assert endpoint["sequential"]["errors"] == 0, (market, name)
+                assert name == "simulate_status" or f"market={market}" in endpoint["path"]
+        assert set(markets["ratios"][label]) == {"sse50", "crypto10"}
+    assert markets["alone"].keys() == markets["computed"]["nasdaq100"].keys()
+    assert "crypto10 seq p50 / nasdaq100's (computed)" in {
+        check["target"] for check in report["targets"]
+    }
     assert len(report["scaling"]) == 3
     sim = report["simulation"]
     assert sim["consumer_builtin"]["status"] == "completed"
@@ -53,3 +69,4 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert report["memory"]["web_worker_peak_mb"] > 0
     assert {check["target"] for check in report["targets"]} >= {"start-up to first /health"}
     assert "Targets:" in done.stdout
+    assert "Per market:" in done.stdout
