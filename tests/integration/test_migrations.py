@@ -99,6 +99,22 @@ def test_release_upgrades_in_place_and_every_answer_reads_back_unchanged(
         assert reads_back(got, answer), url
 
 
+@pytest.mark.parametrize("version", [v for v in RELEASED if int(v[1:]) < 4])
+def test_timelines_from_before_markets_are_nasdaq100_ones(
+    version: str, database_path: Path, make_app: AppFactory
+) -> None:
+    restore(version, database_path)
+    assert release.main([]) == 0
+    with closing(db.connect(database_path)) as conn:
+        markets = {row[0] for row in conn.execute("SELECT DISTINCT market FROM positions")}
+    assert markets == {"nasdaq100"}
+    client = make_app().test_client()
+    board = client.get("/leaderboard").get_json()
+    assert (board["market"], board["currency"]) == ("nasdaq100", "USD")
+    assert board["rankings"]
+    assert client.get("/leaderboard?market=sse50").get_json()["rankings"] == []
+
+
 def test_an_upgraded_database_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
     restore("v1", tmp_path / "old.db")
     with (
