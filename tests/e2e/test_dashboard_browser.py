@@ -1,9 +1,10 @@
 """The dashboard in headless Chromium, served by gunicorn with results from a real consumer.
 
-The module's server starts empty with a page open on it, then runs two jobs while the page
-follows them; the other tests look at what the two jobs stored. One model calls a local LLM
-stub at a price, so the leaderboard has a cost to show besides the dashes of the others.
-Screenshots are kept in the module's temporary folder (dashboard-*.png).
+The module's server starts empty with a page open on it, then runs two NASDAQ-100 jobs while
+the page follows them, then one job on each other market (SSE-50, Crypto-10); the other tests
+look at what the jobs stored. One model calls a local LLM stub at a price, so the leaderboard
+has a cost to show besides the dashes of the others. Screenshots are kept in the module's
+temporary folder (dashboard-*.png).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from service.market.catalog import CRYPTO10, MARKETS, SSE50
 from service.resources.dashboard.chart import COMPACT_WIDTH, SVG_NAMESPACE
 from service.settings import DEFAULT_CONFIG_PATH
 from tests.e2e.browser import DevTools, chromium, png_size, tab
@@ -45,6 +47,12 @@ TRADING_DAYS = 11  # from START to END after the registration day
 LATE_START, LATE_END = "2025-09-22", "2025-09-26"
 BEFORE_LATE = "2025-09-19"
 FIRST_JOB_WAIT = 90
+# A job on each other market, with its bundled enabled models (CD5's file starts 2025-11-01).
+MARKET_SPANS = {
+    SSE50.name: ("2025-10-09", "2025-11-18"),
+    CRYPTO10.name: ("2025-11-01", "2025-11-15"),
+}
+WIDTHS = [1280, 390]
 
 
 @dataclass
@@ -56,17 +64,24 @@ class Live:
     models: list[str]
     late: list[str]
     followed: dict[str, Any] = field(default_factory=dict)
+    markets: dict[str, list[str]] = field(default_factory=dict)  # the other markets' models
+    empty: dict[str, str] = field(default_factory=dict)  # their empty states before their job
 
     def shot(self, name: str) -> Path:
         """Where a screenshot goes."""
         return self.folder / f"dashboard-{name}.png"
 
 
-def models_config(path: Path, llm_url: str) -> list[str]:
+def models_config(path: Path, llm_url: str) -> tuple[list[str], dict[str, list[str]]]:
     """The four default models, a priced LLM calling llm_url and fifteen built-in ones, twenty
-    in all; their signatures."""
+    in all on NASDAQ-100, and the bundled enabled models of the other markets; the signatures
+    of the twenty, and of the others by market."""
     defaults = json.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))["models"]
     chosen = [model for model in defaults if model["signature"] in DEFAULT_MODELS]
+    others = {
+        market: [m for m in defaults if m.get("market") == market and m.get("enabled", True)]
+        for market in MARKET_SPANS
+    }
     chosen.append(
         {
             "signature": PRICED,
@@ -89,13 +104,15 @@ def models_config(path: Path, llm_url: str) -> list[str]:
                 "params": params,
             }
         )
+    signatures = [model["signature"] for model in chosen]
+    chosen.extend(model for models in others.values() for model in models)
     path.write_text(json.dumps({"models": chosen}), encoding="utf-8")
-    return [model["signature"] for model in chosen]
+    return signatures, {market: [m["signature"] for m in ms] for market, ms in others.items()}
 
 
-def trigger(base: str, models: list[str], start: str, end: str) -> str:
-    """Start a job; its id."""
-    body = {"start_date": start, "end_date": end, "models": models}
+def trigger(base: str, models: list[str], start: str, end: str, **more: str) -> str:
+    """Start a job (with more fields of the body); its id."""
+    body = {"start_date": start, "end_date": end, "models": models, **more}
     status, job = request(f"{base}/simulate/trigger", body)
     assert status == 202, job
     return str(job["job_id"])
@@ -140,18 +157,32 @@ def follow_two_jobs(live: Live) -> None:
         assert wait_for_job(live.base, second)["status"] == "completed"
 
 
+def run_other_markets(live: Live) -> None:
+    """Look at each other market's empty dashboard on a phone, then run its job."""
+    for market, (start, end) in MARKET_SPANS.items():
+        url = f"{live.base}/dashboard?market={market}"
+        with tab(live.folder / "profile-empty", url, 390) as (browser, session):
+            live.empty[market] = browser.evaluate(
+                session, "document.getElementById('empty-state').innerText"
+            )
+            browser.screenshot(session, live.shot(f"{market}-empty-390"))
+        job = trigger(live.base, [], start, end, market=market)
+        assert wait_for_job(live.base, job)["status"] == "completed"
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """gunicorn and a consumer on a temporary database, twenty models run while a page is open;
-    the LLM stub answers the priced model."""
+    """gunicorn and a consumer on a temporary database, twenty models run while a page is open,
+    then the bundled models of the other markets; the LLM stub answers the priced model."""
     folder = tmp_path_factory.mktemp("dashboard")
     with StubLLM(0) as stub:
-        models = models_config(folder / "models.json", stub.base_url)
+        models, others = models_config(folder / "models.json", stub.base_url)
         late = models[-6:]
         env = {"CONFIG_PATH": str(folder / "models.json"), "STUB_LLM_KEY": "unused"}
         with running_service(folder, env) as service:
-            found = Live(service.base, folder, models, late)
+            found = Live(service.base, folder, models, late, markets=others)
             follow_two_jobs(found)
+            run_other_markets(found)
             yield found
 
 
@@ -446,3 +477,118 @@ def test_the_priced_models_day_shows_its_tokens_and_cost(live: Live, width: int)
     assert facts["labels"][1::2] == ["Cost this day", "Cost to date"]
     assert facts["spent"] == ["220", "$0.0006", "2.4k", "$0.0062", f"{per_usd:+.2f}%"]
     assert facts["page"] <= width
+
+
+MARKET_FACTS = """(() => {
+  const svg = [...document.querySelectorAll('.chart')].find(c => c.offsetParent)
+    .querySelector('svg');
+  const box = svg.getBoundingClientRect();
+  const axis = [...svg.querySelectorAll('text')]
+    .filter(t => t.getAttribute('text-anchor') === 'end' || t.classList.contains('unit'));
+  const boxes = axis.map(t => t.getBoundingClientRect());
+  const apart = (a, b) => a.right <= b.left || b.right <= a.left || a.bottom <= b.top ||
+    b.bottom <= a.top;
+  const row = selector => [...document.querySelectorAll(selector)]
+    .map(td => td.innerText.trim());
+  const wrap = document.querySelector('#leaderboard').closest('.table-wrap')
+    .getBoundingClientRect();
+  const seen = [...document.querySelectorAll('#leaderboard tbody td:nth-child(3)')].every(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    return range.getBoundingClientRect().right <= wrap.right;
+  });
+  return {
+    seen: seen,
+    rows: [...document.querySelectorAll('#leaderboard tr.model-row')].map(r => r.dataset.model),
+    values: row('#leaderboard tr.model-row td:nth-child(3)'),
+    benchmark: row('#leaderboard tr.benchmark-row td'),
+    legend: [...svg.querySelectorAll('g.legend-entry title')].map(t => t.textContent),
+    axis: axis.map(t => t.textContent),
+    inside: boxes.every(r => r.left >= box.left - 0.5 && r.top >= box.top - 0.5),
+    apart: boxes.every((a, i) => boxes.every((b, j) => i === j || apart(a, b))),
+    smallest: Math.min(...boxes.map(r => r.height)),
+    tabs: [...document.querySelectorAll('#markets a')].map(a => ({
+      market: a.dataset.market, current: a.getAttribute('aria-current') === 'page',
+      text: a.innerText.replace(/\\s+/g, ' ').trim(), right: a.getBoundingClientRect().right,
+      top: a.getBoundingClientRect().top})),
+    currency: document.getElementById('currency').textContent,
+    page: document.documentElement.scrollWidth,
+  };
+})()"""
+
+
+def shown(value: float, currency: str) -> str:
+    """An amount as the pages write it: '$1,234.56', '¥1,234.56', '1,234.56 USDT'."""
+    signs = {"USD": "$", "CNY": "¥"}
+    number = f"{value:,.2f}"
+    return f"{signs[currency]}{number}" if currency in signs else f"{number} {currency}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("market", list(MARKETS))
+def test_each_markets_dashboard(live: Live, market: str, width: int) -> None:
+    rules = MARKETS[market]
+    url = f"{live.base}/dashboard?market={market}"
+    with tab(live.folder / "profile-markets", url, width) as (browser, session):
+        facts = browser.evaluate(session, MARKET_FACTS)
+        browser.screenshot(session, live.shot(f"{market}-{width}"))
+    status, board = request(f"{live.base}/leaderboard?market={market}")
+    assert status == 200 and board["currency"] == rules.currency
+    ranked = [row["model"] for row in board["rankings"]]
+    assert facts["rows"] == ranked
+    assert sorted(ranked) == sorted(live.markets.get(market, live.models))
+    assert facts["values"] == [
+        shown(row["portfolio_value"], rules.currency) for row in board["rankings"]
+    ]
+    assert facts["benchmark"][1].startswith(f"{rules.benchmark} benchmark")
+    assert facts["legend"] == [*ranked, f"{rules.benchmark} (benchmark)"]
+    assert facts["currency"] == rules.currency
+    # The value axis: in the market's currency, inside the chart, no label over another,
+    # at least 10 px high on a phone as on a desktop.
+    assert facts["inside"] and facts["apart"] and facts["smallest"] >= 10, facts["axis"]
+    assert not any("$" in label for label in facts["axis"]) or rules.currency == "USD"
+    assert [(t["market"], t["current"]) for t in facts["tabs"]] == [
+        (name, name == market) for name in MARKETS
+    ]
+    counts = {name: len(live.markets.get(name, live.models)) for name in MARKETS}
+    assert [t["text"] for t in facts["tabs"]] == [
+        f"{MARKETS[name].label} {counts[name]}" for name in MARKETS
+    ]
+    assert all(t["right"] <= width for t in facts["tabs"])
+    assert len({t["top"] for t in facts["tabs"]}) == 1  # on one line, on a phone too
+    # The values, the first column that scrolls, are seen whole (with their USDT) unscrolled.
+    assert facts["seen"] is True
+    assert facts["page"] <= width
+
+
+@pytest.mark.parametrize("market", list(MARKET_SPANS))
+def test_each_market_was_empty_with_its_own_instructions(live: Live, market: str) -> None:
+    empty = live.empty[market]
+    assert f"No results yet on {MARKETS[market].label}" in empty
+    assert f'"market": "{market}"' in empty
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("model", ["crypto10-buy-and-hold", "sse50-momentum-5"])
+def test_model_days_of_other_markets(live: Live, model: str, width: int) -> None:
+    day = trading_day(live, model)
+    market = model.split("-")[0]
+    rules = MARKETS[market]
+    url = f"{live.base}/dashboard/models/{model}?date={day['date']}"
+    with tab(live.folder / "profile-market-model", url, width) as (browser, session):
+        facts = browser.evaluate(session, MODEL_DAY_FACTS)
+        back = browser.evaluate(session, "document.getElementById('back').href")
+        browser.screenshot(session, live.shot(f"model-day-{market}-{width}"))
+    assert facts["page"] <= width
+    assert back == f"{live.base}/dashboard?date={day['date']}&market={market}"
+    decimals = rules.quantity_decimals
+    for row, trade in zip(facts["trades"], day["trades"], strict=True):
+        assert row[:2] == [trade["action_type"], trade["symbol"]]
+        assert row[2].split("\n")[0] == f"{trade['amount']:,.{decimals}f}"
+        assert row[4] == shown(trade["amount"] * trade["price"], rules.currency)
+    held = {row[0]: row for row in facts["holdings"]}
+    for symbol, quantity in day["holdings"].items():
+        assert held[symbol][1].split("\n")[0] == f"{quantity:,.{decimals}f}"
+    if rules.lot_size > 1:
+        assert all(row[2].split("\n")[1].endswith(("lot", "lots")) for row in facts["trades"])
+    assert held["Total"][-1] == shown(day["portfolio_value"], rules.currency)
