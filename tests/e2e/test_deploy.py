@@ -25,6 +25,7 @@ from pathlib import Path
 
 import service
 from service.agent.news import load_news
+from service.market.directory import markets_from
 from service.market.fetch import default_symbols
 from service.market.prices import load_prices
 from service.models_config import load_models_config
@@ -37,6 +38,7 @@ assert resources.files("service.agent").joinpath("prompt.txt").is_file()
 print(load_prices(settings.price_data).last_day, len(default_symbols()))
 print(len(load_news(settings.news_data)) > 0, len(load_models_config(settings.config_path).models))
 print(sorted(blp.jinja_loader.list_templates()))
+print(" ".join(f"{source.rules.name}:{source.prices().last_day}" for source in markets_from(settings)))
 """
 
 
@@ -187,6 +189,8 @@ def test_wheel_ships_every_data_file_and_builds_without_warnings(tmp_path: Path)
     )
     assert check.returncode == 0, check.stderr
     lines = check.stdout.splitlines()
-    assert lines[0] == "2025-10-29 102" and lines[1] == "True 6"
+    assert lines[0] == "2025-10-29 102" and lines[1] == "True 12"
     templates = REPO / "service" / "resources" / "dashboard" / "templates"
     assert lines[2] == str(sorted(path.name for path in templates.iterdir()))
+    # Every market's bundled prices and benchmark index load from the installed package.
+    assert lines[3] == "nasdaq100:2025-10-29 sse50:2025-11-18 crypto10:2025-11-15"
