@@ -38,7 +38,7 @@ assert resources.files("service.agent").joinpath("prompt.txt").is_file()
 print(load_prices(settings.price_data).last_day, len(default_symbols()))
 print(len(load_news(settings.news_data)) > 0, len(load_models_config(settings.config_path).models))
 print(sorted(blp.jinja_loader.list_templates()))
-print(" ".join(f"{source.rules.name}:{source.prices().last_day}" for source in markets_from(settings)))
+print(" ".join(f"{m.rules.name}:{m.prices().last_day}" for m in markets_from(settings)))
 """
 
 
