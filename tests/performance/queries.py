@@ -16,7 +16,7 @@ from tests.performance.servers import Service, cpu_seconds, workers_memory
 IDLE_CPU_SECONDS = 0.02  # per quarter second: the workers only wait for connections
 WARMUP_ROUNDS = 2  # of the sustained rounds, see sustained()
 WARMUP_REQUESTS = 20  # of each sequential measurement
-INTERLEAVED_ROUNDS = 6  # see interleaved()
+INTERLEAVED_ROUNDS = 12  # see interleaved(); a multiple of 3 and 4 columns
 WINDOW_DAYS = 20  # the date range of /results?model=: about a month
 # Every model of a day, every day of a window: whole answers, not the default page of 10.
 PAGE = 100
@@ -158,20 +158,24 @@ def interleaved(
     """Sequential figures of the same endpoints of several columns (a market on a service).
 
     Endpoint by endpoint, the columns take turns in INTERLEAVED_ROUNDS rounds of a share of
-    the requests each: whatever drifts meanwhile (another program, the page cache) falls on
-    every column alike, which makes their ratios steadier than their figures.
+    the requests each, each column leading in turn: whatever drifts meanwhile (another
+    program, the page cache) falls on every column alike, which makes their ratios steadier
+    than their figures.
     """
     for service, _ in columns.values():
         settle(service)
     found: dict[str, dict[str, Any]] = {label: {} for label in columns}
+    order = list(columns.items())
     share = max(1, plan.sequential_requests // INTERLEAVED_ROUNDS)
     seconds = plan.sequential_max_seconds / INTERLEAVED_ROUNDS
     for name in next(iter(columns.values()))[1]:
         runs = {label: Timings() for label in columns}
         for service, paths in columns.values():
             time_requests(service.base, paths[name], WARMUP_REQUESTS, seconds)
-        for _ in range(INTERLEAVED_ROUNDS):
-            for label, (service, paths) in columns.items():
+        for turn in range(INTERLEAVED_ROUNDS):
+            # Each column leads as many rounds as the others: none gains from going first.
+            lead = turn % len(order)
+            for label, (service, paths) in order[lead:] + order[:lead]:
                 time_requests(service.base, paths[name], share, seconds, runs[label])
         for label, (_, paths) in columns.items():
             found[label][name] = {"path": paths[name], "sequential": runs[label].summary()}
