@@ -10,10 +10,12 @@ fragments and placeholders).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from service.db import now
+from service.market.calendar import through
 from service.portfolio.engine import Holdings
 from service.portfolio.timeline import EndOfDay, PositionRow
 
@@ -111,13 +113,15 @@ SELECT h.position_id, h.symbol, h.quantity FROM holdings AS h
 JOIN positions AS p ON p.id = h.position_id
 WHERE p.model = ? ORDER BY h.position_id, h.symbol
 """
-FILTERS = {
-    "market": "market = ?",
-    "job_id": "job_id = ?",
-    "model": "model = ?",
-    "date": "date = ?",
-    "start_date": "date >= ?",
-    "end_date": "date <= ?",
+# A filter's fragment and its parameters from the value: a day as a date filter means every
+# bar of that day, a bar key that bar.
+FILTERS: dict[str, tuple[str, Callable[[str], list[str]]]] = {
+    "market": ("market = ?", lambda value: [value]),
+    "job_id": ("job_id = ?", lambda value: [value]),
+    "model": ("model = ?", lambda value: [value]),
+    "date": ("date >= ? AND date <= ?", lambda value: [value, through(value)]),
+    "start_date": ("date >= ?", lambda value: [value]),
+    "end_date": ("date <= ?", lambda value: [through(value)]),
 }
 
 
@@ -218,20 +222,20 @@ def later_days_elsewhere(conn: sqlite3.Connection, job_id: str) -> tuple[str, st
 def ranking_rows(conn: sqlite3.Connection, market: str, day: str) -> list[dict[str, Any]]:
     """Each model of market: its latest end of day on or before day, by value, with its
     registration and trades."""
-    return [dict(row) for row in conn.execute(RANKING_SQL, (day, market))]
+    return [dict(row) for row in conn.execute(RANKING_SQL, (through(day), market))]
 
 
 def value_series(
     conn: sqlite3.Connection, model: str, start: str, end: str
 ) -> list[tuple[str, float, float, float, float]]:
     """(date, value, cash, daily return %, cumulative return %) per stored end of day."""
-    rows = conn.execute(SERIES_SQL, (model, start, end))
+    rows = conn.execute(SERIES_SQL, (model, start, through(end)))
     return [(day, value, cash, daily, total) for day, _, value, cash, daily, total in rows]
 
 
 def trade_totals(conn: sqlite3.Connection, model: str, after: str, last: str) -> tuple[int, float]:
     """How many orders the model filled after day `after` up to last, and their traded value."""
-    count, value = conn.execute(TRADES_SQL, (model, after, last)).fetchone()
+    count, value = conn.execute(TRADES_SQL, (model, after, through(last))).fetchone()
     return int(count), float(value)
 
 
@@ -249,11 +253,11 @@ class ResultFilter:
     def where(self) -> tuple[str, list[str]]:
         """A WHERE clause of fixed fragments and its parameters."""
         clauses, params = [], []
-        for name, fragment in FILTERS.items():
+        for name, (fragment, values) in FILTERS.items():
             value = getattr(self, name)
             if value is not None:
                 clauses.append(fragment)
-                params.append(value)
+                params.extend(values(value))
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 

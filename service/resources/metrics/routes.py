@@ -21,7 +21,6 @@ from service.resources.schemas import (
     Rounded,
     Signature,
     TimelineSpendingFields,
-    iso_dates,
 )
 from service.results.contamination import cutoffs
 from service.results.performance import model_metrics
@@ -92,7 +91,7 @@ class MetricsView(MethodView):
     @blp.alt_response(404, description="The model has no stored days in this range or market")
     def get(self, args: dict[str, Any]) -> Response:
         """Return, volatility, Sharpe, Sortino, drawdown, Calmar, win rate, turnover, excess."""
-        query = iso_dates(args)
+        query = args
         start = str(query.get("start_date", "0000-01-01"))
         end = str(query.get("end_date", "9999-12-31"))
         conn = get_db()
