@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.importer.jsonl import AgentDataError
 from service.importer.reader import AgentData, PositionLine
+from service.market.calendar import is_day
 from service.market.directory import Markets
 
 # A list of missing symbols is cut after this many in a message.
@@ -23,8 +24,8 @@ def _shown(symbols: list[str]) -> str:
 
 
 def detect_market(data: AgentData, markets: Markets) -> str:
-    """The one market whose universe holds every symbol the run traded or held; AgentDataError
-    naming the position file when none or several do."""
+    """The one market of the run's bar form (days or bars) whose universe holds every symbol the
+    run traded or held; AgentDataError naming the position file when none or several do."""
     where = data.position_file
     symbols = symbols_of(data.positions)
     if not symbols:
@@ -32,8 +33,12 @@ def detect_market(data: AgentData, markets: Markets) -> str:
             f"{where}: no symbol is traded or held, so the market cannot be told; "
             "name it with --market"
         )
+    # Daily runs date their lines by day, intraday ones by bar: only markets of that form fit.
+    intraday = any(not is_day(line.date) for line in data.positions)
     missing = {
-        source.rules.name: sorted(symbols - set(source.prices().symbols)) for source in markets
+        source.rules.name: sorted(symbols - set(source.prices().symbols))
+        for source in markets
+        if source.rules.intraday == intraday
     }
     fitting = [name for name, lacking in missing.items() if not lacking]
     if len(fitting) == 1:

@@ -137,11 +137,23 @@ class PriceData:
             "symbols": len(self.symbols),
         }
 
-    def with_series(self, other: PriceData) -> PriceData:
+    def with_series(self, other: PriceData, closing_bar: str | None = None) -> PriceData:
         """These prices and the series of other (a benchmark's file), which stay out of the
-        universe and the calendar; a symbol of both keeps this data's bars."""
-        bars = {**other._bars, **self._bars}
+        universe and the calendar; a symbol of both keeps this data's bars. With closing_bar
+        (a time), other's daily bars are keyed at that bar of their day, so that an intraday
+        bar sees a day's close only from the bar that closes the day on."""
+        series = other._bars
+        if closing_bar is not None:
+            series = {
+                symbol: {_at(day, closing_bar): bar for day, bar in days.items()}
+                for symbol, days in series.items()
+            }
+        bars = {**series, **self._bars}
         return PriceData(bars, f"{self.source} + {other.source}", self.symbols)
+
+
+def _at(key: str, time: str) -> str:
+    return f"{key} {time}" if is_day(key) else key
 
 
 def _number(fields: dict[str, Any], names: tuple[str, ...]) -> float | None:

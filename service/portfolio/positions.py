@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.db import now
-from service.market.calendar import through
+from service.market.calendar import day_of, through
 from service.portfolio.engine import Holdings
 from service.portfolio.timeline import EndOfDay, PositionRow
 
@@ -82,6 +82,11 @@ SELECT date, MAX(action_id) AS action_id, portfolio_value, cash, daily_return_pc
        cumulative_return_pct
 FROM positions WHERE model = ? AND date >= ? AND date <= ?
 GROUP BY date ORDER BY date
+"""
+BOUGHT_SQL = """
+SELECT symbol, SUM(amount) FROM positions
+WHERE model = ? AND date >= ? AND date < ? AND action_type = 'buy'
+GROUP BY symbol
 """
 TRADES_SQL = """
 SELECT COUNT(*), COALESCE(SUM(amount * price), 0) FROM positions
@@ -231,6 +236,11 @@ def value_series(
     """(date, value, cash, daily return %, cumulative return %) per stored end of day."""
     rows = conn.execute(SERIES_SQL, (model, start, through(end)))
     return [(day, value, cash, daily, total) for day, _, value, cash, daily, total in rows]
+
+
+def bought_earlier_that_day(conn: sqlite3.Connection, model: str, bar: str) -> dict[str, float]:
+    """What the model bought in the bars of bar's day before bar, by symbol."""
+    return dict(conn.execute(BOUGHT_SQL, (model, day_of(bar), bar)).fetchall())
 
 
 def trade_totals(conn: sqlite3.Connection, model: str, after: str, last: str) -> tuple[int, float]:
