@@ -19,6 +19,7 @@ from service.resources.schemas import (
     DateRangeQueryArgsSchema,
     Market,
     Rounded,
+    RowSchema,
     Signature,
     TimelineSpendingFields,
 )
@@ -40,6 +41,19 @@ class MetricsQueryArgsSchema(DateRangeQueryArgsSchema):
             "a model of another market is not found"
         }
     )
+
+
+class DailyMetricsSchema(RowSchema):
+    """An intraday market's metrics from each day's last bar, annualised with its trading days
+    per year (as a daily market's are)."""
+
+    trading_days = fields.Integer()
+    annualized_return_pct = Rounded(4)
+    volatility_pct = Rounded(4)
+    sharpe = Rounded(4)
+    sortino = Rounded(4)
+    max_drawdown_pct = Rounded(4)
+    win_rate_pct = Rounded(2)
 
 
 class MetricsSchema(TimelineSpendingFields):
@@ -65,6 +79,15 @@ class MetricsSchema(TimelineSpendingFields):
     equal_weight_return_pct = Rounded(4)
     excess_return_pct = Rounded(4)
     contaminated = fields.Boolean()
+    daily = fields.Nested(
+        DailyMetricsSchema,
+        allow_none=True,
+        metadata={
+            "description": "On an intraday market (null on a daily one): the same risk metrics "
+            "from each day's last bar; the fields above are per bar (trading_days counts bars) "
+            "and annualised with bars per year"
+        },
+    )
 
 
 ONE_METRICS = MetricsSchema()
