@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from service.importer.jsonl import AgentDataError
 from service.importer.reader import AgentData, PositionLine
-from service.market.calendar import is_day
 from service.market.directory import Markets
 
 # A list of missing symbols is cut after this many in a message.
@@ -34,12 +33,17 @@ def detect_market(data: AgentData, markets: Markets) -> str:
             "name it with --market"
         )
     # Daily runs date their lines by day, intraday ones by bar: only markets of that form fit.
-    intraday = any(not is_day(line.date) for line in data.positions)
     missing = {
         source.rules.name: sorted(symbols - set(source.prices().symbols))
         for source in markets
-        if source.rules.intraday == intraday
+        if source.rules.intraday == data.intraday
     }
+    if not missing:
+        form = "bar (an intraday run)" if data.intraday else "day"
+        raise AgentDataError(
+            f"{where}: the lines are dated by {form}, and no market of that form is known; "
+            "name the market with --market"
+        )
     fitting = [name for name, lacking in missing.items() if not lacking]
     if len(fitting) == 1:
         return fitting[0]
