@@ -20,6 +20,7 @@ from service.market.prices import PriceData, parse_lines
 from service.market.rules import MarketRules
 from service.portfolio.engine import Holdings, OrderBook
 
+FIELDS = ("open", "high", "low", "close", "volume")
 HIDDEN = ".77"
 HIDDEN_VOLUME = "7777"
 
@@ -42,18 +43,13 @@ class HourlyUniverse:
         """open, high, low, close and volume of one bar: what is hidden at `now` ends in .77."""
         base = 100.0 + 10 * self.symbols.index(symbol) + self.bars.index(bar)
         if bar < self.now:
-            return {"open": base, "high": base + 1.5, "low": base - 0.5, "close": base + 0.5} | {
-                "volume": 1000.0
-            }
+            return dict(open=base, high=base + 1.5, low=base - 0.5, close=base + 0.5, volume=1e3)
         open_ = base if bar == self.now else base + 0.77
-        return {"open": open_, "high": base + 2.77, "low": base - 0.23, "close": base + 1.77} | {
-            "volume": 7777.0
-        }
+        return dict(open=open_, high=base + 2.77, low=base - 0.23, close=base + 1.77, volume=7777)
 
     def prices(self) -> PriceData:
         """The universe parsed from Alpha Vantage 60-minute lines, as a file would be."""
-        names = {"open": "1. open", "high": "2. high", "low": "3. low", "close": "4. close"}
-        names["volume"] = "5. volume"
+        names = {field: f"{number}. {field}" for number, field in enumerate(FIELDS, start=1)}
         lines = [
             json.dumps(
                 {
