@@ -102,9 +102,8 @@ def _moment(view: AsOfView) -> str:
 
 def _news_before(view: AsOfView) -> str:
     """Up to when the news reaches: today, or the moment this bar began."""
-    if not view.rules.intraday:
-        return "today"
-    return f"this bar's start ({starts_at(view.day, view.rules)})"
+    before = words(view.rules).news_before
+    return f"{before} ({starts_at(view.day, view.rules)})" if view.rules.intraday else before
 
 
 def _tools(rules: MarketRules) -> str:
