@@ -88,7 +88,8 @@ class OrderBook:
             raise OrderError(f"unknown symbol {ticker}: it is not in the universe")
         price = self.view.open(ticker)
         if price is None:
-            raise OrderError(f"{ticker} has no open on {self.view.day}; it cannot be traded today")
+            when = "in this bar" if self.rules.intraday else "today"
+            raise OrderError(f"{ticker} has no open on {self.view.day}; it cannot be traded {when}")
         return ticker, price
 
     def _cost(self, quantity: float, open_price: float) -> tuple[float, float]:
