@@ -43,29 +43,33 @@ WITH RECURSIVE models(model) AS (
     FROM models WHERE models.model IS NOT NULL
 )
 """
-# One index seek per model: a timeline's rows all carry its market.
-IN_MARKET = """
-    model IS NOT NULL
-    AND (SELECT market FROM positions AS any_row WHERE any_row.model = models.model LIMIT 1) = ?
+# The same loose scan within one market, on idx_positions_market: other markets' models are
+# never visited.
+MARKET_MODELS_CTE = """
+WITH RECURSIVE models(model) AS (
+    SELECT MIN(model) FROM positions WHERE market = :market
+    UNION ALL
+    SELECT (SELECT MIN(model) FROM positions WHERE market = :market AND model > models.model)
+    FROM models WHERE models.model IS NOT NULL
+)
 """
 ALL_MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
-MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE" + IN_MARKET + "ORDER BY model"  # nosec B608
+MODELS_SQL = (
+    MARKET_MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
+)
 LATEST_DATE_SQL = (
-    MODELS_CTE  # nosec B608
+    MARKET_MODELS_CTE  # nosec B608
     + "SELECT MAX((SELECT MAX(date) FROM positions AS own WHERE own.model = models.model))"
-    + " FROM models WHERE"
-    + IN_MARKET
+    + " FROM models WHERE model IS NOT NULL"
 )
 MARKET_SQL = "SELECT market FROM positions WHERE model = ? LIMIT 1"
 RANKING_SQL = (
-    MODELS_CTE  # nosec B608
+    MARKET_MODELS_CTE  # nosec B608
     + """,
 latest AS (
     SELECT model, (SELECT MAX(date) FROM positions AS own
-                   WHERE own.model = models.model AND own.date <= ?) AS date
-    FROM models WHERE"""
-    + IN_MARKET
-    + """
+                   WHERE own.model = models.model AND own.date <= :day) AS date
+    FROM models WHERE model IS NOT NULL
 )
 SELECT p.model, p.date, MAX(p.action_id) AS action_id, p.portfolio_value,
        p.cumulative_return_pct, p.daily_return_pct,
@@ -208,13 +212,13 @@ def timeline_market(conn: sqlite3.Connection, model: str) -> str | None:
 
 def stored_models(conn: sqlite3.Connection, market: str | None = None) -> list[str]:
     """Every model with a stored timeline (on market, when given), by name."""
-    rows = conn.execute(MODELS_SQL, (market,)) if market else conn.execute(ALL_MODELS_SQL)
+    rows = conn.execute(MODELS_SQL, {"market": market}) if market else conn.execute(ALL_MODELS_SQL)
     return [row[0] for row in rows]
 
 
 def latest_date(conn: sqlite3.Connection, market: str) -> str | None:
     """The newest stored day of any model on market."""
-    row = conn.execute(LATEST_DATE_SQL, (market,)).fetchone()
+    row = conn.execute(LATEST_DATE_SQL, {"market": market}).fetchone()
     return row[0] if row else None
 
 
@@ -227,7 +231,8 @@ def later_days_elsewhere(conn: sqlite3.Connection, job_id: str) -> tuple[str, st
 def ranking_rows(conn: sqlite3.Connection, market: str, day: str) -> list[dict[str, Any]]:
     """Each model of market: its latest end of day on or before day, by value, with its
     registration and trades."""
-    return [dict(row) for row in conn.execute(RANKING_SQL, (through(day), market))]
+    parameters = {"day": through(day), "market": market}
+    return [dict(row) for row in conn.execute(RANKING_SQL, parameters)]
 
 
 def value_series(
