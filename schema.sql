@@ -73,6 +73,8 @@ CREATE TABLE IF NOT EXISTS positions (
 );
 CREATE INDEX IF NOT EXISTS idx_positions_date ON positions (date, model, action_id);
 CREATE INDEX IF NOT EXISTS idx_positions_job ON positions (job_id, model, date);
+-- A market's models are found without visiting the others'.
+CREATE INDEX IF NOT EXISTS idx_positions_market ON positions (market, model);
 -- Trades only: the leaderboard's and the metrics' trade counts read no other row.
 CREATE INDEX IF NOT EXISTS idx_positions_trades ON positions (model, date)
     WHERE action_type IN ('buy', 'sell');

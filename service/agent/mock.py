@@ -9,7 +9,7 @@ import random
 from typing import Any
 
 from service.agent.client import ChatResponse, parse_message
-from service.agent.prompt import FINISH_SIGNAL, MARKET_HEADER
+from service.agent.prompt import BAR_MARKET_HEADER, FINISH_SIGNAL, MARKET_HEADER
 from service.market.rules import STEP_TOLERANCE
 
 # Orders of at most this many steps (shares, lots), or tenths of the holding or of the cash
@@ -35,7 +35,8 @@ def _tool_results(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _portfolio(results: list[dict[str, Any]]) -> tuple[float, dict[str, float], dict[str, float]]:
-    """Cash, holdings and what of them can be sold today, from the latest get_portfolio answer."""
+    """Cash, holdings and what of them can be sold now (today, or in this bar), from the latest
+    get_portfolio answer."""
     for result in reversed(results):
         if isinstance(result.get("cash"), int | float) and isinstance(result.get("shares"), dict):
             shares = {
@@ -63,11 +64,15 @@ def _step(tools: list[dict[str, Any]]) -> float:
 
 
 def _universe(messages: list[dict[str, Any]]) -> tuple[str, ...]:
-    """The first symbols by name of the system prompt's market table, as a model reads them."""
+    """The first symbols by name of the system prompt's market table (a day's or a bar's), as a
+    model reads them."""
     system = next((m.get("content") or "" for m in messages if m.get("role") == "system"), "")
-    _, found, table = system.partition(f"\n{MARKET_HEADER}\n")
-    rows = table.split("\n\n", 1)[0].splitlines() if found else []
-    return tuple(sorted(row.split(",", 1)[0] for row in rows if "," in row)[:WATCH_SIZE])
+    for header in (MARKET_HEADER, BAR_MARKET_HEADER):
+        _, found, table = system.partition(f"\n{header}\n")
+        if found:
+            rows = table.split("\n\n", 1)[0].splitlines()
+            return tuple(sorted(row.split(",", 1)[0] for row in rows if "," in row)[:WATCH_SIZE])
+    return ()
 
 
 def _in_steps(quantity: float, step: float) -> float:
@@ -100,7 +105,7 @@ def _purchase(rng: random.Random, cash: float, price: float, step: float) -> flo
 
 
 def _opens(results: list[dict[str, Any]]) -> dict[str, float]:
-    """Today's opens from the get_price_local answers."""
+    """The opens of the day (or of this bar) from the get_price_local answers."""
     return {
         result["symbol"]: float(result["open"])
         for result in results
@@ -119,11 +124,13 @@ def _call(step: int, index: int, name: str, arguments: dict[str, Any]) -> dict[s
 
 
 class MockChatClient:
-    """Chat client whose answers depend only on (signature, day) and the conversation so far.
+    """Chat client whose answers depend only on (signature, day) and the conversation so far;
+    day is the step's key, a day or, on an intraday market, a bar.
 
     It trades within the market's rules as a model learns them: the symbols from the watchlist
     (else from the prompt's market table), the quantity step from the buy tool's schema, what
-    can be sold today from get_portfolio.
+    can be sold now from get_portfolio (under T+1 on an intraday market, nothing bought in an
+    earlier bar of the day).
     """
 
     def __init__(self, signature: str, day: str, watchlist: tuple[str, ...]) -> None:

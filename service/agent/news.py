@@ -1,4 +1,11 @@
-"""Offline news in Alpha Vantage NEWS_SENTIMENT format, searchable as of a trading day."""
+"""Offline news in Alpha Vantage NEWS_SENTIMENT format, searchable as of a day or a bar's start.
+
+An article's time_published (20251014T211802) carries no time zone: it is read as the market's
+local time, the zone its bar keys are in, and compared with them as it is. A daily market's
+model sees what was published before its day; an intraday market's, what was published before
+its bar began (calendar.bar_start), so news of 09:45 is not seen on the SSE's 10:30 bar, which
+began at 09:30.
+"""
 
 from __future__ import annotations
 
@@ -29,9 +36,9 @@ class NewsItem:
     tokens: frozenset[str]
 
     @property
-    def day(self) -> str:
-        """The ISO date the article was published."""
-        return self.published[:10]
+    def moment(self) -> str:
+        """When the article was published, written like a bar key (YYYY-MM-DD HH:MM:SS)."""
+        return self.published.replace("T", " ", 1)
 
     def matches(self, words: list[str]) -> bool:
         """Whether every word starts some token of the tickers, title or summary."""
@@ -39,7 +46,8 @@ class NewsItem:
 
 
 class NewsIndex:
-    """Articles newest first; search never returns anything published on or after a day."""
+    """Articles newest first; search never returns anything published on or after a day (or
+    after the moment a bar begins)."""
 
     def __init__(self, items: list[NewsItem]) -> None:
         self.items = sorted(items, key=lambda item: item.published, reverse=True)
@@ -47,14 +55,19 @@ class NewsIndex:
     def __len__(self) -> int:
         return len(self.items)
 
-    def search(self, query: str, before_day: str, limit: int = 10) -> list[dict[str, Any]]:
-        """Up to limit articles published before before_day matching all words of query."""
+    def search(self, query: str, before: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Up to limit articles published before `before` matching all words of query.
+
+        before is a day (YYYY-MM-DD: nothing of that day is returned) or a moment written like a
+        bar key (YYYY-MM-DD HH:MM:SS: what was published up to a second before it is). Both
+        compare as text with the article's moment: a day sorts before each of its moments.
+        """
         words = TOKEN.findall(query.lower())
         found: list[dict[str, Any]] = []
         for item in self.items:
             if len(found) >= limit:
                 break
-            if item.day < before_day and item.matches(words):
+            if item.moment < before and item.matches(words):
                 found.append({**item.record, "tickers": list(item.record["tickers"])})
         return found
 

@@ -1,4 +1,8 @@
-"""The system prompt and user message of one model-day, built only from what the model may see."""
+"""The system prompt and user message of one model-step, built only from what the model may see.
+
+One template (prompt.txt) serves both kinds of market: a daily market's model trades today, an
+intraday market's in this bar (service/agent/wording.py has the words of each).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,17 @@ from importlib import resources
 from string import Template
 
 from service.agent.tools import settlement_rule, tool_definitions
+from service.agent.wording import bar_span, labelling, starts_at, words
 from service.market.asof import AsOfView
+from service.market.calendar import day_of, is_day
 from service.market.rules import MarketRules
 from service.portfolio.engine import Holdings
 
 FINISH_SIGNAL = "<FINISH_SIGNAL>"
 MISSING = "n/a"
-MARKET_HEADER = "symbol,previous_close,today_open"  # the market table's header in prompt.txt
+# The market table's header on a daily market and on an intraday one; the mock reads both.
+MARKET_HEADER = "symbol,previous_close,today_open"
+BAR_MARKET_HEADER = "symbol,previous_close,bar_open"
 
 
 @functools.cache
@@ -67,10 +75,35 @@ def _settlement(rules: MarketRules) -> str:
     rule = settlement_rule(rules)
     if not rule:
         return ""
+    if rules.intraday:
+        return (
+            f"\n- {rule} Everything held when today began can be sold in any of today's bars; "
+            f"get_portfolio tells how many {rules.unit}s of each holding can be sold in this bar."
+        )
     return (
         f"\n- {rule} Everything held before today can be sold today; get_portfolio tells how "
         f"many {rules.unit}s of each holding can be sold today."
     )
+
+
+def _moment(view: AsOfView) -> str:
+    """The sentence saying when the model trades: the day, or the bar and its place in the day."""
+    rules = view.rules
+    if not rules.intraday:
+        return f"Today is {view.day}."
+    start, end = bar_span(view.day, rules)
+    day = day_of(view.day)
+    number = len(view.prices.trading_days_between(day, view.day))
+    return (
+        f"This is the {rules.bar_minutes}-minute bar {view.day} ({labelling(rules)}: {start} to "
+        f"{end}), bar {number} of {rules.bars_per_day} today."
+    )
+
+
+def _news_before(view: AsOfView) -> str:
+    """Up to when the news reaches: today, or the moment this bar began."""
+    before = words(view.rules).news_before
+    return f"{before} ({starts_at(view.day, view.rules)})" if view.rules.intraday else before
 
 
 def _tools(rules: MarketRules) -> str:
@@ -83,15 +116,23 @@ def _tools(rules: MarketRules) -> str:
 
 
 def render_system_prompt(view: AsOfView, holdings: Holdings) -> str:
-    """The system prompt of view.day: holdings, earlier closes, today's opens and the rules."""
+    """The system prompt of view.day: holdings, earlier closes, the opens of the day (or bar) and
+    the rules."""
+    now = words(view.rules)
     return _template().substitute(
+        moment=_moment(view),
+        this=now.this,
+        in_this=now.in_this,
+        this_s=now.this_s,
+        periods=now.periods,
+        news_before=_news_before(view),
+        market_header=BAR_MARKET_HEADER if view.rules.intraday else MARKET_HEADER,
         asset=view.rules.asset,
         universe=view.rules.label,
         currency=view.rules.currency,
         unit=view.rules.unit,
         order_rule=_order_rule(view.rules),
         settlement=_settlement(view.rules),
-        date=view.day,
         cash=f"{holdings.cash:.2f}",
         holdings=_holdings(view, holdings),
         previous_day=view.previous_day() or MISSING,
@@ -101,6 +142,9 @@ def render_system_prompt(view: AsOfView, holdings: Holdings) -> str:
     )
 
 
-def user_message(day: str) -> str:
-    """The user turn that starts a model-day, worded like AI-Trader's."""
-    return f"Please analyze and update today's ({day}) positions."
+def user_message(key: str) -> str:
+    """The user turn that starts a model-step, worded like AI-Trader's: of a day, or of the bar a
+    bar key names."""
+    if is_day(key):
+        return f"Please analyze and update today's ({key}) positions."
+    return f"Please analyze and update this bar's ({key}) positions."

@@ -1,4 +1,9 @@
-"""The trading tools a model calls, bound to one model-day's order book and news."""
+"""The trading tools a model calls, bound to one model-step's order book and news.
+
+A model-step is a day on a daily market and one bar on an intraday one; the tools' words and
+answers say which (service/agent/wording.py). On bar B a model sees the whole of earlier bars,
+B's open, and news published before B began; nothing else of B or later.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.agent.news import NewsIndex
+from service.agent.wording import labelling, starts_at, words
 from service.market.asof import LookAheadError
+from service.market.calendar import bar_key, day_of, is_day
 from service.market.rules import MarketRules
 from service.portfolio.engine import Fill, OrderBook, OrderError
 
@@ -78,39 +85,21 @@ def _units(rules: MarketRules) -> str:
 
 
 def settlement_rule(rules: MarketRules) -> str:
-    """The T+1 rule in a sentence; empty when units bought can be sold at once."""
+    """The T+1 rule in a sentence; empty when units bought can be sold at once. On an intraday
+    market it holds across the day's bars: nothing bought today is sold before tomorrow."""
     if rules.settlement_days < 1:
         return ""
+    bought = "today, in this bar or an earlier one," if rules.intraday else "today"
     return (
-        f"{rules.unit.capitalize()}s bought today settle T+1: they can be sold from the next "
+        f"{rules.unit.capitalize()}s bought {bought} settle T+1: they can be sold from the next "
         "trading day."
     )
 
 
-@functools.cache
-def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
-    """The tools in OpenAI's function format, worded for the market; shared, never mutated."""
-    symbol = {"type": "string", "description": f"Ticker symbol, e.g. {rules.example_symbol}"}
-    settlement = settlement_rule(rules)
-    portfolio = f"Current cash and {rules.unit}s held."
-    if settlement:
-        portfolio = (
-            f"Current cash, {rules.unit}s held and how many of each can be sold today "
-            f"(sellable_today). {settlement}"
-        )
-    sell = f"Sell {_units(rules)} you hold at today's open."
-    if rules.quantity_decimals:
-        sell = (
-            f"Sell {rules.unit}s you hold at today's open, in steps of {rules.step:g} or all you "
-            "hold of the symbol."
-        )
-    elif rules.lot_size > 1:
-        sell = (
-            f"Sell {rules.unit}s you hold at today's open, in lots of {rules.lot_size} or all you "
-            "hold of the symbol (an odd lot is sold whole)."
-        )
-    return [
-        _function(
+def _price_tool(rules: MarketRules, symbol: dict[str, Any]) -> dict[str, Any]:
+    """get_price_local: a day's bar on a daily market; a bar or a day's bars on an intraday one."""
+    if not rules.intraday:
+        return _function(
             "get_price_local",
             "Daily bar of a symbol: open, high, low, close and volume of an earlier trading day, "
             "or only the open of today. Today's close and later days are not available.",
@@ -119,11 +108,50 @@ def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
                 "date": {"type": "string", "description": "YYYY-MM-DD; default today"},
             },
             ["symbol"],
-        ),
+        )
+    date = (
+        f"A bar (YYYY-MM-DD HH:MM:SS, {labelling(rules)}) or a day (YYYY-MM-DD: its bars); "
+        "default this bar"
+    )
+    return _function(
+        "get_price_local",
+        f"{rules.bar_minutes}-minute bars of a symbol: open, high, low, close and volume of an "
+        "earlier bar, or only the open of this bar. A day gives each of its bars, today's up to "
+        "this one. This bar's close and later bars are not available.",
+        {"symbol": symbol, "date": {"type": "string", "description": date}},
+        ["symbol"],
+    )
+
+
+@functools.cache
+def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
+    """The tools in OpenAI's function format, worded for the market; shared, never mutated."""
+    symbol = {"type": "string", "description": f"Ticker symbol, e.g. {rules.example_symbol}"}
+    settlement = settlement_rule(rules)
+    now = words(rules)
+    portfolio = f"Current cash and {rules.unit}s held."
+    if settlement:
+        portfolio = (
+            f"Current cash, {rules.unit}s held and how many of each can be sold {now.in_this} "
+            f"(sellable_today). {settlement}"
+        )
+    sell = f"Sell {_units(rules)} you hold at {now.this_s} open."
+    if rules.quantity_decimals:
+        sell = (
+            f"Sell {rules.unit}s you hold at {now.this_s} open, in steps of {rules.step:g} or all "
+            "you hold of the symbol."
+        )
+    elif rules.lot_size > 1:
+        sell = (
+            f"Sell {rules.unit}s you hold at {now.this_s} open, in lots of {rules.lot_size} or all "
+            "you hold of the symbol (an odd lot is sold whole)."
+        )
+    return [
+        _price_tool(rules, symbol),
         _function("get_portfolio", portfolio, {}, []),
         _function(
             "buy",
-            f"Buy {_units(rules)} at today's open; needs enough cash.",
+            f"Buy {_units(rules)} at {now.this_s} open; needs enough cash.",
             {"symbol": symbol, "amount": _amount(rules)},
             ["symbol", "amount"],
         ),
@@ -135,7 +163,7 @@ def tool_definitions(rules: MarketRules) -> list[dict[str, Any]]:
         ),
         _function(
             "search_news",
-            "Search news published before today by ticker or keywords; newest first.",
+            f"Search news published before {now.news_before} by ticker or keywords; newest first.",
             {"query": {"type": "string", "description": "Ticker or keywords, e.g. NVDA earnings"}},
             ["query"],
         ),
@@ -179,6 +207,10 @@ def check_arguments(name: str, arguments: dict[str, Any], schema: dict[str, Any]
     return given
 
 
+def _has_price(bar: dict[str, float | None]) -> bool:
+    return any(value is not None for value in bar.values())
+
+
 def _fill(fill: Fill) -> dict[str, Any]:
     return {
         "action": fill.action_type,
@@ -210,8 +242,13 @@ class TradingTools:
 
     @property
     def today(self) -> str:
-        """The trading day of the book."""
+        """The key of the book's step: its trading day, or its bar on an intraday market."""
         return self.book.view.day
+
+    @property
+    def _step_name(self) -> str:
+        """What the answers call the step's key: its date, or its bar."""
+        return "bar" if self.book.rules.intraday else "date"
 
     def call(
         self, name: str, arguments: dict[str, Any] | None, argument_error: str | None = None
@@ -230,10 +267,18 @@ class TradingTools:
             return _failure(str(error))
 
     def get_price_local(self, symbol: str, date: str | None = None) -> dict[str, Any]:
-        """The visible part of a symbol's bar: the open today, the whole bar before."""
+        """The visible part of a symbol's bar: the open of this step's bar, the whole bar before.
+
+        On an intraday market date names a bar (default this one) or a day, which answers each
+        of the day's bars: an earlier day's all whole, today's earlier bars whole and then this
+        bar's open only.
+        """
         ticker = symbol.strip().upper()
         if ticker not in self.book.view.symbols:
             raise ToolInputError(f"unknown symbol {ticker}: it is not in the universe")
+        if self.book.rules.intraday:
+            key = self._key(date)
+            return self._day_bars(ticker, key) if is_day(key) else self._bar(ticker, key)
         day = self._day(date)
         if day > self.today:
             raise LookAheadError(
@@ -241,11 +286,68 @@ class TradingTools:
                 "open can be seen"
             )
         bar = self.book.view.bar(ticker, day)
-        if not any(value is not None for value in bar.values()):
+        if not _has_price(bar):
             raise ToolInputError(f"no price of {ticker} on {day} (not a trading day?)")
         answer: dict[str, Any] = {"symbol": ticker, "date": day, **bar}
         if day == self.today:
             answer["note"] = "today's high, low, close and volume are unknown until the day ends"
+        return answer
+
+    def _key(self, text: str | None) -> str:
+        """An intraday market's date argument as a bar key or a day; this bar by default."""
+        if text is None or not text.strip():
+            return self.today
+        try:
+            # "2025-10-01T10:00" is how ISO writes a moment; bar keys have a space.
+            return bar_key(text.strip().replace("T", " ", 1))
+        except ValueError:
+            raise ToolInputError(
+                f"date must be a bar, YYYY-MM-DD HH:MM:SS, or a day, YYYY-MM-DD, got {text!r}"
+            ) from None
+
+    def _visible_bars(self, day: str) -> list[str]:
+        """The market's bars of day up to this one."""
+        bars = self.book.view.prices.trading_days_between(day, day)
+        return [key for key in bars if key <= self.today]
+
+    def _bar(self, ticker: str, key: str) -> dict[str, Any]:
+        if key > self.today:
+            raise LookAheadError(
+                f"{key} is after this bar ({self.today}): only closes of earlier bars and this "
+                "bar's open can be seen"
+            )
+        bar = self.book.view.bar(ticker, key)
+        if not _has_price(bar):
+            raise ToolInputError(f"no price of {ticker} in the bar {key}{self._bars_of(key)}")
+        answer: dict[str, Any] = {"symbol": ticker, "bar": key, **bar}
+        if key == self.today:
+            answer["note"] = "this bar's high, low, close and volume are unknown until the bar ends"
+        return answer
+
+    def _bars_of(self, key: str) -> str:
+        """Which bars key's day has (up to this one), to name a bar the model can ask for."""
+        day = day_of(key)
+        times = ", ".join(bar[len(day) + 1 :] for bar in self._visible_bars(day))
+        if not times:
+            return " (not a trading day?)"
+        if day == day_of(self.today):
+            return f"; today's bars so far are {times}"
+        return f"; the bars of {day} are {times}"
+
+    def _day_bars(self, ticker: str, day: str) -> dict[str, Any]:
+        today = day_of(self.today)
+        if day > today:
+            raise LookAheadError(
+                f"{day} is after today ({today}): only closes of earlier bars and this bar's "
+                "open can be seen"
+            )
+        seen = [(key, self.book.view.bar(ticker, key)) for key in self._visible_bars(day)]
+        bars = [{"bar": key, **bar} for key, bar in seen if _has_price(bar)]
+        if not bars:
+            raise ToolInputError(f"no price of {ticker} on {day} (not a trading day?)")
+        answer: dict[str, Any] = {"symbol": ticker, "date": day, "bars": bars}
+        if day == today:
+            answer["note"] = f"of this bar ({self.today}) only the open is known until the bar ends"
         return answer
 
     def _day(self, text: str | None) -> str:
@@ -259,10 +361,11 @@ class TradingTools:
             raise ToolInputError(f"date must be YYYY-MM-DD, got {text!r}") from None
 
     def get_portfolio(self) -> dict[str, Any]:
-        """Cash and holdings after the orders of today so far; under T+1 also how much of each
-        holding can be sold today."""
+        """Cash and holdings after the step's orders so far; under T+1 also how much of each
+        holding can be sold now (on an intraday market: what the day began with, less what its
+        bars sold)."""
         state = self.book.state
-        answer = {"date": self.today, "cash": state.cash, "shares": dict(state.shares)}
+        answer = {self._step_name: self.today, "cash": state.cash, "shares": dict(state.shares)}
         if self.book.rules.settlement_days >= 1:
             answer["sellable_today"] = {
                 symbol: self.book.sellable(symbol) for symbol in sorted(state.shares)
@@ -278,6 +381,9 @@ class TradingTools:
         return _fill(self.book.sell(symbol, amount))
 
     def search_news(self, query: str) -> dict[str, Any]:
-        """News published before today matching the query."""
-        items = self.news.search(query, before_day=self.today, limit=NEWS_LIMIT)
-        return {"query": query, "count": len(items), "items": items}
+        """News matching the query published before today, or before this bar began."""
+        before = starts_at(self.today, self.book.rules)
+        items = self.news.search(query, before=before, limit=NEWS_LIMIT)
+        if not self.book.rules.intraday:
+            return {"query": query, "count": len(items), "items": items}
+        return {"query": query, "published_before": before, "count": len(items), "items": items}

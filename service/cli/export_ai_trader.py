@@ -23,9 +23,10 @@ Write each model's timeline from the database (DATABASE_PATH) as AI-Trader agent
 DIR/<signature>/{POSITION_FILE} (one line per action, with every held symbol and CASH)
 and DIR/<signature>/log/<date>/log.jsonl (the reasoning log), in the layout AI-Trader writes
 for the model's market (crypto orders as buy_crypto and sell_crypto, fractional quantities as
-stored, the registration on its own day even when that is no trading day). bin/import-ai-trader
-reads it back unchanged. A model's folder must not exist yet (or be empty): nothing is
-overwritten."""
+stored, the registration on its own day even when that is no trading day; on an hourly market
+the lines are dated and the log folders named by bar key, log/2025-10-02 15:00:00/log.jsonl).
+bin/import-ai-trader reads it back unchanged. A model's folder must not exist yet (or be
+empty): nothing is overwritten."""
 
 EPILOG = """\
 examples:
@@ -62,9 +63,10 @@ def export_models(
             print(f"{PROG}: {signature}: not exported: {error}", file=sys.stderr)
             failed += 1
             continue
+        periods = "bars" if exported.intraday else "days"
         print(
             f"{signature}: {exported.actions} actions on {exported.market}, "
-            f"{exported.log_days} days of logs -> {exported.folder}"
+            f"{exported.log_folders} {periods} of logs -> {exported.folder}"
         )
     return failed
 

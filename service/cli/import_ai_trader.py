@@ -18,6 +18,7 @@ from service.jobs.imports import ImportedModel, ModelImportError, store_model
 from service.market.catalog import MARKETS
 from service.market.directory import Markets, MarketsConfigError, markets_from
 from service.market.prices import PriceDataError
+from service.market.rules import MarketRules
 from service.settings import SettingsError, from_environment
 
 PROG = "import-ai-trader"
@@ -25,18 +26,21 @@ PROG = "import-ai-trader"
 DESCRIPTION = f"""\
 Import AI-Trader agent data: DIR/<signature>/{POSITION_FILE} (one line per action) and
 DIR/<signature>/log/<date>/log.jsonl (the messages of each day). The folder name is the
-model's signature. Everything lands in one job of kind 'import'; each model is stored in one
-transaction, so a model with a line that cannot be read is left out entirely while the others
-are imported. The files are a record: the holdings after each line are its positions, and a
-line that disagrees with its order replayed at the open, or with the market's rules (quantity
-steps and lots, T+1), is stored as written, with a warning.
+model's signature. An hourly run dates its lines and names its log folders by bar key
+(2025-10-02 15:00:00; its registration may be at a time that is no bar, such as 08:30).
+Everything lands in one job of kind 'import'; each model is stored in one transaction, so a
+model with a line that cannot be read is left out entirely while the others are imported.
+The files are a record: the holdings after each line are its positions, and a line that
+disagrees with its order replayed at the open, or with the market's rules (quantity steps and
+lots, T+1), is stored as written, with a warning.
 
 Each model is imported into one market: --market, else the one whose price data's universe
 holds every symbol the model traded or held (AI-Trader's NASDAQ-100, SSE-50 and crypto runs
-tell themselves apart; a model whose symbols fit no market, or several, is not imported).
-Portfolio values and P&L are computed from that market's price data (nasdaq100: PRICE_DATA;
-MARKETS_CONFIG may point a market at other files); the database is DATABASE_PATH. Imported
-timelines continue in later simulation jobs."""
+tell themselves apart, and a run dated by bar fits only an hourly market; a model whose
+symbols fit no market, or several, is not imported). Portfolio values and P&L are computed
+from that market's price data (nasdaq100: PRICE_DATA; MARKETS_CONFIG may point a market at
+other files); the database is DATABASE_PATH. Imported timelines continue in later simulation
+jobs."""
 
 EPILOG = """\
 examples:
@@ -65,10 +69,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def describe(imported: ImportedModel, currency: str) -> str:
-    """One line about an imported model."""
+def describe(imported: ImportedModel, rules: MarketRules) -> str:
+    """One line about an imported model (its bars counted, on an intraday market)."""
+    currency, periods = rules.currency, "bars" if rules.intraday else "days"
     return (
-        f"{imported.signature}: {imported.days} days, {imported.actions} actions, "
+        f"{imported.signature}: {imported.days} {periods}, {imported.actions} actions, "
         f"{imported.log_messages} log messages, {imported.first_date}..{imported.last_date}, "
         f"final value {imported.final_value:,.2f} {currency} ({imported.return_pct:+.2f}%) "
         f"on {imported.market}"
@@ -105,7 +110,7 @@ def import_folders(
             failed += 1
             continue
         imported += 1
-        print(describe(result, source.rules.currency))
+        print(describe(result, source.rules))
         for warning in result.warnings:
             print(f"{PROG}: warning: {warning}", file=sys.stderr)
     return job_id, imported, failed

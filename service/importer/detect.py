@@ -23,8 +23,8 @@ def _shown(symbols: list[str]) -> str:
 
 
 def detect_market(data: AgentData, markets: Markets) -> str:
-    """The one market whose universe holds every symbol the run traded or held; AgentDataError
-    naming the position file when none or several do."""
+    """The one market of the run's bar form (days or bars) whose universe holds every symbol the
+    run traded or held; AgentDataError naming the position file when none or several do."""
     where = data.position_file
     symbols = symbols_of(data.positions)
     if not symbols:
@@ -32,9 +32,18 @@ def detect_market(data: AgentData, markets: Markets) -> str:
             f"{where}: no symbol is traded or held, so the market cannot be told; "
             "name it with --market"
         )
+    # Daily runs date their lines by day, intraday ones by bar: only markets of that form fit.
     missing = {
-        source.rules.name: sorted(symbols - set(source.prices().symbols)) for source in markets
+        source.rules.name: sorted(symbols - set(source.prices().symbols))
+        for source in markets
+        if source.rules.intraday == data.intraday
     }
+    if not missing:
+        form = "bar (an intraday run)" if data.intraday else "day"
+        raise AgentDataError(
+            f"{where}: the lines are dated by {form}, and no market of that form is known; "
+            "name the market with --market"
+        )
     fitting = [name for name, lacking in missing.items() if not lacking]
     if len(fitting) == 1:
         return fitting[0]

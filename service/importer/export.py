@@ -1,4 +1,8 @@
-"""Writing stored timelines back as AI-Trader agent data, so that export then import round-trips."""
+"""Writing stored timelines back as AI-Trader agent data, so that export then import round-trips.
+
+A timeline is written in the layout AI-Trader writes for its market: a daily run's lines dated and
+its log folders named by day, an hourly run's by bar key (`log/2025-10-02 15:00:00/log.jsonl`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from typing import Any
 
 from service.importer.reader import CASH_KEY, LOG_DIR, LOG_FILE, POSITION_FILE, order_name
 from service.journal import model_messages
+from service.market.calendar import is_day
 from service.portfolio.positions import actions_with_holdings, timeline_market
 
 NO_TRADE = {"action": "no_trade", "symbol": "", "amount": 0}
@@ -29,8 +34,9 @@ class ExportedModel:
     signature: str
     market: str
     actions: int
-    log_days: int
+    log_folders: int  # one a day, or a bar of an intraday timeline
     folder: Path
+    intraday: bool = False
 
 
 def this_action(row: sqlite3.Row, market: str) -> dict[str, Any] | None:
@@ -112,4 +118,5 @@ def export_model(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ExportedModel(signature, stored, len(positions), len(logs), target)
+    intraday = not is_day(positions[0]["date"])
+    return ExportedModel(signature, stored, len(positions), len(logs), target, intraday)

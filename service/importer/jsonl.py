@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import TypeVar
+
+from service.market.calendar import bar_key
 
 T = TypeVar("T")
 
@@ -17,13 +18,14 @@ class AgentDataError(ValueError):
 
 
 def parse_date(value: object) -> str:
-    """An ISO date 'YYYY-MM-DD' exactly, or ValueError."""
+    """A day 'YYYY-MM-DD' or a bar 'YYYY-MM-DD HH:MM:SS' (AI-Trader's hourly runs), written
+    exactly as a bar key is, or ValueError."""
     try:
-        if isinstance(value, str) and date.fromisoformat(value).isoformat() == value:
+        if isinstance(value, str) and bar_key(value) == value:
             return value
     except ValueError:
         pass
-    raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD)")
+    raise ValueError(f"bad date {value!r} (expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
 
 
 def finite_number(value: object) -> float | None:

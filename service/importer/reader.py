@@ -1,4 +1,8 @@
-"""Parsing AI-Trader agent data: <signature>/position/position.jsonl and log/<date>/log.jsonl."""
+"""Parsing AI-Trader agent data: <signature>/position/position.jsonl and log/<date>/log.jsonl.
+
+A daily run dates its lines and names its log folders by day (`2025-10-02`), an hourly run by
+bar key (`2025-10-02 15:00:00`); one run is of one form.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from service.importer.jsonl import AgentDataError, finite_number, parse_date, read_jsonl
+from service.market.calendar import is_day
 from service.market.catalog import CRYPTO10
 from service.models_config import is_valid_signature
 from service.portfolio.engine import ActionType
@@ -78,6 +83,11 @@ class AgentData:
     logs: dict[str, list[LogMessage]]
     position_file: Path
     notes: list[Note]
+
+    @property
+    def intraday(self) -> bool:
+        """Whether the run is dated by bar (an hourly run) rather than by day."""
+        return not is_day(self.positions[0].date)
 
 
 def order_name(kind: ActionType, market: str) -> str:
@@ -212,17 +222,32 @@ def _registration(line: PositionLine, note: str | None) -> tuple[PositionLine, s
     return replace(line, action_type="init", symbol=None, amount=None, price=None), note
 
 
-def read_positions(path: Path) -> tuple[list[PositionLine], list[Note]]:
-    """Every line of a position.jsonl as recorded, and a note per line not as expected."""
-    parsed = read_jsonl(path, _parse_position)
-    if not parsed:
-        raise AgentDataError(f"{path}: no position lines")
+def _form(key: str) -> str:
+    return "a day" if is_day(key) else "a bar (a day and a time)"
+
+
+def _check_dates(path: Path, parsed: list[tuple[int, _Parsed]]) -> None:
+    """Every line is dated in the first line's form (days, or bars), none before the previous."""
+    first = parsed[0][1].line.date
     for (_, before), (number, item) in pairwise(parsed):
+        if is_day(item.line.date) != is_day(first):
+            raise AgentDataError(
+                f"{path}, line {number}: date {item.line.date} is {_form(item.line.date)}, "
+                f"the first line's {first} is {_form(first)}"
+            )
         if item.line.date < before.line.date:
             raise AgentDataError(
                 f"{path}, line {number}: date {item.line.date} is before the previous line's "
                 f"{before.line.date}"
             )
+
+
+def read_positions(path: Path) -> tuple[list[PositionLine], list[Note]]:
+    """Every line of a position.jsonl as recorded, and a note per line not as expected."""
+    parsed = read_jsonl(path, _parse_position)
+    if not parsed:
+        raise AgentDataError(f"{path}: no position lines")
+    _check_dates(path, parsed)
     ids, notes = _action_ids(parsed)
     lines = [
         replace(item.line, number=number, action_id=action_id)
@@ -261,7 +286,7 @@ def read_log(path: Path) -> list[LogMessage]:
 
 
 def read_logs(folder: Path) -> dict[str, list[LogMessage]]:
-    """Every day's log under folder/log, keyed by date."""
+    """Every day's (or bar's) log under folder/log, keyed by its folder's name."""
     logs: dict[str, list[LogMessage]] = {}
     root = folder / LOG_DIR
     if not root.is_dir():
@@ -270,7 +295,9 @@ def read_logs(folder: Path) -> dict[str, list[LogMessage]]:
         try:
             day = parse_date(day_dir.name)
         except ValueError:
-            raise AgentDataError(f"{day_dir}: folder name is not a date (YYYY-MM-DD)") from None
+            raise AgentDataError(
+                f"{day_dir}: folder name is not a date (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS)"
+            ) from None
         if (day_dir / LOG_FILE).is_file():
             logs[day] = read_log(day_dir / LOG_FILE)
     return logs

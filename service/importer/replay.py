@@ -7,6 +7,7 @@ from dataclasses import replace
 from itertools import pairwise
 
 from service.importer.reader import Note, PositionLine
+from service.market.calendar import day_of
 from service.market.prices import PriceData
 from service.market.rules import MarketRules, QuantityError
 
@@ -97,15 +98,16 @@ def _quantity_problem(previous: PositionLine, line: PositionLine, rules: MarketR
 
 def _settlement_problems(lines: list[PositionLine], rules: MarketRules) -> list[Note]:
     """Sales of units bought the same day, which T+1 (settlement_days >= 1) does not allow:
-    a day's sales draw on what the previous line of an earlier day held (the day's start)."""
+    a day's sales draw on what the previous line of an earlier day held (the day's start).
+    On an intraday market the day is the bar's: units bought in any of its bars are unsettled."""
     if rules.settlement_days < 1:
         return []
     notes: list[Note] = []
-    start, day = lines[0].shares, lines[0].date
+    start, day = lines[0].shares, day_of(lines[0].date)
     sold: dict[str, float] = {}
     for before, line in pairwise(lines):
-        if line.date != day:
-            start, sold, day = before.shares, {}, line.date
+        if day_of(line.date) != day:
+            start, sold, day = before.shares, {}, day_of(line.date)
         if line.action_type != "sell" or line.symbol is None or line.amount is None:
             continue
         settled = start.get(line.symbol, 0) - sold.get(line.symbol, 0)
@@ -115,7 +117,7 @@ def _settlement_problems(lines: list[PositionLine], rules: MarketRules) -> list[
                 (
                     line.number,
                     f"{_order(line)}: only {_text(max(0.0, settled))} were held before "
-                    f"{line.date}, and units bought that day settle T+1 on {rules.label}; "
+                    f"{day}, and units bought that day settle T+1 on {rules.label}; "
                     f"{STORED}",
                 )
             )

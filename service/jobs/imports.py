@@ -13,6 +13,7 @@ from service.importer.reader import AgentData, LogMessage, PositionLine
 from service.importer.replay import replay_notes, trade_price
 from service.jobs.creation import busy_models
 from service.journal import DayRecord, LogEntry, insert_day_records
+from service.market.calendar import is_day
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.portfolio import positions
@@ -78,8 +79,20 @@ def _action(line: PositionLine, prices: PriceData) -> Action:
     )
 
 
+def _check_form(data: AgentData, rules: MarketRules) -> None:
+    """A run dated by day goes into a daily market, one dated by bar into an intraday one."""
+    if data.intraday != rules.intraday:
+        dated = "bar" if data.intraday else "day"
+        form = "an intraday" if rules.intraday else "a daily"
+        raise ModelImportError(
+            f"{data.position_file}: the lines are dated by {dated}, and {rules.name} is "
+            f"{form} market"
+        )
+
+
 def timeline_rows(positions: list[PositionLine], prices: PriceData) -> dict[str, list[PositionRow]]:
-    """The positions rows of each day, made as a simulated day's are (timeline.day_rows)."""
+    """The positions rows of each day (or bar, of an intraday run), made as a simulated day's
+    are (timeline.day_rows)."""
     days: dict[str, list[PositionLine]] = {}
     for line in positions:
         days.setdefault(line.date, []).append(line)
@@ -92,6 +105,10 @@ def timeline_rows(positions: list[PositionLine], prices: PriceData) -> dict[str,
     return rows
 
 
+def _kind(key: str) -> str:
+    return "day" if is_day(key) else "bar"
+
+
 def _day_logs(
     data: AgentData, days: dict[str, list[PositionRow]]
 ) -> tuple[dict[str, DayRecord], list[str]]:
@@ -101,8 +118,8 @@ def _day_logs(
         if day in days
     }
     warnings = [
-        f"{data.signature}: log of {day} ignored: no position on that day"
-        for day in sorted(set(data.logs) - set(days))
+        f"{data.signature}: log of {key} ignored: no position on that {_kind(key)}"
+        for key in sorted(set(data.logs) - set(days))
     ]
     return records, warnings
 
@@ -185,6 +202,7 @@ def store_model(
     replace: bool,
 ) -> ImportedModel:
     """Store one model under the import job atomically; an existing timeline needs replace."""
+    _check_form(data, rules)
     rows = timeline_rows(data.positions, prices)
     records, log_warnings = _day_logs(data, rows)
     notes = sorted(data.notes + replay_notes(data.positions, prices, rules))

@@ -29,7 +29,12 @@ from service.market.directory import Markets
 from service.market.rules import MarketRules
 from service.models_config import AgentConfig, ModelSpec, snapshot_run
 from service.portfolio.engine import OrderBook
-from service.portfolio.positions import end_of_day_before, insert_rows, timeline_bounds
+from service.portfolio.positions import (
+    bought_earlier_that_day,
+    end_of_day_before,
+    insert_rows,
+    timeline_bounds,
+)
 from service.portfolio.timeline import PositionRow, registration_rows, trading_rows
 from service.settings import Settings
 from service.trading import trade_day
@@ -90,12 +95,14 @@ def _compute_day(
     bounds = timeline_bounds(conn, claim.model)
     first = bounds[0] if bounds else previous.date
     day_number = len(prices.trading_days_between(first, claim.day)) - 1
+    unsettled = rules.intraday and rules.settlement_days > 0
     book = OrderBook(
         AsOfView(prices, claim.day, rules),
         previous.holdings,
         fee_bps=agent.fee_bps,
         slippage_bps=agent.slippage_bps,
         sell_tax_bps=agent.sell_tax_bps,
+        bought_earlier=bought_earlier_that_day(conn, claim.model, claim.day) if unsettled else None,
     )
     responses = StoredResponses(conn, claim, replay_source(conn, claim.job_id, claim.model))
     record = trader(spec, agent, book, day_number, settings, responses)

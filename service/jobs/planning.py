@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from service.market.calendar import calendar_days
+from service.market.calendar import calendar_days, through
 from service.market.catalog import DEFAULT_MARKET
 from service.market.directory import MarketSource
 from service.market.prices import PriceData
@@ -80,7 +80,7 @@ def check_budget(config: ModelsConfig, request: JobRequest, models: list[str]) -
 def check_range(request: JobRequest, market: MarketSource, max_days: int) -> None:
     """Dates in order, not too long, and inside the price data of a market of the job."""
     start, end = request.start_date, request.end_date
-    if start and start > end:
+    if start and start > through(end):
         raise JobRequestError(f"start_date {start} is after end_date {end}", "start_date")
     if start and calendar_days(start, end) > max_days:
         raise JobRequestError(
@@ -90,7 +90,7 @@ def check_range(request: JobRequest, market: MarketSource, max_days: int) -> Non
     prices = market.prices()
     available = f"the {market.rules.name} price data covers {prices.first_day}..{prices.last_day}"
     for name, value in (("start_date", start), ("end_date", end)):
-        if value and not prices.first_day <= value <= prices.last_day:
+        if value and not prices.covers(value):
             raise JobRequestError(f"{name} {value} is outside the price data: {available}", name)
     if start and not prices.trading_days_between(start, end):
         raise JobRequestError(f"no trading day in {start}..{end}; {available}", "start_date")

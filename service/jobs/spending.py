@@ -11,6 +11,7 @@ from dataclasses import asdict, astuple, dataclass
 from typing import Any
 
 from service.jobs.states import ModelDayStatus
+from service.market.calendar import through
 
 TOKEN_KEYS = ("prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens")
 SUMS = ", ".join(f"SUM({key})" for key in TOKEN_KEYS) + ", SUM(cost_usd)"
@@ -100,6 +101,6 @@ def timeline_spending(
     conn: sqlite3.Connection, after: str, end: str, model: str | None = None
 ) -> dict[str, Spending]:
     """Each model's tokens and cost over the stored days of its timeline after `after` up to
-    end: what the return from after's close to end's close was paid for."""
-    parameters = (ModelDayStatus.COMPLETED, after, end, model, model)
+    end (a day: its last bar): what the return from after's close to end's close was paid for."""
+    parameters = (ModelDayStatus.COMPLETED, after, through(end), model, model)
     return _by_model(conn.execute(TIMELINE_SQL, parameters).fetchall())

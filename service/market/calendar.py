@@ -9,7 +9,7 @@ MAX_SIMULATION_DAYS is in days).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 DAY_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")
 TIME_KEY = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
@@ -24,6 +24,30 @@ def bar_key(text: str) -> str:
         moment = datetime.fromisoformat(stripped)
         return moment.isoformat(sep=" ", timespec="seconds")
     raise ValueError(f"{text!r} is not a bar key (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS)")
+
+
+# Sorts after every bar of a day and before the next day: a day's key followed by it is the end
+# of that day's span.
+END_OF_DAY = "~"
+
+
+def is_day(key: str) -> bool:
+    """Whether key names a whole day rather than one bar of it."""
+    return len(key) == 10
+
+
+def through(key: str) -> str:
+    """The upper bound of key's span for comparisons: after every bar of a day, or the bar."""
+    return key + END_OF_DAY if is_day(key) else key
+
+
+def bar_start(key: str, bar_minutes: int, labelled_by_end: bool) -> str:
+    """When the bar named key began: its key, or bar_minutes earlier for a bar labelled by its
+    end (a day's bar begins with the day)."""
+    if is_day(key) or not labelled_by_end:
+        return key
+    moment = datetime.fromisoformat(key) - timedelta(minutes=bar_minutes)
+    return moment.isoformat(sep=" ", timespec="seconds")
 
 
 def day_of(key: str) -> str:

@@ -7,6 +7,8 @@ deployment replace files and rules).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from service.market.rules import MarketRules
 
 NASDAQ100 = MarketRules(
@@ -53,7 +55,30 @@ CRYPTO10 = MarketRules(
     quantity_decimals=4,
     every_day=True,
 )
-MARKETS: dict[str, MarketRules] = {rules.name: rules for rules in (NASDAQ100, SSE50, CRYPTO10)}
+# 60-minute bars: six a day labelled by their start (10:00 .. 15:00, US/Eastern), and four a day
+# labelled by their end (10:30, 11:30, 14:00, 15:00, Asia/Shanghai). The 15:00 bar closes the day.
+NASDAQ100_HOURLY = replace(
+    NASDAQ100,
+    name="nasdaq100_hourly",
+    label="NASDAQ-100 hourly",
+    bar_interval="60min",
+    bars_per_day=6,
+    bar_minutes=60,
+    closing_bar="15:00:00",
+)
+SSE50_HOURLY = replace(
+    SSE50,
+    name="sse50_hourly",
+    label="SSE-50 hourly",
+    bar_interval="60min",
+    bars_per_day=4,
+    bar_minutes=60,
+    labelled_by_end=True,
+    closing_bar="15:00:00",
+)
+MARKETS: dict[str, MarketRules] = {
+    rules.name: rules for rules in (NASDAQ100, SSE50, CRYPTO10, NASDAQ100_HOURLY, SSE50_HOURLY)
+}
 DEFAULT_MARKET = NASDAQ100.name
 # (price file, benchmark file or None when the benchmark is in the price file), in the bundled
 # data directory.
@@ -61,6 +86,15 @@ BUNDLED_FILES: dict[str, tuple[str, str | None]] = {
     NASDAQ100.name: ("nasdaq100_daily_2025-06-10_2025-10-29.jsonl.gz", None),
     SSE50.name: ("sse50_daily_2025-10-09_2025-11-19.jsonl.gz", "index_sse50_000016.SH_daily.json"),
     CRYPTO10.name: ("crypto10_daily_2024-11-26_2025-11-16.jsonl.gz", "index_cd5_daily.json"),
+    NASDAQ100_HOURLY.name: (
+        "nasdaq100_60min_2025-10-01_2025-11-10.jsonl.gz",
+        "qqq_60min_2025-10-01_2025-11-10.json.gz",
+    ),
+    # The index's daily closes, each known from the day's 15:00 bar on.
+    SSE50_HOURLY.name: (
+        "sse50_60min_2025-10-09_2025-11-19.jsonl.gz",
+        "index_sse50_000016.SH_daily.json",
+    ),
 }
 
 

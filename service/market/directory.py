@@ -48,13 +48,14 @@ class MarketSource:
         prices = load_prices(self.price_file)
         if self.benchmark_file is None:
             return prices
-        return _with_benchmark(prices, load_prices(self.benchmark_file))
+        benchmark = load_prices(self.benchmark_file)
+        return _with_benchmark(prices, benchmark, self.rules.closing_bar)
 
 
 @functools.lru_cache(maxsize=32)
-def _with_benchmark(prices: PriceData, benchmark: PriceData) -> PriceData:
+def _with_benchmark(prices: PriceData, benchmark: PriceData, closing_bar: str | None) -> PriceData:
     # Loaded PriceData never change (a new file version is a new object): one merge each.
-    return prices.with_series(benchmark)
+    return prices.with_series(benchmark, closing_bar)
 
 
 class Markets:

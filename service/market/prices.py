@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from service.filecache import cached_by_version
-from service.market.calendar import bar_key
+from service.market.calendar import bar_key, day_of, is_day, through
 
 SERIES_KEY = "Time Series (Daily)"
 SERIES_PREFIX = "Time Series ("
@@ -111,10 +111,21 @@ class PriceData:
         return self.trading_days[index] if index < len(self.trading_days) else None
 
     def trading_days_between(self, start: str, end: str) -> list[str]:
-        """Trading days from start to end, both included."""
+        """Bars from start to end, both included (a day includes each of its bars)."""
         low = bisect.bisect_left(self.trading_days, start)
-        high = bisect.bisect_right(self.trading_days, end)
+        high = bisect.bisect_right(self.trading_days, through(end))
         return list(self.trading_days[low:high])
+
+    def covers(self, key: str) -> bool:
+        """Whether a day or a bar is inside the data's range (a day: any of its bars)."""
+        if is_day(key):
+            return day_of(self.first_day) <= key <= day_of(self.last_day)
+        return self.first_day <= key <= self.last_day
+
+    def last_bar_through(self, key: str) -> str | None:
+        """The last bar on or before key (a day: its last bar, or an earlier day's)."""
+        index = bisect.bisect_right(self.trading_days, through(key))
+        return self.trading_days[index - 1] if index else None
 
     def summary(self) -> dict[str, Any]:
         """The file (its name only), range and size of the data, as answers show them."""
@@ -126,11 +137,23 @@ class PriceData:
             "symbols": len(self.symbols),
         }
 
-    def with_series(self, other: PriceData) -> PriceData:
+    def with_series(self, other: PriceData, closing_bar: str | None = None) -> PriceData:
         """These prices and the series of other (a benchmark's file), which stay out of the
-        universe and the calendar; a symbol of both keeps this data's bars."""
-        bars = {**other._bars, **self._bars}
+        universe and the calendar; a symbol of both keeps this data's bars. With closing_bar
+        (a time), other's daily bars are keyed at that bar of their day, so that an intraday
+        bar sees a day's close only from the bar that closes the day on."""
+        series = other._bars
+        if closing_bar is not None:
+            series = {
+                symbol: {_at(day, closing_bar): bar for day, bar in days.items()}
+                for symbol, days in series.items()
+            }
+        bars = {**series, **self._bars}
         return PriceData(bars, f"{self.source} + {other.source}", self.symbols)
+
+
+def _at(key: str, time: str) -> str:
+    return f"{key} {time}" if is_day(key) else key
 
 
 def _number(fields: dict[str, Any], names: tuple[str, ...]) -> float | None:

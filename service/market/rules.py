@@ -40,11 +40,21 @@ class MarketRules:
     every_day: bool = False  # the calendar: every day, or the data's trading days
     bar_interval: str = "1d"
     bars_per_day: int = 1
+    bar_minutes: int = 1440
+    labelled_by_end: bool = False  # a bar's key is the time it ends (else when it begins)
+    # The key's time of the bar whose close is the day's close: a daily benchmark's close is
+    # known from that bar on (None: a daily market, or a benchmark with bars of its own).
+    closing_bar: str | None = None
 
     @property
     def periods_per_year(self) -> int:
         """Bars in a year, for annualising per-bar returns."""
         return self.bars_per_day * self.trading_days_per_year
+
+    @property
+    def intraday(self) -> bool:
+        """Whether a bar is less than a day: the prompt and tools speak of bars, not days."""
+        return self.bars_per_day > 1
 
     @property
     def example_symbol(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -55,7 +56,9 @@ class OrderBook:
     Costs are rates of the traded value: slippage moves the fill price against the order, the
     fee is paid on buys and sells, the sell tax (a stamp duty) on the proceeds of sells only.
     Under T+1 settlement (rules.settlement_days >= 1) units bought today cannot be sold today:
-    a sale draws only on the holding the day started with (the previous day's end of day).
+    a sale draws only on the holding the day started with (the previous day's end of day). On
+    an intraday market the book is one bar's: bought_earlier holds what earlier bars of the same
+    day bought, which does not settle before the next day either.
     """
 
     def __init__(
@@ -65,10 +68,12 @@ class OrderBook:
         fee_bps: float = 0.0,
         slippage_bps: float = 0.0,
         sell_tax_bps: float = 0.0,
+        bought_earlier: Mapping[str, float] | None = None,
     ) -> None:
         self.view = view
         self.rules = view.rules
         self.start = start.copy()
+        self.bought_earlier = dict(bought_earlier or {})
         self.state = start.copy()
         self.fee_rate = fee_bps / 10_000
         self.slippage_rate = slippage_bps / 10_000
@@ -83,7 +88,8 @@ class OrderBook:
             raise OrderError(f"unknown symbol {ticker}: it is not in the universe")
         price = self.view.open(ticker)
         if price is None:
-            raise OrderError(f"{ticker} has no open on {self.view.day}; it cannot be traded today")
+            when = "in this bar" if self.rules.intraday else "today"
+            raise OrderError(f"{ticker} has no open on {self.view.day}; it cannot be traded {when}")
         return ticker, price
 
     def _cost(self, quantity: float, open_price: float) -> tuple[float, float]:
@@ -125,13 +131,15 @@ class OrderBook:
 
     def sellable(self, symbol: str) -> float:
         """How much of symbol can be sold now: the holding, or under T+1 only what the day
-        started with less what was sold today (units bought today settle on a later day)."""
+        started with less what was sold today (units bought today, in this bar or an earlier
+        one, settle on a later day)."""
         ticker = symbol.strip().upper()
         held = self.state.shares.get(ticker, 0)
         if self.rules.settlement_days < 1:
             return held
         sold = sum(f.amount for f in self.fills if f.action_type == "sell" and f.symbol == ticker)
-        settled = self.rules.tidy(self.start.shares.get(ticker, 0) - sold)
+        unsettled = self.bought_earlier.get(ticker, 0) + sold
+        settled = self.rules.tidy(self.start.shares.get(ticker, 0) - unsettled)
         return max(0, min(held, settled))
 
     def sell(self, symbol: object, amount: object) -> Fill:

@@ -10,10 +10,12 @@ fragments and placeholders).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from service.db import now
+from service.market.calendar import day_of, through
 from service.portfolio.engine import Holdings
 from service.portfolio.timeline import EndOfDay, PositionRow
 
@@ -41,29 +43,33 @@ WITH RECURSIVE models(model) AS (
     FROM models WHERE models.model IS NOT NULL
 )
 """
-# One index seek per model: a timeline's rows all carry its market.
-IN_MARKET = """
-    model IS NOT NULL
-    AND (SELECT market FROM positions AS any_row WHERE any_row.model = models.model LIMIT 1) = ?
+# The same loose scan within one market, on idx_positions_market: other markets' models are
+# never visited.
+MARKET_MODELS_CTE = """
+WITH RECURSIVE models(model) AS (
+    SELECT MIN(model) FROM positions WHERE market = :market
+    UNION ALL
+    SELECT (SELECT MIN(model) FROM positions WHERE market = :market AND model > models.model)
+    FROM models WHERE models.model IS NOT NULL
+)
 """
 ALL_MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
-MODELS_SQL = MODELS_CTE + "SELECT model FROM models WHERE" + IN_MARKET + "ORDER BY model"  # nosec B608
+MODELS_SQL = (
+    MARKET_MODELS_CTE + "SELECT model FROM models WHERE model IS NOT NULL ORDER BY model"  # nosec B608
+)
 LATEST_DATE_SQL = (
-    MODELS_CTE  # nosec B608
+    MARKET_MODELS_CTE  # nosec B608
     + "SELECT MAX((SELECT MAX(date) FROM positions AS own WHERE own.model = models.model))"
-    + " FROM models WHERE"
-    + IN_MARKET
+    + " FROM models WHERE model IS NOT NULL"
 )
 MARKET_SQL = "SELECT market FROM positions WHERE model = ? LIMIT 1"
 RANKING_SQL = (
-    MODELS_CTE  # nosec B608
+    MARKET_MODELS_CTE  # nosec B608
     + """,
 latest AS (
     SELECT model, (SELECT MAX(date) FROM positions AS own
-                   WHERE own.model = models.model AND own.date <= ?) AS date
-    FROM models WHERE"""
-    + IN_MARKET
-    + """
+                   WHERE own.model = models.model AND own.date <= :day) AS date
+    FROM models WHERE model IS NOT NULL
 )
 SELECT p.model, p.date, MAX(p.action_id) AS action_id, p.portfolio_value,
        p.cumulative_return_pct, p.daily_return_pct,
@@ -80,6 +86,11 @@ SELECT date, MAX(action_id) AS action_id, portfolio_value, cash, daily_return_pc
        cumulative_return_pct
 FROM positions WHERE model = ? AND date >= ? AND date <= ?
 GROUP BY date ORDER BY date
+"""
+BOUGHT_SQL = """
+SELECT symbol, SUM(amount) FROM positions
+WHERE model = ? AND date >= ? AND date < ? AND action_type = 'buy'
+GROUP BY symbol
 """
 TRADES_SQL = """
 SELECT COUNT(*), COALESCE(SUM(amount * price), 0) FROM positions
@@ -111,13 +122,15 @@ SELECT h.position_id, h.symbol, h.quantity FROM holdings AS h
 JOIN positions AS p ON p.id = h.position_id
 WHERE p.model = ? ORDER BY h.position_id, h.symbol
 """
-FILTERS = {
-    "market": "market = ?",
-    "job_id": "job_id = ?",
-    "model": "model = ?",
-    "date": "date = ?",
-    "start_date": "date >= ?",
-    "end_date": "date <= ?",
+# A filter's fragment and its parameters from the value: a day as a date filter means every
+# bar of that day, a bar key that bar.
+FILTERS: dict[str, tuple[str, Callable[[str], list[str]]]] = {
+    "market": ("market = ?", lambda value: [value]),
+    "job_id": ("job_id = ?", lambda value: [value]),
+    "model": ("model = ?", lambda value: [value]),
+    "date": ("date >= ? AND date <= ?", lambda value: [value, through(value)]),
+    "start_date": ("date >= ?", lambda value: [value]),
+    "end_date": ("date <= ?", lambda value: [through(value)]),
 }
 
 
@@ -199,13 +212,13 @@ def timeline_market(conn: sqlite3.Connection, model: str) -> str | None:
 
 def stored_models(conn: sqlite3.Connection, market: str | None = None) -> list[str]:
     """Every model with a stored timeline (on market, when given), by name."""
-    rows = conn.execute(MODELS_SQL, (market,)) if market else conn.execute(ALL_MODELS_SQL)
+    rows = conn.execute(MODELS_SQL, {"market": market}) if market else conn.execute(ALL_MODELS_SQL)
     return [row[0] for row in rows]
 
 
 def latest_date(conn: sqlite3.Connection, market: str) -> str | None:
     """The newest stored day of any model on market."""
-    row = conn.execute(LATEST_DATE_SQL, (market,)).fetchone()
+    row = conn.execute(LATEST_DATE_SQL, {"market": market}).fetchone()
     return row[0] if row else None
 
 
@@ -218,20 +231,26 @@ def later_days_elsewhere(conn: sqlite3.Connection, job_id: str) -> tuple[str, st
 def ranking_rows(conn: sqlite3.Connection, market: str, day: str) -> list[dict[str, Any]]:
     """Each model of market: its latest end of day on or before day, by value, with its
     registration and trades."""
-    return [dict(row) for row in conn.execute(RANKING_SQL, (day, market))]
+    parameters = {"day": through(day), "market": market}
+    return [dict(row) for row in conn.execute(RANKING_SQL, parameters)]
 
 
 def value_series(
     conn: sqlite3.Connection, model: str, start: str, end: str
 ) -> list[tuple[str, float, float, float, float]]:
     """(date, value, cash, daily return %, cumulative return %) per stored end of day."""
-    rows = conn.execute(SERIES_SQL, (model, start, end))
+    rows = conn.execute(SERIES_SQL, (model, start, through(end)))
     return [(day, value, cash, daily, total) for day, _, value, cash, daily, total in rows]
+
+
+def bought_earlier_that_day(conn: sqlite3.Connection, model: str, bar: str) -> dict[str, float]:
+    """What the model bought in the bars of bar's day before bar, by symbol."""
+    return dict(conn.execute(BOUGHT_SQL, (model, day_of(bar), bar)).fetchall())
 
 
 def trade_totals(conn: sqlite3.Connection, model: str, after: str, last: str) -> tuple[int, float]:
     """How many orders the model filled after day `after` up to last, and their traded value."""
-    count, value = conn.execute(TRADES_SQL, (model, after, last)).fetchone()
+    count, value = conn.execute(TRADES_SQL, (model, after, through(last))).fetchone()
     return int(count), float(value)
 
 
@@ -249,11 +268,11 @@ class ResultFilter:
     def where(self) -> tuple[str, list[str]]:
         """A WHERE clause of fixed fragments and its parameters."""
         clauses, params = [], []
-        for name, fragment in FILTERS.items():
+        for name, (fragment, values) in FILTERS.items():
             value = getattr(self, name)
             if value is not None:
                 clauses.append(fragment)
-                params.append(value)
+                params.extend(values(value))
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, pre_load, validate, validates_schema
 
 from service.jobs.states import JobStatus
+from service.market.calendar import bar_key, through
 from service.market.catalog import DEFAULT_MARKET, MARKETS
 from service.models_config import SIGNATURE_PATTERN
 
+NOT_A_DAY = "Not a valid date: YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS for one bar."
+BAR_KEY_PATTERN = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$"
 
-class StrictDate(fields.Date):
-    """A date written exactly YYYY-MM-DD (strptime alone also takes 2025-9-2)."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
-        if not isinstance(value, str) or re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) is None:
-            raise self.make_error("invalid")
-        parsed: date = super()._deserialize(value, attr, data, **kwargs)
-        return parsed
+class BarKeyField(fields.String):
+    """A day (YYYY-MM-DD: every bar of it) or one bar (YYYY-MM-DD HH:MM[:SS]), as the key the
+    data names it by (seconds added)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return bar_key(text)
+        except ValueError:
+            raise self.make_error("invalid") from None
 
 
 def _with_example(kwargs: dict[str, Any], example: str) -> dict[str, Any]:
@@ -29,10 +33,14 @@ def _with_example(kwargs: dict[str, Any], example: str) -> dict[str, Any]:
     return {**kwargs, "metadata": {"example": example, **kwargs.get("metadata", {})}}
 
 
-def Day(**kwargs: Any) -> fields.Date:  # noqa: N802 - reads like a field class
-    """A YYYY-MM-DD date and nothing else."""
-    # A day every bundled market trades on, so that an example works on any of them.
-    return StrictDate(format="%Y-%m-%d", **_with_example(kwargs, "2025-10-17"))
+def Day(**kwargs: Any) -> fields.String:  # noqa: N802 - reads like a field class
+    """A day, YYYY-MM-DD (every bar of it), or a bar of an intraday market, YYYY-MM-DD HH:MM:SS."""
+    return BarKeyField(
+        validate=validate.Regexp(BAR_KEY_PATTERN, error=NOT_A_DAY),
+        error_messages={"invalid": NOT_A_DAY},
+        # A day every bundled market trades on, so that an example works on any of them.
+        **_with_example(kwargs, "2025-10-17"),
+    )
 
 
 def Signature(**kwargs: Any) -> fields.String:  # noqa: N802
@@ -72,14 +80,6 @@ class QueryArgsSchema(Schema):
         return {key: data[key] for key in data if key not in PAGINATION_ARGS}
 
 
-def iso_dates(args: dict[str, object]) -> dict[str, object]:
-    """Query arguments with dates turned into ISO text, as the domain code takes them."""
-    return {
-        name: value.isoformat() if isinstance(value, date) else value
-        for name, value in args.items()
-    }
-
-
 START_AFTER_END = "start_date is after end_date"
 
 
@@ -101,7 +101,7 @@ class DateRangeQueryArgsSchema(QueryArgsSchema):
     def ordered(self, data: dict[str, object], **_: object) -> None:
         """start_date must not be after end_date."""
         start, end = data.get("start_date"), data.get("end_date")
-        if isinstance(start, date) and isinstance(end, date) and start > end:
+        if isinstance(start, str) and isinstance(end, str) and start > through(end):
             raise Contradiction(f"start_date {start} is after end_date {end}", "start_date")
 
 

@@ -18,9 +18,10 @@ Point = tuple[str, float]
 
 
 def trading_span(prices: PriceData, start: str, end: str) -> tuple[str, str] | None:
-    """The first trading day on or after start and the last on or before end; None if none."""
+    """The first bar on or after start and the last on or before end (a day: its last bar);
+    None if none."""
     first = start if prices.is_trading_day(start) else prices.next_trading_day(start)
-    last = end if prices.is_trading_day(end) else prices.previous_trading_day(end)
+    last = prices.last_bar_through(end)
     if first is None or last is None or first > last:
         return None
     return first, last

@@ -7,6 +7,7 @@ from dataclasses import fields
 from typing import Any
 
 from service.jobs.spending import spending_fields, timeline_spending
+from service.market.calendar import day_of
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.portfolio.positions import registration_day, trade_totals, value_series
@@ -86,4 +87,49 @@ def model_metrics(
         "model": model,
         **{field.name: getattr(metrics, field.name) for field in fields(metrics)},
         **spending_fields(spending, metrics.total_return_pct),
+        "daily": daily_metrics(points, rules, risk_free_rate) if rules.intraday else None,
     }
+
+
+def day_ends(points: list[DayPoint]) -> list[DayPoint]:
+    """The last bar of each day, with its return over the previous day's last bar."""
+    last: dict[str, DayPoint] = {}
+    for point in points:
+        last[day_of(point.date)] = point
+    ends: list[DayPoint] = []
+    for point in last.values():
+        before = ends[-1].portfolio_value if ends else None
+        change = (point.portfolio_value / before - 1) * 100 if before else 0.0
+        ends.append(DayPoint(point.date, point.portfolio_value, change))
+    return ends
+
+
+DAILY_FIELDS = (
+    "trading_days",
+    "annualized_return_pct",
+    "volatility_pct",
+    "sharpe",
+    "sortino",
+    "max_drawdown_pct",
+    "win_rate_pct",
+)
+
+
+def daily_metrics(
+    points: list[DayPoint], rules: MarketRules, risk_free_rate: float
+) -> dict[str, Any]:
+    """The risk metrics of an intraday timeline from each day's last bar, annualised with the
+    market's trading days per year (comparable with a daily market's)."""
+    ends = day_ends(points)
+    metrics = compute_metrics(
+        ends,
+        initial_value=ends[0].portfolio_value,
+        benchmark_start=None,
+        benchmark_end=None,
+        equal_weight_return_pct=None,
+        trades=0,
+        traded_value=0.0,
+        risk_free_rate=risk_free_rate,
+        periods_per_year=rules.trading_days_per_year,
+    )
+    return {name: getattr(metrics, name) for name in DAILY_FIELDS}

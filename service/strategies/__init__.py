@@ -1,4 +1,9 @@
-"""Built-in strategies (provider `builtin`): rule-based models that trade like an LLM would."""
+"""Built-in strategies (provider `builtin`): rule-based models that trade like an LLM would.
+
+A strategy trades once a step: each trading day on a daily market, each bar on an intraday one.
+Its parameters count steps, so on an intraday market their days are bars (six bars are a day of
+nasdaq100_hourly, four of sse50_hourly): momentum's lookback of 20 is 20 bars there.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""What a built-in strategy sees and the order helpers every strategy shares."""
+"""What a built-in strategy sees and the order helpers every strategy shares.
+
+A step is a trading day, or a bar on an intraday market; "today" below is the step's.
+"""
 
 from __future__ import annotations
 
@@ -17,20 +20,20 @@ P = TypeVar("P")
 
 @dataclass
 class StrategyContext:
-    """One model-day for a strategy: the book to trade through and the day's place in its run."""
+    """One model-step for a strategy: the book to trade through and the step's place in its run."""
 
     signature: str
     book: OrderBook
-    day_number: int  # 1 on the first trading day after registration
+    day_number: int  # 1 on the first step (day, or bar) after registration
     rejections: list[str] = field(default_factory=list)
 
     @property
     def view(self) -> AsOfView:
-        """The as-of market view of the day."""
+        """The as-of market view of the step."""
         return self.book.view
 
     def rng(self, *salt: object) -> random.Random:
-        """A random generator that depends only on the signature, the day and the salt."""
+        """A random generator that depends only on the signature, the step's key and the salt."""
         text = "|".join([self.signature, self.view.day, *map(str, salt)])
         return random.Random(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
 

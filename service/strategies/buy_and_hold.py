@@ -1,4 +1,7 @@
-"""buy_and_hold: spend the cash on a fixed list of symbols on the first trading day, then hold."""
+"""buy_and_hold: spend the cash on a fixed list of symbols on the first step, then hold.
+
+The first step is the first trading day, or the first bar on an intraday market.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""equal_weight: hold the top-N largest symbols in equal value, rebalanced every K days."""
+"""equal_weight: hold the top-N largest symbols in equal value, rebalanced every K steps.
+
+Steps are trading days, or bars on an intraday market: there the size window and rebalance_days
+count bars.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,21 @@ from dataclasses import dataclass
 
 from service.strategies.base import StrategyContext, rebalance_equal
 
-SIZE_WINDOW = 20
+SIZE_WINDOW = 20  # steps: trading days, or bars
 
 
 @dataclass(frozen=True)
 class EqualWeightParams:
-    """top_n: how many symbols; rebalance_days: trading days between rebalances."""
+    """top_n: how many symbols; rebalance_days: steps between rebalances, in trading days (in
+    bars on an intraday market)."""
 
     top_n: int = 10
     rebalance_days: int = 20
 
 
 def dollar_volume(context: StrategyContext, symbol: str) -> float:
-    """Average close × volume over the last days before today: a public proxy for size."""
+    """Average close × volume over the last SIZE_WINDOW steps (days, or bars) before this one:
+    a public proxy for size."""
     prices = context.view.prices
     previous = context.view.previous_day()
     days = prices.trading_days
@@ -40,7 +46,7 @@ class EqualWeight:
         self.params = params
 
     def trade(self, context: StrategyContext) -> None:
-        """Rebalance on day 1 and every rebalance_days after."""
+        """Rebalance on step 1 and every rebalance_days steps after."""
         if (context.day_number - 1) % self.params.rebalance_days:
             return
         ranked = sorted(

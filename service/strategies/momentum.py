@@ -1,4 +1,8 @@
-"""momentum: hold the top-K symbols by trailing N-day return, rebalanced every K days."""
+"""momentum: hold the top-K symbols by trailing N-step return, rebalanced every K steps.
+
+Steps are trading days, or bars on an intraday market: there lookback and rebalance_days count
+bars.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from service.strategies.base import StrategyContext, rebalance_equal
 
 @dataclass(frozen=True)
 class MomentumParams:
-    """lookback: trading days of return; top_k: symbols held; rebalance_days: days between."""
+    """lookback: steps of return; top_k: symbols held; rebalance_days: steps between rebalances.
+    A step is a trading day, or a bar on an intraday market."""
 
     lookback: int = 20
     top_k: int = 5
@@ -17,7 +22,7 @@ class MomentumParams:
 
 
 def trailing_return(context: StrategyContext, symbol: str, lookback: int) -> float | None:
-    """Return from the close lookback days ago to the last close, or None without history."""
+    """Return from the close lookback steps ago to the last close, or None without history."""
     closes = context.view.closes_before(symbol, lookback + 1)
     if len(closes) < lookback + 1:
         return None
@@ -31,7 +36,7 @@ class Momentum:
         self.params = params
 
     def trade(self, context: StrategyContext) -> None:
-        """Rebalance on day 1 and every rebalance_days after."""
+        """Rebalance on step 1 and every rebalance_days steps after."""
         if (context.day_number - 1) % self.params.rebalance_days:
             return
         scored = []

@@ -12,7 +12,7 @@ BAD_AMOUNTS: tuple[object, ...] = (0, -3, 2.5, "ten", None)
 
 @dataclass(frozen=True)
 class RandomParams:
-    """seed: changes the sequence; max_orders: orders per day at most."""
+    """seed: changes the sequence; max_orders: orders per step (a day, or a bar) at most."""
 
     seed: int = 1
     max_orders: int = 5

@@ -189,8 +189,11 @@ def test_wheel_ships_every_data_file_and_builds_without_warnings(tmp_path: Path)
     )
     assert check.returncode == 0, check.stderr
     lines = check.stdout.splitlines()
-    assert lines[0] == "2025-10-29 102" and lines[1] == "True 12"
+    assert lines[0] == "2025-10-29 102" and lines[1] == "True 16"
     templates = REPO / "service" / "resources" / "dashboard" / "templates"
     assert lines[2] == str(sorted(path.name for path in templates.iterdir()))
     # Every market's bundled prices and benchmark index load from the installed package.
-    assert lines[3] == "nasdaq100:2025-10-29 sse50:2025-11-18 crypto10:2025-11-15"
+    assert lines[3] == (
+        "nasdaq100:2025-10-29 sse50:2025-11-18 crypto10:2025-11-15"
+        " nasdaq100_hourly:2025-11-10 14:00:00 sse50_hourly:2025-11-19 14:00:00"
+    )

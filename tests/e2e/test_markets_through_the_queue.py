@@ -62,7 +62,9 @@ def test_a_job_on_every_market(service: tuple[str, Path]) -> None:
 
     for job_id in jobs:
         final = wait_for_job(base, job_id)
-        assert final["status"] == "completed", final
+        assert final["status"] == "completed", [d["error"] for d in final["details"] if d["error"]][
+            :2
+        ]
     for market, models in MODELS.items():
         currency, benchmark, days = EXPECTED[market]
         status, board = request(f"{base}/leaderboard?market={market}")
@@ -80,3 +82,20 @@ def test_a_job_on_every_market(service: tuple[str, Path]) -> None:
     coins = amounts(folder / "trader.db", MODELS["crypto10"])
     assert any(not float(amount).is_integer() for amount in coins)
     assert all(abs(amount * 10_000 - round(amount * 10_000)) < 1e-6 for amount in coins)
+
+
+def test_hourly_markets_run_bar_by_bar_through_the_queue(service: tuple[str, Path]) -> None:
+    base, _ = service
+    body = {"models": [], "start_date": "2025-10-09", "end_date": "2025-10-10"}
+    for market in ("nasdaq100_hourly", "sse50_hourly"):
+        status, job = request(f"{base}/simulate/trigger", {**body, "market": market})
+        assert status == 202, job
+        final = wait_for_job(base, job["job_id"])
+        assert final["status"] == "completed", [d["error"] for d in final["details"] if d["error"]][
+            :2
+        ]
+        per_day = {"nasdaq100_hourly": 6, "sse50_hourly": 4}[market]
+        assert final["progress"]["completed"] == 2 * 2 * per_day
+        status, board = request(f"{base}/leaderboard?market={market}&date=2025-10-10")
+        assert {row["date"][-8:] for row in board["rankings"]} == {"15:00:00"}
+        assert board["benchmark"]["cumulative_return_pct"] is not None

@@ -97,7 +97,7 @@ class TestHealth:
         prices = body["price_data"]
         assert (prices["first_day"], prices["last_day"]) == ("2025-06-10", "2025-10-29")
         assert prices["trading_days"] == 99 and prices["symbols"] > 100
-        assert body["models_config"] == {"models": 12, "enabled": 10}
+        assert body["models_config"] == {"models": 16, "enabled": 14}
         assert conforms(spec, "Health", body)
 
     def test_a_price_file_that_no_longer_loads_is_reported(
@@ -115,7 +115,7 @@ class TestHealth:
         assert body["status"] == "degraded" and body["database"] == "ok"
         assert list(body["price_data"]) == ["error"] and "corrupt" in body["price_data"]["error"]
         assert body["hint"].startswith("the nasdaq100 price data cannot be used: ")
-        assert body["models_config"] == {"models": 12, "enabled": 10}
+        assert body["models_config"] == {"models": 16, "enabled": 14}
         assert conforms(TestHealth.document(client), "Health", body)
 
     def test_a_models_config_that_no_longer_loads_is_reported(

@@ -7,40 +7,41 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from service.cli import export_ai_trader, import_ai_trader
 from service.db import connect
 from service.market.catalog import CRYPTO10, SSE50
-from service.market.rules import MarketRules
 from service.portfolio.positions import stored_models
+from tests.integration.agent_data import (
+    FIXTURES,
+    POSITION_FILE,
+    SAMPLES,
+    STORED,
+    board,
+    exports,
+    held,
+    imports,
+    job,
+    job_markets,
+    reads,
+    records,
+    round_trip,
+    rows,
+    series,
+)
 
 pytestmark = pytest.mark.integration
 
 Capture = pytest.CaptureFixture[str]
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # The first lines of AI-Trader's gpt-5 runs and the log of their first trading day.
 SSE50_RUN = FIXTURES / "ai_trader_sse50"
 CRYPTO_RUN = FIXTURES / "ai_trader_crypto10"
-POSITIONS = Path("gpt-5") / "position" / "position.jsonl"
-SAMPLES = Path("markets") / "ai-trader-samples"
-STORED = "the file's positions are stored"
-# Every stored row of the timelines and logs, without ids, job ids and timestamps.
-SNAPSHOT_SQL = [
-    "SELECT market, date, model, action_id, action_type, symbol, amount, price, cash,"
-    " portfolio_value, daily_return_pct, cumulative_return_pct FROM positions"
-    " ORDER BY model, date, action_id",
-    "SELECT p.model, p.date, p.action_id, h.symbol, h.quantity FROM holdings AS h"
-    " JOIN positions AS p ON p.id = h.position_id ORDER BY 1, 2, 3, 4",
-    "SELECT model, date, step_number, role, content, tool_name FROM reasoning_logs"
-    " ORDER BY model, date, step_number",
-]
+POSITIONS = Path("gpt-5") / POSITION_FILE
 
 
 @pytest.fixture(autouse=True)
@@ -54,124 +55,6 @@ def bundled_markets(database_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 def conn(database_path: Path) -> Iterator[sqlite3.Connection]:
     with closing(connect(database_path)) as connection:
         yield connection
-
-
-def imports(root: Path, *options: str) -> int:
-    """Run bin/import-ai-trader on root."""
-    return import_ai_trader.main([str(root), *options])
-
-
-def exports(root: Path, *options: str) -> int:
-    """Run bin/export-ai-trader into root."""
-    return export_ai_trader.main([str(root), *options])
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    """The JSON lines of a file."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def rows(conn: sqlite3.Connection, model: str = "gpt-5") -> list[dict[str, Any]]:
-    sql = "SELECT * FROM positions WHERE model = ? ORDER BY date, action_id"
-    return [dict(row) for row in conn.execute(sql, (model,))]
-
-
-def job(conn: sqlite3.Connection) -> dict[str, Any]:
-    """The one import job, its JSON columns decoded."""
-    (found,) = [dict(row) for row in conn.execute("SELECT * FROM jobs")]
-    return {**found, **{key: json.loads(found[key]) for key in ("config", "models", "warnings")}}
-
-
-def job_markets(conn: sqlite3.Connection) -> dict[str, MarketRules]:
-    """The rules of each market in the import job's snapshot."""
-    stored = job(conn)["config"]["markets"]
-    return {name: MarketRules.from_dict(rules) for name, rules in stored.items()}
-
-
-def snapshot(database: Path) -> list[Any]:
-    with closing(connect(database)) as connection:
-        return [[tuple(row) for row in connection.execute(sql)] for sql in SNAPSHOT_SQL]
-
-
-def board(client: FlaskClient, market: str, day: str) -> dict[str, Any]:
-    """GET /leaderboard of market on day."""
-    response = client.get("/leaderboard", query_string={"market": market, "date": day})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    answer: dict[str, Any] = response.get_json()
-    return answer
-
-
-def series(client: FlaskClient, model: str = "gpt-5") -> dict[str, dict[str, Any]]:
-    """GET /portfolio/timeseries of model, its points by date."""
-    response = client.get("/portfolio/timeseries", query_string={"model": model})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return {point["date"]: point for point in response.get_json()["series"]}
-
-
-def reads(answer: dict[str, Any], value: float, return_pct: float, benchmark: float) -> None:
-    """The leaderboard's only model has value (to the cent) and return, against benchmark
-    (percentages to the hundredth, as published)."""
-    (first,) = answer["rankings"]
-    assert (first["model"], round(first["portfolio_value"], 2)) == ("gpt-5", value)
-    assert first["cumulative_return_pct"] == pytest.approx(return_pct, abs=0.005)
-    assert answer["benchmark"]["cumulative_return_pct"] == pytest.approx(benchmark, abs=0.005)
-
-
-def held(positions: dict[str, float]) -> dict[str, float]:
-    """What a positions object holds: CASH and the symbols not held 0 times."""
-    return {symbol: qty for symbol, qty in positions.items() if qty or symbol == "CASH"}
-
-
-def messages(path: Path) -> list[tuple[str, str, str | None]]:
-    """(role, content, tool name) of each message of a log.jsonl, in order."""
-    found = []
-    for record in records(path):
-        new = record["new_messages"]
-        for message in new if isinstance(new, list) else [new]:
-            found.append((message["role"], message["content"], message.get("name")))
-    return found
-
-
-def expected_ids(lines: list[dict[str, Any]]) -> list[int]:
-    """The ids the import keeps: the file's when they count up from 0, else the file order."""
-    ids = [line["id"] for line in lines]
-    counts_up = ids[0] == 0 and all(a < b for a, b in zip(ids, ids[1:], strict=False))
-    return ids if counts_up else list(range(len(ids)))
-
-
-def assert_written_back(source: Path, exported: Path, unlogged: Collection[str] = ()) -> None:
-    """The exported folder says what the source folder says: every position line (its date,
-    id, action as AI-Trader names it, amount and holdings; the line's price is added) and every
-    day's log but those of the days in unlogged (no position line on that day)."""
-    wrote, read = records(exported / POSITIONS), records(source / POSITIONS)
-    assert [line["date"] for line in wrote] == [line["date"] for line in read]
-    assert [line["id"] for line in wrote] == expected_ids(read)
-    for out, original in zip(wrote, read, strict=True):
-        action = {key: value for key, value in out.get("this_action", {}).items() if key != "price"}
-        assert action == original.get("this_action", {}), original["id"]
-        assert out["positions"] == held(original["positions"]), original["id"]
-    logs, written_logs = source / "gpt-5" / "log", exported / "gpt-5" / "log"
-    days = sorted(path.name for path in logs.iterdir() if path.name not in unlogged)
-    assert sorted(path.name for path in written_logs.iterdir()) == days
-    for day in days:
-        assert messages(written_logs / day / "log.jsonl") == messages(logs / day / "log.jsonl")
-
-
-def round_trip(
-    source: Path,
-    database_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    unlogged: Collection[str] = (),
-) -> None:
-    """Export what was imported from source and compare it with source; imported again into a
-    fresh database, the export stores the same rows."""
-    exported = tmp_path / "exported"
-    assert exports(exported) == 0
-    assert_written_back(source, exported, unlogged)
-    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "fresh.db"))
-    assert imports(exported) == 0
-    assert snapshot(tmp_path / "fresh.db") == snapshot(database_path)
 
 
 def test_an_sse50_run_is_told_by_its_symbols_and_registers_on_its_holiday(

@@ -32,7 +32,13 @@ def get(client: FlaskClient, url: str, code: int = 200) -> Any:
 class TestMarketsList:
     def test_every_market_with_its_rules_data_and_models(self, client: FlaskClient) -> None:
         markets = {item["name"]: item for item in get(client, "/markets")}
-        assert list(markets) == ["nasdaq100", "sse50", "crypto10"]
+        assert list(markets) == [
+            "nasdaq100",
+            "sse50",
+            "crypto10",
+            "nasdaq100_hourly",
+            "sse50_hourly",
+        ]
         sse50, crypto10 = markets["sse50"], markets["crypto10"]
         assert sse50["rules"]["currency"] == "CNY"
         assert sse50["rules"]["initial_cash"] == 100_000
@@ -244,6 +250,12 @@ class TestMarketsConfig:
 
 def test_health_reports_every_markets_data(client: FlaskClient) -> None:
     health = get(client, "/health")
-    assert set(health["markets"]) == {"nasdaq100", "sse50", "crypto10"}
+    assert set(health["markets"]) == {
+        "nasdaq100",
+        "sse50",
+        "crypto10",
+        "nasdaq100_hourly",
+        "sse50_hourly",
+    }
     assert health["markets"]["crypto10"]["last_day"] == "2025-11-15"
     assert health["price_data"] == health["markets"]["nasdaq100"]

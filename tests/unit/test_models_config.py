@@ -64,10 +64,12 @@ def test_bundled_config_has_enabled_builtin_models_and_a_mock_on_each_market() -
         ("sse50-momentum-5", "sse50"),
         ("crypto10-buy-and-hold", "crypto10"),
         ("crypto10-momentum-20", "crypto10"),
+        ("nasdaq100_hourly-momentum-12", "nasdaq100_hourly"),
+        ("sse50_hourly-momentum-8", "sse50_hourly"),
     }
     assert all(model.strategy for model in builtin)
     mocks = {model.market for model in config.models if model.enabled and model.provider == "mock"}
-    assert mocks == {"nasdaq100", "sse50", "crypto10"}
+    assert mocks == {"nasdaq100", "sse50", "crypto10", "nasdaq100_hourly", "sse50_hourly"}
     # Each market's own initial cash (10,000 USD, 100,000 CNY, 50,000 USDT).
     assert config.agent_config == AgentConfig(initial_cash=None)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 
+from service.market.calendar import day_of, is_day
 from service.resources.dashboard.amounts import currency_sign, with_currency
 
 Point = tuple[str, float]
@@ -29,7 +31,9 @@ AXIS_SPACE = 40
 LEGEND_COLUMN = 220
 LEGEND_ROW = 22
 DATE_LABEL_SPACE = 110
-LABEL_CHARS = 26
+LABEL_CHARS = 32
+# A legend entry: its line, then its label from this far in, then a gap before the next entry.
+LEGEND_SWATCH, LEGEND_GAP = 32, 12
 Y_TICKS = 6
 X_TICKS = 6
 # Text widths are estimated for the 13-unit font (a digit is about 0.55 em wide, a separator
@@ -38,6 +42,10 @@ NARROW_CHARS = ",. "
 NARROW_WIDTH, DIGIT_WIDTH, LETTER_WIDTH = 4.0, 7.5, 9.0
 LABEL_GAP = 8
 MAX_TICK_DECIMALS = 6
+# Bars of a day: every other day is shaded, each labelled by its day ("Oct 3") under its band.
+DAY_SHADE = "#eef2f7"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAY_LABEL_GAP = 12
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,11 @@ class Frame:
             return self.left + self.plot_width / 2
         return self.left + self._positions[day] / (len(self.dates) - 1) * self.plot_width
 
+    @property
+    def step(self) -> float:
+        """The distance between two neighbouring dates (the whole plot for a single one)."""
+        return self.plot_width / (len(self.dates) - 1) if len(self.dates) > 1 else self.plot_width
+
     def y(self, value: float) -> float:
         """Vertical position of a value (higher values are drawn higher)."""
         low, high = self.ticks[0], self.ticks[-1]
@@ -160,22 +173,141 @@ def _y_axis(frame: Frame, labels: Sequence[str], currency: str) -> list[str]:
 
 
 def _x_axis(frame: Frame) -> list[str]:
+    """The date axis of a daily chart: a few dates evenly picked, ticked and labelled."""
     room = max(2, int(frame.plot_width // DATE_LABEL_SPACE) + 1)
     count = min(X_TICKS, room, len(frame.dates))
     last = len(frame.dates) - 1
     indexes = sorted({round(i * last / (count - 1)) for i in range(count)} if count > 1 else {0})
-    bottom = TOP + PLOT_HEIGHT
-    parts = [
-        f'<line x1="{frame.left:.1f}" x2="{frame.right}" y1="{bottom}" y2="{bottom}"'
-        ' stroke="#9ca3af"/>'
-    ]
+    parts = [_baseline(frame)]
     for index in indexes:
         x = frame.x(frame.dates[index])
-        parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 5}" stroke="#9ca3af"/>'
-            f'<text x="{x:.1f}" y="{bottom + 20}" text-anchor="middle" fill="#4b5563">'
-            f"{_attr(frame.dates[index])}</text>"
+        parts.append(_tick(x) + _date_label(x, frame.dates[index]))
+    return parts
+
+
+def _baseline(frame: Frame) -> str:
+    bottom = TOP + PLOT_HEIGHT
+    return (
+        f'<line x1="{frame.left:.1f}" x2="{frame.right}" y1="{bottom}" y2="{bottom}"'
+        ' stroke="#9ca3af"/>'
+    )
+
+
+def _tick(x: float) -> str:
+    bottom = TOP + PLOT_HEIGHT
+    return f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 5}" stroke="#9ca3af"/>'
+
+
+def _date_label(x: float, text: str, extra: str = "") -> str:
+    return (
+        f'<text x="{x:.1f}" y="{TOP + PLOT_HEIGHT + 20}" text-anchor="middle" fill="#4b5563"'
+        f"{extra}>{_attr(text)}</text>"
+    )
+
+
+def day_labels(days: Sequence[str]) -> list[str]:
+    """Days as the hourly axis writes them, in order: 'Oct 3' for the first and the first of
+    each month, the day's number for the others ('6'); the year is in the chart's title."""
+    labels, month = [], ""
+    for day in days:
+        _, number, of_month = day_of(day).split("-")
+        name = MONTHS[int(number) - 1]
+        labels.append(str(int(of_month)) if name == month else f"{name} {int(of_month)}")
+        month = name
+    return labels
+
+
+def _week(day: str) -> tuple[int, int]:
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return year, week
+
+
+# The days an axis labels when not all of them fit: the first of each week, then of each month.
+TIERS: tuple[Callable[[str], object], ...] = (_week, lambda day: day[:7])
+
+
+@dataclass(frozen=True)
+class DaySpan:
+    """The bars of one day on the chart: where its band begins and ends."""
+
+    day: str
+    start: float
+    end: float
+
+    @property
+    def middle(self) -> float:
+        """Where the day's label goes."""
+        return (self.start + self.end) / 2
+
+
+def day_spans(frame: Frame) -> list[DaySpan]:
+    """Each day of the frame's bars, from half a bar before its first to half after its last
+    (the plot's edges bound the first and the last day)."""
+    firsts: dict[str, str] = {}
+    lasts: dict[str, str] = {}
+    for key in frame.dates:
+        firsts.setdefault(day_of(key), key)
+        lasts[day_of(key)] = key
+    half = frame.step / 2
+    return [
+        DaySpan(
+            day,
+            max(frame.left, frame.x(firsts[day]) - half),
+            min(frame.right, frame.x(lasts[day]) + half),
         )
+        for day in firsts
+    ]
+
+
+def _day_bands(spans: Sequence[DaySpan]) -> list[str]:
+    """Every other day shaded behind the curves, so that a day's bars read as one group."""
+    height = PLOT_HEIGHT
+    return [
+        f'<rect class="day-band" data-day="{span.day}" x="{span.start:.1f}" y="{TOP}"'
+        f' width="{span.end - span.start:.1f}" height="{height}" fill="{DAY_SHADE}"/>'
+        for span in spans[1::2]
+    ]
+
+
+def _fits(spans: Sequence[DaySpan]) -> bool:
+    """Whether the labels of these days stand apart, each centred under its day."""
+    widths = [text_width(label) for label in day_labels([span.day for span in spans])]
+    return all(
+        after.middle - before.middle >= (left + right) / 2 + DAY_LABEL_GAP
+        for before, after, left, right in zip(spans, spans[1:], widths, widths[1:], strict=False)
+    )
+
+
+def labelled_days(spans: Sequence[DaySpan]) -> list[DaySpan]:
+    """The days the axis labels: every day when they fit, else the first of each week, else
+    of each month, with the chart's first day when it does not run into the next label
+    (and at last only the labels that do not run into the one before)."""
+    if _fits(spans):
+        return list(spans)
+    starts: list[DaySpan] = []
+    for first_of in TIERS:
+        starts = [
+            span
+            for before, span in zip(spans, spans[1:], strict=False)
+            if first_of(span.day) != first_of(before.day)
+        ]
+        if _fits(starts):
+            return [spans[0], *starts] if _fits([spans[0], *starts[:1]]) else starts
+    kept: list[DaySpan] = []
+    for span in [spans[0], *starts]:
+        if _fits([*kept[-1:], span]):
+            kept.append(span)
+    return kept
+
+
+def _day_axis(frame: Frame, spans: Sequence[DaySpan]) -> list[str]:
+    """The date axis of an intraday chart: a tick at each day's boundary and the days
+    labelled under their bands, as many as fit without touching."""
+    parts = [_baseline(frame), *(_tick(span.start) for span in spans[1:])]
+    shown = labelled_days(spans)
+    for span, label in zip(shown, day_labels([span.day for span in shown]), strict=True):
+        extra = f' class="day-label" data-day="{span.day}"'
+        parts.append(_date_label(span.middle, label, extra))
     return parts
 
 
@@ -183,11 +315,26 @@ def _dash(style: Style) -> str:
     return f' stroke-dasharray="{style.dash}"' if style.dash else ""
 
 
+def _steps(coordinates: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The corners of a step line through coordinates: each value holds until the next."""
+    corners = list(coordinates[:1])
+    for (_, previous), (x, y) in zip(coordinates, coordinates[1:], strict=False):
+        corners.extend([(x, previous), (x, y)])
+    return corners
+
+
 def _line(
-    frame: Frame, name: str, points: Sequence[Point], style: Style, kind: str, currency: str
+    frame: Frame,
+    name: str,
+    points: Sequence[Point],
+    style: Style,
+    kind: str,
+    currency: str,
+    step: bool = False,
 ) -> str:
     coordinates = [(frame.x(day), frame.y(value)) for day, value in points]
-    path = " L".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
+    corners = _steps(coordinates) if step else coordinates
+    path = " L".join(f"{x:.1f},{y:.1f}" for x, y in corners)
     last_day, last_value = points[-1]
     title = f"{name}: {with_currency(f'{last_value:,.2f}', currency)} on {last_day}"
     # A timeline of one day (just registered) is a dot: a path of one point would be invisible.
@@ -204,25 +351,33 @@ def _line(
     )
 
 
-def legend_columns(width: int) -> int:
-    """How many legend entries fit side by side."""
-    return max(1, (width - LEFT) // LEGEND_COLUMN)
+def legend_label(name: str) -> str:
+    """A name as the legend writes it: shortened with an ellipsis beyond LABEL_CHARS."""
+    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+
+
+def legend_columns(width: int, names: Sequence[str] = ()) -> int:
+    """How many legend entries fit side by side: columns of LEGEND_COLUMN, wider when a label
+    would run into the next column's line (long signatures, as of the hourly markets)."""
+    widest = max((text_width(legend_label(name)) for name in names), default=0.0)
+    column = max(LEGEND_COLUMN, math.ceil(widest) + LEGEND_SWATCH + LEGEND_GAP)
+    return max(1, (width - LEFT) // column)
 
 
 def _legend(entries: Sequence[tuple[str, Style]], top: float, width: int) -> list[str]:
-    columns = legend_columns(width)
+    columns = legend_columns(width, [name for name, _ in entries])
     column_width = (width - LEFT) / columns
     parts = []
     for index, (name, style) in enumerate(entries):
         row, column = divmod(index, columns)
         x = LEFT + column * column_width
         y = top + row * LEGEND_ROW
-        label = name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
         parts.append(
             f'<g class="legend-entry"><title>{_attr(name)}</title>'
             f'<line x1="{x:.1f}" x2="{x + 26:.1f}" y1="{y:.1f}" y2="{y:.1f}"'
             f' stroke="{style.colour}" stroke-width="3"{_dash(style)}/>'
-            f'<text x="{x + 32:.1f}" y="{y + 4:.1f}" fill="#111827">{_attr(label)}</text></g>'
+            f'<text x="{x + LEGEND_SWATCH:.1f}" y="{y + 4:.1f}" fill="#111827">'
+            f"{_attr(legend_label(name))}</text></g>"
         )
     return parts
 
@@ -238,6 +393,7 @@ def equity_chart(
     width: int = WIDTH,
     palette: Mapping[str, Style] | None = None,
     currency: str = "USD",
+    benchmark_steps: bool = False,
 ) -> str | None:
     """An SVG of each model's value over time and the benchmark; None when no model has data.
 
@@ -246,6 +402,9 @@ def equity_chart(
     width is in SVG units: the picture scales to its box, so a narrow width (COMPACT_WIDTH)
     gives a phone bigger text and a one-column legend rather than a shrunken wide chart.
     Values are in currency: the value axis' margin grows to fit its widest label.
+    Bars of a day (keys with a time) are grouped: every other day shaded, labelled by day.
+    benchmark_steps draws the benchmark as a step line (a value known at some bars only, such
+    as a daily close, holds until the next).
     """
     lines = {name: _finite(points) for name, points in series.items()}
     lines = {name: points for name, points in lines.items() if points}
@@ -267,13 +426,21 @@ def equity_chart(
     if reference:
         entries.append((benchmark_label, BENCHMARK_STYLE))
         kind = "series benchmark"
-        drawn.append(_line(frame, benchmark_label, reference, BENCHMARK_STYLE, kind, currency))
+        drawn.append(
+            _line(
+                frame, benchmark_label, reference, BENCHMARK_STYLE, kind, currency, benchmark_steps
+            )
+        )
     legend_top = TOP + PLOT_HEIGHT + AXIS_SPACE + 6
-    height = legend_top + math.ceil(len(entries) / legend_columns(width)) * LEGEND_ROW
+    columns = legend_columns(width, [name for name, _ in entries])
+    height = legend_top + math.ceil(len(entries) / columns) * LEGEND_ROW
     title = (
         f"Portfolio value per model and {benchmark_label}, {frame.dates[0]} to {frame.dates[-1]}"
     )
-    axes = [*_y_axis(frame, labels, currency), *_x_axis(frame)]
+    intraday = not all(map(is_day, frame.dates))
+    spans = day_spans(frame) if intraday else []
+    x_axis = _day_axis(frame, spans) if intraday else _x_axis(frame)
+    axes = [*_day_bands(spans), *_y_axis(frame, labels, currency), *x_axis]
     body = [*axes, *drawn, *_legend(entries, legend_top, width)]
     return (
         f'<svg xmlns="{SVG_NAMESPACE}" class="equity-chart" viewBox="0 0 {width} {height}"'

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from service.jobs.spending import Spending, timeline_spending
+from service.market.calendar import day_of, is_day, through
 from service.market.prices import PriceData
 from service.portfolio.positions import ResultFilter, end_of_day_results, timeline_bounds
 from service.resources.dashboard.conversation import MONEY_DECIMALS, Message, conversation
@@ -87,6 +88,16 @@ def stored_days(conn: sqlite3.Connection, model: str) -> list[str]:
     return [point.date for point in end_of_day_series(conn, model, *bounds)] if bounds else []
 
 
+def stored_key(days: list[str], key: str) -> str | None:
+    """key if it is one of the stored days (or bars); a day of an intraday timeline is its
+    last stored bar; None when there is none."""
+    index = bisect.bisect_right(days, through(key))
+    found = days[index - 1] if index else None
+    if found == key or (found and is_day(key) and day_of(found) == key):
+        return found
+    return None
+
+
 def valued_holdings(prices: PriceData, holdings: dict[str, float], day: str) -> list[Holding]:
     """Holdings valued at day's close, largest position first."""
     found = [Holding(s, q, prices.close_on_or_before(s, day)) for s, q in holdings.items()]
@@ -100,11 +111,12 @@ def model_day(
     day: str | None = None,
     decimals: int = MONEY_DECIMALS,
 ) -> ModelDay | None:
-    """The model on day (default: its newest stored day); None when it has no such day.
+    """The model on day (default: its newest stored day; on an intraday timeline day may be a
+    bar, and a day is its last stored bar); None when it has no such day.
     The conversation's numbers are rounded to decimals."""
     days = stored_days(conn, model)
-    day = day or (days[-1] if days else None)
-    if day is None or day not in days:
+    day = stored_key(days, day) if day else (days[-1] if days else None)
+    if day is None:
         return None
     rows = end_of_day_results(conn, ResultFilter(model=model, date=day), 1, 0)
     add_full_detail(conn, rows)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.jobs.status import job_row, latest_job_id, progress
+from service.market.calendar import bar_key, bar_start, day_of, is_day
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.portfolio.positions import latest_date, registration_day, stored_models
@@ -20,11 +22,13 @@ from service.results.leaderboard import leaderboard
 from service.results.performance import end_of_day_series
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+BAR_TIME = re.compile(r"\d{2}:\d{2}(:\d{2})?")
 UNKNOWN = "—"
 # Below a dollar, cents would round most model-days to $0.00: four decimals keep them apart.
 SMALL_COST_DECIMALS = 4
 TOKEN_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
-# The example job in the empty state covers about a month of trading days: quick to run.
+# The example job in the empty state covers the days of the last 21 bars: about a month of a
+# daily market, four or five days of an hourly one; quick to run.
 EXAMPLE_TRADING_DAYS = 21
 
 
@@ -42,6 +46,7 @@ class Dashboard:
     example_start: str
     example_end: str
     palette_order: list[str]
+    benchmark_steps: bool = False
 
     @property
     def ranked_series(self) -> dict[str, list[Point]]:
@@ -59,31 +64,86 @@ def parse_day(text: str) -> str:
     raise ValueError(f"{text!r} is not a date: use YYYY-MM-DD, for example 2025-10-29")
 
 
+def parse_date(text: str, intraday: bool, bar: str | None = None) -> str:
+    """?date of a market's page as a key: a day, or on an intraday market also a bar
+    (YYYY-MM-DD HH:MM[:SS]); bar (HH:MM[:SS], the form's bar picker) names a bar of the day.
+    ValueError saying what is expected."""
+    if not intraday:
+        return parse_day(text)
+    expected = "use YYYY-MM-DD (the day's last bar) or YYYY-MM-DD HH:MM (a bar), for example"
+    if bar and not BAR_TIME.fullmatch(bar):
+        raise ValueError(f"{bar!r} is not a time of a bar: use HH:MM, for example 12:00")
+    try:
+        key = bar_key(text)
+        return bar_key(f"{key} {bar}") if bar and is_day(key) else key
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: {expected} 2025-10-03 12:00") from None
+
+
+def bar_times(keys: Iterable[str]) -> list[str]:
+    """The times of day of the bars among keys (HH:MM:SS), in order: the bar picker's."""
+    return sorted({key[11:] for key in keys if not is_day(key)})
+
+
+def bar_period(key: str, rules: MarketRules) -> str:
+    """When the bar named key trades, '12:00–13:00' (a bar may be named by its start or by its
+    end); empty for a day."""
+    if is_day(key):
+        return ""
+    start = datetime.fromisoformat(bar_start(key, rules.bar_minutes, rules.labelled_by_end))
+    end = start + timedelta(minutes=rules.bar_minutes)
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def return_heading(rules: MarketRules) -> str:
+    """The heading of the leaderboard's column of the return over the latest step: 'Daily',
+    or 'Hourly' for 60-minute bars (another length by its minutes)."""
+    if not rules.intraday:
+        return "Daily"
+    return "Hourly" if rules.bar_minutes == 60 else f"{rules.bar_minutes}-min"
+
+
+def bar_place(key: str, keys: Sequence[str]) -> str:
+    """Which bar of its day key is among keys (a calendar, a model's stored bars): "the
+    day's last bar" or "bar 2 of 6 of the day"; empty for a day or a key not among them."""
+    day = [other for other in keys if day_of(other) == day_of(key)]
+    if is_day(key) or key not in day:
+        return ""
+    if key == day[-1]:
+        return "the day's last bar"
+    return f"bar {day.index(key) + 1} of {len(day)} of the day"
+
+
 @dataclass(frozen=True)
 class MarketTab:
-    """One market in the dashboard's switch: its name, label, currency, stored timelines."""
+    """One market in the dashboard's switch: its name, label, currency, stored timelines,
+    and its bars' length ('1d', '60min')."""
 
     name: str
     label: str
     currency: str
     timelines: int
     current: bool
+    bars: str = "1d"
 
 
 def market_tabs(
     conn: sqlite3.Connection, markets: Iterable[MarketRules], current: str
-) -> list[MarketTab]:
-    """Each market (in the given order) with how many timelines it holds, current marked."""
-    return [
+) -> list[list[MarketTab]]:
+    """Each market (in the given order) with how many timelines it holds, current marked;
+    neighbours with bars of one length in a group (the daily markets, the hourly ones)."""
+    tabs = [
         MarketTab(
             rules.name,
             rules.label,
             rules.currency,
             len(stored_models(conn, rules.name)),
             rules.name == current,
+            rules.bar_interval,
         )
         for rules in markets
     ]
+    return [list(group) for _, group in itertools.groupby(tabs, key=lambda tab: tab.bars)]
 
 
 def palette_order(conn: sqlite3.Connection, market: str) -> list[str]:
@@ -100,7 +160,7 @@ def example_span(prices: PriceData, benchmark: str) -> tuple[str, str]:
     the first of them with a close of the benchmark (CD5's file starts later than the coins')."""
     window = prices.trading_days[-EXAMPLE_TRADING_DAYS:]
     start = next((day for day in window if prices.close(benchmark, day)), window[0])
-    return start, prices.last_day
+    return day_of(start), day_of(prices.last_day)
 
 
 def model_series(conn: sqlite3.Connection, models: list[str], end: str) -> dict[str, list[Point]]:
@@ -159,12 +219,30 @@ def _reference(
     return benchmark_series(prices, rules.benchmark, start, board["date"], initial)
 
 
+def shown_key(
+    prices: PriceData, rules: MarketRules, key: str | None, latest: str | None
+) -> str | None:
+    """The day or bar the leaderboard shows for ?date=key (default: the newest stored one).
+    On an intraday market that is a bar: a day's last one, the bar a time falls in, or the last
+    bar before a day without any."""
+    if key is None:
+        return latest
+    return (prices.last_bar_through(key) or key) if rules.intraday else key
+
+
+def carried_benchmark(prices: PriceData, rules: MarketRules, points: Sequence[Point]) -> bool:
+    """Whether the benchmark of an intraday market is only known at some bars (a daily close,
+    from the day's closing bar on): its other bars carry the last value, drawn as steps."""
+    return rules.intraday and any(prices.close(rules.benchmark, key) is None for key, _ in points)
+
+
 def gather(
     conn: sqlite3.Connection, prices: PriceData, rules: MarketRules, day: str | None = None
 ) -> Dashboard:
-    """The leaderboard on day (default: the newest stored day) and everything around it."""
+    """The leaderboard on day (default: the newest stored day; on an intraday market a day
+    is its last bar, or day names a bar) and everything around it."""
     latest = latest_date(conn, rules.name)
-    day = day or latest
+    day = shown_key(prices, rules, day, latest)
     board = leaderboard(conn, prices, rules, day) if day else None
     rankings = board["rankings"] if board else []
     series = model_series(conn, [row["model"] for row in rankings], day) if day else {}
@@ -181,6 +259,7 @@ def gather(
         example_start=example_start,
         example_end=example_end,
         palette_order=palette_order(conn, rules.name),
+        benchmark_steps=carried_benchmark(prices, rules, reference),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup, escape
 
 from service.jobs.lifecycle import ACTIVE_JOB_STATUSES
 from service.market.catalog import DEFAULT_MARKET
@@ -41,6 +42,12 @@ def dashboard_url(market: str | None = None, **query: Any) -> str:
     return url_for(f"{BLUEPRINT}.dashboard", **query)
 
 
+def breakable(name: str) -> Markup:
+    """A signature that a narrow column may wrap after its underscores too (as at its
+    hyphens): 'nasdaq100_hourly-…' would otherwise push its swatch onto a line of its own."""
+    return Markup("_<wbr>").join(escape(part) for part in name.split("_"))
+
+
 def leaderboard_json(market: str) -> str:
     """The URL of the market's leaderboard in JSON."""
     query = f"?market={market}" if market != DEFAULT_MARKET else ""
@@ -64,6 +71,7 @@ def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue
         format_quantity=format_quantity,
         lots_text=lots_text,
         dashboard_url=dashboard_url,
+        breakable=breakable,
         default_market=DEFAULT_MARKET,
         key_cookie=KEY_COOKIE,
         active_statuses=ACTIVE_JOB_STATUSES,

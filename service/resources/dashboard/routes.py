@@ -3,12 +3,14 @@ model-day's trades, holdings and conversation, and the key prompt; rendered on t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from service.market.calendar import day_of, is_day
 from service.market.catalog import DEFAULT_MARKET
 from service.market.rules import MarketRules
 from service.models_config import ModelsConfigError, ModelSpec
@@ -26,7 +28,16 @@ from service.resources.dashboard.chart import (
 )
 from service.resources.dashboard.conversation import MONEY_DECIMALS
 from service.resources.dashboard.model_day import model_day
-from service.resources.dashboard.page import gather, market_tabs, palette_order, parse_day
+from service.resources.dashboard.page import (
+    bar_period,
+    bar_place,
+    bar_times,
+    gather,
+    market_tabs,
+    palette_order,
+    parse_date,
+    return_heading,
+)
 from service.resources.dashboard.rendering import (
     dashboard_url,
     html_page,
@@ -47,9 +58,11 @@ def _config_models() -> dict[str, ModelSpec]:
         return {}
 
 
-def _day_argument() -> str | None:
-    """?date as an ISO date, None when absent; ValueError saying what is expected."""
-    return parse_day(request.args["date"]) if request.args.get("date") else None
+def _date_argument(rules: MarketRules) -> str | None:
+    """?date as a day, or on an intraday market a day or a bar (with ?bar, the form's bar
+    picker: that bar of the day); None when absent; ValueError saying what is expected."""
+    text = request.args.get("date")
+    return parse_date(text, rules.intraday, request.args.get("bar")) if text else None
 
 
 def _market_argument() -> str:
@@ -80,19 +93,21 @@ def _job_markets(job: dict[str, Any] | None, specs: dict[str, ModelSpec]) -> lis
 @blp.get("/dashboard")
 def dashboard() -> ResponseReturnValue:
     """The dashboard of a market (?market=, default nasdaq100); ?date=YYYY-MM-DD shows its
-    leaderboard of that day."""
+    leaderboard of that day (on an intraday market the day's last bar, or a bar: ?date=
+    YYYY-MM-DD HH:MM, or ?date=YYYY-MM-DD&bar=HH:MM)."""
     try:
         name = _market_argument()
     except ValueError as error:
         return message_page(400, "Bad request", str(error), _market_links())
-    try:
-        day = _day_argument()
-    except ValueError as error:
-        return message_page(400, "Bad request", str(error), [(LATEST, dashboard_url(name))])
     source = market(name)
     rules = source.rules
+    try:
+        day = _date_argument(rules)
+    except ValueError as error:
+        return message_page(400, "Bad request", str(error), [(LATEST, dashboard_url(name))])
     conn = get_db()
-    data = gather(conn, source.prices(), rules, day)
+    prices = source.prices()
+    data = gather(conn, prices, rules, day)
     palette = styles(data.palette_order)
     ranked = data.ranked_series
     label = f"{rules.benchmark} (benchmark)"
@@ -101,7 +116,13 @@ def dashboard() -> ResponseReturnValue:
 
     def chart(width: int) -> str | None:
         return equity_chart(
-            ranked, data.benchmark_series, label, width, palette, currency=rules.currency
+            ranked,
+            data.benchmark_series,
+            label,
+            width,
+            palette,
+            currency=rules.currency,
+            benchmark_steps=data.benchmark_steps,
         )
 
     return html_page(
@@ -113,6 +134,10 @@ def dashboard() -> ResponseReturnValue:
         rules=rules,
         rules_text=rules_summary(rules),
         currency=rules.currency,
+        period=_period(rules),
+        bar=_bar_names(data.day, rules, prices.trading_days),
+        times=bar_times(prices.trading_days) if rules.intraday else [],
+        return_heading=return_heading(rules),
         tabs=market_tabs(conn, _rules(), name),
         job_markets=job_markets,
         # A job whose markets the config no longer tells is taken to be on this one.
@@ -125,27 +150,50 @@ def dashboard() -> ResponseReturnValue:
     )
 
 
+def _period(rules: MarketRules) -> str:
+    """What one step of the market's timelines is called on its pages: a day, or a bar."""
+    return "bar" if rules.intraday else "day"
+
+
+def _bar_names(key: str | None, rules: MarketRules, keys: Sequence[str]) -> dict[str, str]:
+    """How the pages name the bar shown (nothing for a day): its day, its time (the picker's),
+    when it trades and its place in the day among keys."""
+    if key is None or is_day(key):
+        return {}
+    return {
+        "day": day_of(key),
+        "time": key[11:],
+        "period": bar_period(key, rules),
+        "place": bar_place(key, keys),
+    }
+
+
 @blp.get("/dashboard/models/<string:signature>")
 def model_page(signature: str) -> ResponseReturnValue:
-    """One model's day (?date=YYYY-MM-DD, default its newest): trades, holdings, conversation,
-    in its market's currency and units."""
+    """One model's day (?date=YYYY-MM-DD, default its newest; on an intraday market a bar, or
+    a day for its last bar): trades, holdings, conversation, in its market's currency and
+    units."""
     conn = get_db()
     name = timeline_market(conn, signature)
     links = [(LATEST, dashboard_url(name))]
-    try:
-        day = _day_argument()
-    except ValueError as error:
-        return message_page(400, "Bad request", str(error), links)
     source = market(name or DEFAULT_MARKET)
     rules = source.rules
+    period = _period(rules)
+    try:
+        day = _date_argument(rules)
+    except ValueError as error:
+        return message_page(400, "Bad request", str(error), links)
     decimals = max(MONEY_DECIMALS, rules.quantity_decimals)
     found = model_day(conn, source.prices(), signature, day, decimals)
     if found is None:
         known = signature in stored_models(conn)
         if known:
             newest = url_for(".model_page", signature=signature)
-            links.insert(0, (f"The newest day of {signature}", newest))
-        what = f"{signature} has no stored day {day}" if known else f"No results for {signature}"
+            links.insert(0, (f"The newest {period} of {signature}", newest))
+        missing = f"{period} on" if day and period == "bar" and is_day(day) else period
+        what = (
+            f"{signature} has no stored {missing} {day}" if known else f"No results for {signature}"
+        )
         return message_page(404, "Not found", what + ".", links)
     spec = _config_models().get(signature)
     return html_page(
@@ -157,6 +205,9 @@ def model_page(signature: str) -> ResponseReturnValue:
         rules=rules,
         rules_text=rules_summary(rules),
         currency=rules.currency,
+        period=period,
+        bar=_bar_names(found.day, rules, source.prices().trading_days),
+        times=bar_times(found.days),
         decimals=decimals,
         leaderboard_json=leaderboard_json(rules.name),
     )

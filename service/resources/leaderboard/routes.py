@@ -28,7 +28,7 @@ class LeaderboardView(MethodView):
         conn = get_db()
         source = market(args.get("market", DEFAULT_MARKET))
         name = source.rules.name
-        day = args["date"].isoformat() if "date" in args else latest_date(conn, name)
+        day = args["date"] if "date" in args else latest_date(conn, name)
         if day is None:  # nothing stored yet: no day, so no benchmark either
             return {"market": name, "currency": source.rules.currency, "date": None, "rankings": []}
         return leaderboard(conn, source.prices(), source.rules, day)

@@ -19,9 +19,9 @@ from service.resources.schemas import (
     DateRangeQueryArgsSchema,
     Market,
     Rounded,
+    RowSchema,
     Signature,
     TimelineSpendingFields,
-    iso_dates,
 )
 from service.results.contamination import cutoffs
 from service.results.performance import model_metrics
@@ -41,6 +41,19 @@ class MetricsQueryArgsSchema(DateRangeQueryArgsSchema):
             "a model of another market is not found"
         }
     )
+
+
+class DailyMetricsSchema(RowSchema):
+    """An intraday market's metrics from each day's last bar, annualised with its trading days
+    per year (as a daily market's are)."""
+
+    trading_days = fields.Integer()
+    annualized_return_pct = Rounded(4)
+    volatility_pct = Rounded(4)
+    sharpe = Rounded(4)
+    sortino = Rounded(4)
+    max_drawdown_pct = Rounded(4)
+    win_rate_pct = Rounded(2)
 
 
 class MetricsSchema(TimelineSpendingFields):
@@ -66,6 +79,15 @@ class MetricsSchema(TimelineSpendingFields):
     equal_weight_return_pct = Rounded(4)
     excess_return_pct = Rounded(4)
     contaminated = fields.Boolean()
+    daily = fields.Nested(
+        DailyMetricsSchema,
+        allow_none=True,
+        metadata={
+            "description": "On an intraday market (null on a daily one): the same risk metrics "
+            "from each day's last bar; the fields above are per bar (trading_days counts bars) "
+            "and annualised with bars per year"
+        },
+    )
 
 
 ONE_METRICS = MetricsSchema()
@@ -92,7 +114,7 @@ class MetricsView(MethodView):
     @blp.alt_response(404, description="The model has no stored days in this range or market")
     def get(self, args: dict[str, Any]) -> Response:
         """Return, volatility, Sharpe, Sortino, drawdown, Calmar, win rate, turnover, excess."""
-        query = iso_dates(args)
+        query = args
         start = str(query.get("start_date", "0000-01-01"))
         end = str(query.get("end_date", "9999-12-31"))
         conn = get_db()

@@ -16,7 +16,6 @@ from service.resources.schemas import (
     RangeQueryArgsSchema,
     Rounded,
     RowSchema,
-    iso_dates,
 )
 from service.results.performance import timeseries
 
@@ -68,7 +67,7 @@ class TimeseriesView(MethodView):
     )
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """End-of-day value, cash and returns of a model, with the benchmark since registration."""
-        query = iso_dates(args)
+        query = args
         model = str(query["model"])
         conn = get_db()
         ranged = "start_date" in query or "end_date" in query

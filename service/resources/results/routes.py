@@ -13,7 +13,7 @@ from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config
 from service.resources.errors import fail
 from service.resources.results.schemas import ResultSchema, ResultsQueryArgsSchema
-from service.resources.schemas import START_AFTER_END, iso_dates
+from service.resources.schemas import START_AFTER_END
 from service.results.contamination import cutoffs, is_contaminated
 from service.results.detail import add_full_detail
 
@@ -21,9 +21,8 @@ blp = Blueprint("results", __name__, url_prefix="/results", description="Stored 
 
 
 def result_filter(args: dict[str, Any]) -> ResultFilter:
-    """Query arguments as a filter, dates as ISO text."""
-    values = iso_dates({name: value for name, value in args.items() if name != "detail"})
-    return ResultFilter(**values)  # type: ignore[arg-type]
+    """Query arguments as a filter (days and bars as their keys)."""
+    return ResultFilter(**{name: value for name, value in args.items() if name != "detail"})
 
 
 @blp.route("")

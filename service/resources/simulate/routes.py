@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from datetime import date
 from typing import Any
 
 from flask import Response, current_app
@@ -53,10 +52,6 @@ JOB_LINKS = {
         "/simulate/{job_id}/replay", "post", "Run the job's models again from its recorded answers"
     ),
 }
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def start_job(request: JobRequest) -> dict[str, Any]:
@@ -117,8 +112,8 @@ class TriggerView(MethodView):
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Start a job that simulates models over a date range."""
         request = JobRequest(
-            end_date=body["end_date"].isoformat(),
-            start_date=_iso(body["start_date"]),
+            end_date=body["end_date"],
+            start_date=body["start_date"],
             models=body["models"],
             replace_existing=body["replace_existing"],
             max_cost_usd=body["max_cost_usd"],
@@ -189,8 +184,8 @@ class ReplayView(MethodView):
         if source is None:
             fail(404, f"job {job_id} not found")
         request = JobRequest(
-            end_date=_iso(body["end_date"]) or source["end_date"],
-            start_date=_iso(body["start_date"]),
+            end_date=body["end_date"] or source["end_date"],
+            start_date=body["start_date"],
             models=body["models"],
             replace_existing=body["replace_existing"],
             replay_of=job_id,

@@ -37,7 +37,21 @@ class TestLookAhead:
             make_article("20251001T000001", "just after midnight"),
             make_article("20251003T120000", "future"),
         )
-        assert titles(news.search("", before_day="2025-10-01")) == ["late yesterday", "older"]
+        assert titles(news.search("", before="2025-10-01")) == ["late yesterday", "older"]
+
+    def test_before_a_moment_only_what_was_published_before_it(
+        self, make_article: ArticleFactory
+    ) -> None:
+        # A bar's start, as a bar key: read in the same (market-local) time as time_published.
+        news = index(
+            make_article("20251001T092959", "a second before"),
+            make_article("20251001T093000", "at the start"),
+            make_article("20251001T101500", "during the bar"),
+            make_article("20250930T235959", "yesterday"),
+        )
+        found = news.search("", before="2025-10-01 09:30:00")
+        assert titles(found) == ["a second before", "yesterday"]
+        assert titles(news.search("", before="2025-10-01")) == ["yesterday"]
 
     @pytest.mark.parametrize("published", [None, "", "yesterday", "2025-09-30", "20259930T1000"])
     def test_undated_or_unparseable_articles_are_never_returned(
@@ -45,7 +59,7 @@ class TestLookAhead:
     ) -> None:
         news = index({**make_article("20250930T100000", "undated"), "time_published": published})
         assert len(news) == 0
-        assert news.search("", before_day="2099-01-01") == []
+        assert news.search("", before="2099-01-01") == []
 
     def test_time_without_seconds_is_accepted(self, make_article: ArticleFactory) -> None:
         found = index(make_article("20250930T1000", "short time")).search("", "2025-10-01")
@@ -78,7 +92,7 @@ class TestSearch:
     def test_all_words_match_tickers_title_or_summary(
         self, catalogue: NewsIndex, query: str, expected: list[str]
     ) -> None:
-        assert titles(catalogue.search(query, before_day="2025-10-01")) == expected
+        assert titles(catalogue.search(query, before="2025-10-01")) == expected
 
     def test_limit(self, catalogue: NewsIndex) -> None:
         assert titles(catalogue.search("", "2025-10-01", limit=1)) == ["Markets calm"]
@@ -104,7 +118,7 @@ class TestLoad:
     def test_bundled_sample(self) -> None:
         news = load_news(SAMPLE)
         assert len(news) == 20
-        found = news.search("NVDA", before_day="2025-10-03")
+        found = news.search("NVDA", before="2025-10-03")
         assert found and all(item["time_published"] < "2025-10-03" for item in found)
 
     def test_none_is_an_empty_index(self) -> None:

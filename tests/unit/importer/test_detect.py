@@ -10,7 +10,7 @@ import pytest
 from service.importer.detect import detect_market, symbols_of
 from service.importer.jsonl import AgentDataError
 from service.importer.reader import AgentData, PositionLine
-from service.market.catalog import CRYPTO10, NASDAQ100, SSE50
+from service.market.catalog import CRYPTO10, NASDAQ100, NASDAQ100_HOURLY, SSE50
 from service.market.directory import Markets
 from tests.unit.pricebuilder import build_prices
 
@@ -78,4 +78,32 @@ def test_symbols_of_no_universe_are_refused_naming_what_the_closest_lacks() -> N
     assert str(error.value) == (
         f"{FILE}: no market's universe holds every symbol traded or held (the closest,"
         " nasdaq100, lacks ZZ0, ZZ1, ZZ2, ZZ3, ZZ4 and 2 more); name the market with --market"
+    )
+
+
+BAR = "2025-10-09 10:00:00"
+HOURLY_STOCKS = build_prices({symbol: {BAR: (10, 11)} for symbol in ("AAA", "BBB")})
+
+
+def hourly_run(*lines: PositionLine) -> AgentData:
+    """gpt-5's data dated by bar: the registration at the first bar, then lines."""
+    return AgentData("gpt-5", [replace(START, date=BAR), *lines], {}, FILE, [])
+
+
+def test_a_run_dated_by_bar_is_told_among_the_intraday_markets_only() -> None:
+    both = Markets.of((NASDAQ100, STOCKS), (NASDAQ100_HOURLY, HOURLY_STOCKS))
+    hourly = hourly_run(replace(buy("AAA", AAA=1), date=BAR))
+
+    # AAA is in both universes: the form of the dates tells the market.
+    assert detect_market(hourly, both) == "nasdaq100_hourly"
+    assert detect_market(run(buy("AAA", AAA=1)), both) == "nasdaq100"
+
+
+def test_a_run_dated_by_bar_with_no_intraday_market_must_name_its_market() -> None:
+    with pytest.raises(AgentDataError) as error:
+        detect_market(hourly_run(replace(buy("AAA", AAA=1), date=BAR)), MARKETS)
+
+    assert str(error.value) == (
+        f"{FILE}: the lines are dated by bar (an intraday run), and no market of that form is"
+        " known; name the market with --market"
     )

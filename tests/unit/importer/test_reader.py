@@ -128,7 +128,14 @@ def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
         ('{"date": "2025-10-02", "id": 1,', "invalid JSON"),
         ("[1, 2]", "not a JSON object"),
         (with_changes(BUY, date="02/10/2025"), "bad date '02/10/2025'"),
-        (with_changes(BUY, date="2025-10-02 10:00:00"), "bad date '2025-10-02 10:00:00'"),
+        (with_changes(BUY, date="2025-10-02T10:00:00"), "bad date '2025-10-02T10:00:00'"),
+        (with_changes(BUY, date="2025-10-02 10:00"), "bad date '2025-10-02 10:00'"),
+        (with_changes(BUY, date="2025-10-02 25:00:00"), "bad date '2025-10-02 25:00:00'"),
+        (
+            with_changes(BUY, date="2025-10-02 10:00:00"),
+            "date 2025-10-02 10:00:00 is a bar (a day and a time), the first line's 2025-10-01"
+            " is a day",
+        ),
         ({"id": 1, "positions": {"CASH": 1.0}}, 'missing "date"'),
         ({"date": "2025-10-02", "id": 1}, 'missing "positions"'),
         (with_changes(BUY, positions=[1.0]), '"positions" is not an object'),
@@ -308,6 +315,54 @@ def test_a_log_folder_that_is_not_a_date_is_rejected(tmp_path: Path) -> None:
         read_agent(tmp_path / "gpt-5")
 
 
+def at_bars(*lines: dict[str, Any]) -> list[dict[str, Any]]:
+    """lines dated by bar, as an hourly run dates them: each day at 10:00."""
+    return [with_changes(line, date=f"{line['date']} 10:00:00") for line in lines]
+
+
+def test_an_hourly_run_is_read_by_bar_with_its_logs_in_folders_named_by_bar(
+    tmp_path: Path,
+) -> None:
+    registration = with_changes(REGISTRATION, date="2025-10-01 08:30:00")
+    positions_file(tmp_path, registration, *at_bars(BUY, NO_TRADE))
+    log = {"signature": "gpt-5", "new_messages": [{"role": "user", "content": "hi"}]}
+    write_lines(tmp_path / "gpt-5" / "log" / "2025-10-02 10:00:00" / "log.jsonl", [log])
+
+    data = read_agent(tmp_path / "gpt-5")
+
+    assert [line.date for line in data.positions] == [
+        "2025-10-01 08:30:00",
+        "2025-10-02 10:00:00",
+        "2025-10-03 10:00:00",
+    ]
+    assert [line.action_type for line in data.positions] == ["init", "buy", "hold"]
+    assert (data.intraday, data.notes) == (True, [])
+    assert data.logs == {"2025-10-02 10:00:00": [LogMessage("user", "hi")]}
+    assert not read_agent(positions_file(tmp_path / "daily", REGISTRATION).parents[1]).intraday
+
+
+def test_a_run_dated_by_bar_after_a_daily_registration_is_rejected(tmp_path: Path) -> None:
+    path = positions_file(tmp_path, REGISTRATION, *at_bars(BUY))
+
+    with pytest.raises(AgentDataError) as error:
+        read_positions(path)
+
+    assert str(error.value) == (
+        f"{path}, line 2: date 2025-10-02 10:00:00 is a bar (a day and a time), the first line's"
+        " 2025-10-01 is a day"
+    )
+
+
+def test_a_log_folder_named_by_a_bar_without_seconds_is_rejected(tmp_path: Path) -> None:
+    positions_file(tmp_path, REGISTRATION)
+    write_lines(
+        tmp_path / "gpt-5" / "log" / "2025-10-02 10:00" / "log.jsonl", [{"new_messages": []}]
+    )
+
+    with pytest.raises(AgentDataError, match="10:00: folder name is not a date"):
+        read_agent(tmp_path / "gpt-5")
+
+
 def test_an_invalid_signature_folder_is_rejected(tmp_path: Path) -> None:
     write_lines(tmp_path / "bad name" / "position" / "position.jsonl", [REGISTRATION])
 
@@ -357,3 +412,23 @@ def test_ai_trader_crypto_lines_keep_their_decimals() -> None:
     assert line.shares == {"BTC-USDT": 0.159, "ETH-USDT": 3.226}
     assert [p.action_id for p in data.positions] == list(range(12))
     assert data.notes == []
+
+
+def test_ai_trader_hourly_lines_are_read_by_bar_from_a_registration_before_the_first_bar() -> None:
+    data = read_agent(FIXTURES / "ai_trader_sse50_hourly" / "gpt-5-astock-hour")
+
+    registration, first_buy = data.positions[:2]
+    # 08:30 is before the 10:30 bar, the day's first: the registration's time is kept as written.
+    assert (registration.date, registration.action_type, registration.cash) == (
+        "2025-10-09 08:30:00",
+        "init",
+        100000.0,
+    )
+    assert (first_buy.date, first_buy.symbol, first_buy.amount) == (
+        "2025-10-09 10:30:00",
+        "600941.SH",
+        100,
+    )
+    assert (first_buy.shares, first_buy.cash) == ({"600941.SH": 100}, 89584.0)
+    assert (len(data.positions), data.notes, data.intraday) == (18, [], True)
+    assert list(data.logs) == ["2025-10-09 11:30:00"]

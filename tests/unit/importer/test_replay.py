@@ -152,3 +152,36 @@ def test_sales_of_one_day_draw_on_its_start_together() -> None:
     second = PositionLine(3, DAY, 2, "sell", "AAA", 50, None, 2500.0, {})
 
     assert replay_notes([HELD, first, second], PRICES, LOTS) == []
+
+
+BAR = "2025-10-02 10:30:00"
+LATER_BAR = "2025-10-02 11:30:00"
+NEXT_DAY_BAR = "2025-10-03 10:30:00"
+BAR_PRICES = build_prices({"AAA": {BAR: (10, 11), LATER_BAR: (10, 11), NEXT_DAY_BAR: (10, 12)}})
+HELD_AT_BAR = replace(HELD, date="2025-10-02 08:30:00")
+
+
+def test_units_bought_in_an_earlier_bar_of_the_day_are_not_settled_under_t_plus_1() -> None:
+    bought = PositionLine(2, BAR, 1, "buy", "AAA", 100, None, 0.0, {"AAA": 250})
+    sold = PositionLine(3, LATER_BAR, 2, "sell", "AAA", 200, None, 2000.0, {"AAA": 50})
+    next_day = PositionLine(4, NEXT_DAY_BAR, 3, "sell", "AAA", 50, None, 2500.0, {})
+
+    notes = replay_notes([HELD_AT_BAR, bought, sold, next_day], BAR_PRICES, LOTS)
+
+    # The bars of a day are one day of settlement; the next day's first bar starts another.
+    assert notes == [
+        (
+            3,
+            "sell 200 AAA: only 150 were held before 2025-10-02, and units bought that day"
+            f" settle T+1 on Lots; {STORED}",
+        )
+    ]
+
+
+def test_an_order_at_a_bar_is_replayed_at_that_bars_open() -> None:
+    bought = PositionLine(2, LATER_BAR, 1, "buy", "AAA", 1, None, 989.0, {"AAA": 151})
+
+    assert trade_price(bought, BAR_PRICES) == 10.0
+    assert replay_notes([HELD_AT_BAR, bought], BAR_PRICES, COINS) == [
+        (2, f"buy 1 AAA at 10: expected cash 990, the file says cash 989; {STORED}")
+    ]

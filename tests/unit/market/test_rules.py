@@ -72,9 +72,17 @@ def test_catalog() -> None:
         "QQQ",
         10000.0,
     )
-    with pytest.raises(KeyError, match="known: nasdaq100, sse50, crypto10"):
+    with pytest.raises(KeyError, match="known: nasdaq100, sse50, crypto10, nasdaq100_hourly"):
         market_rules("moon")
-    assert list(MARKETS) == ["nasdaq100", "sse50", "crypto10"]
+    assert list(MARKETS) == ["nasdaq100", "sse50", "crypto10", "nasdaq100_hourly", "sse50_hourly"]
+
+
+def test_the_hourly_markets_are_their_daily_markets_in_bars() -> None:
+    us, cn = market_rules("nasdaq100_hourly"), market_rules("sse50_hourly")
+    assert (us.bars_per_day, us.periods_per_year, us.labelled_by_end) == (6, 1512, False)
+    assert (cn.bars_per_day, cn.periods_per_year, cn.labelled_by_end) == (4, 968, True)
+    assert (cn.lot_size, cn.settlement_days, cn.currency) == (100, 1, "CNY")
+    assert us.intraday and cn.intraday and not NASDAQ100.intraday
 
 
 def test_the_markets_follow_ai_traders_rules() -> None:
