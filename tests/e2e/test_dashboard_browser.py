@@ -1,10 +1,10 @@
 """The dashboard in headless Chromium, served by gunicorn with results from a real consumer.
 
 The module's server starts empty with a page open on it, then runs two NASDAQ-100 jobs while
-the page follows them, then one job on each other market (SSE-50, Crypto-10); the other tests
-look at what the jobs stored. One model calls a local LLM stub at a price, so the leaderboard
-has a cost to show besides the dashes of the others. Screenshots are kept in the module's
-temporary folder (dashboard-*.png).
+the page follows them, then one job on each other market (SSE-50, Crypto-10 and the two hourly
+ones); the other tests look at what the jobs stored. One model calls a local LLM stub at a
+price, so the leaderboard has a cost to show besides the dashes of the others. Screenshots are
+kept in the module's temporary folder (dashboard-*.png).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from service.market.catalog import CRYPTO10, MARKETS, SSE50
+from service.market.catalog import CRYPTO10, MARKETS, NASDAQ100_HOURLY, SSE50, SSE50_HOURLY
 from service.resources.dashboard.chart import COMPACT_WIDTH, SVG_NAMESPACE
 from service.settings import DEFAULT_CONFIG_PATH
 from tests.e2e.browser import DevTools, chromium, png_size, tab
@@ -51,7 +52,10 @@ FIRST_JOB_WAIT = 90
 MARKET_SPANS = {
     SSE50.name: ("2025-10-09", "2025-11-18"),
     CRYPTO10.name: ("2025-11-01", "2025-11-15"),
+    NASDAQ100_HOURLY.name: ("2025-10-01", "2025-10-10"),
+    SSE50_HOURLY.name: ("2025-10-13", "2025-10-24"),
 }
+HOURLY = [NASDAQ100_HOURLY.name, SSE50_HOURLY.name]
 WIDTHS = [1280, 390]
 
 
@@ -497,8 +501,14 @@ MARKET_FACTS = """(() => {
     range.selectNodeContents(td);
     return range.getBoundingClientRect().right <= wrap.right;
   });
+  const days = [...svg.querySelectorAll('text.day-label')].map(t => t.getBoundingClientRect());
   return {
     seen: seen,
+    days: days.length,
+    daysApart: days.every((a, i) => i === 0 || days[i - 1].right <= a.left),
+    daysInside: days.every(r => r.left >= box.left && r.right <= box.right),
+    dayHeight: Math.min(...days.map(r => r.height)),
+    bands: svg.querySelectorAll('rect.day-band').length,
     rows: [...document.querySelectorAll('#leaderboard tr.model-row')].map(r => r.dataset.model),
     values: row('#leaderboard tr.model-row td:nth-child(3)'),
     benchmark: row('#leaderboard tr.benchmark-row td'),
@@ -510,11 +520,21 @@ MARKET_FACTS = """(() => {
     tabs: [...document.querySelectorAll('#markets a')].map(a => ({
       market: a.dataset.market, current: a.getAttribute('aria-current') === 'page',
       text: a.innerText.replace(/\\s+/g, ' ').trim(), right: a.getBoundingClientRect().right,
-      top: a.getBoundingClientRect().top})),
+      top: a.getBoundingClientRect().top, group: a.parentElement.dataset.bars})),
     currency: document.getElementById('currency').textContent,
     page: document.documentElement.scrollWidth,
   };
 })()"""
+
+
+BARS = ["1d", "60min"]
+
+
+def rows_of(live: Live, model: str) -> list[dict[str, Any]]:
+    """Every stored day or bar of the model, as /results has it."""
+    status, rows = request(f"{live.base}/results?model={model}&page_size=500")
+    assert status == 200
+    return list(rows)
 
 
 def shown(value: float, currency: str) -> str:
@@ -555,10 +575,23 @@ def test_each_markets_dashboard(live: Live, market: str, width: int) -> None:
         f"{MARKETS[name].label} {counts[name]}" for name in MARKETS
     ]
     assert all(t["right"] <= width for t in facts["tabs"])
-    assert len({t["top"] for t in facts["tabs"]}) == 1  # on one line, on a phone too
+    # The daily markets and the hourly ones each on one line, on a phone too (one under the
+    # other); side by side on a desktop.
+    lines = {group: {t["top"] for t in facts["tabs"] if t["group"] == group} for group in BARS}
+    assert all(len(tops) == 1 for tops in lines.values()), lines
+    assert (lines["1d"] == lines["60min"]) is (width >= 600)
     # The values, the first column that scrolls, are seen whole (with their USDT) unscrolled.
     assert facts["seen"] is True
     assert facts["page"] <= width
+    if rules.intraday:
+        # Bars grouped by day: every other day shaded, the days labelled apart, inside the
+        # chart and at least 10 px high; no bar's time under the axis.
+        days = len({row["date"][:10] for row in rows_of(live, ranked[0])})
+        assert facts["bands"] == days // 2
+        assert 2 <= facts["days"] <= days and facts["daysApart"] and facts["daysInside"]
+        assert facts["dayHeight"] >= 10
+    else:
+        assert facts["bands"] == 0 and facts["days"] == 0
 
 
 @pytest.mark.parametrize("market", list(MARKET_SPANS))
@@ -592,3 +625,77 @@ def test_model_days_of_other_markets(live: Live, model: str, width: int) -> None
     if rules.lot_size > 1:
         assert all(row[2].split("\n")[1].endswith(("lot", "lots")) for row in facts["trades"])
     assert held["Total"][-1] == shown(day["portfolio_value"], rules.currency)
+
+
+BAR_FACTS = """(() => {
+  const box = e => e && (r => ({top: Math.round(r.top), left: r.left, right: r.right}))(
+    e.getBoundingClientRect());
+  const nav = document.querySelector('.day-nav');
+  return {
+    where: location.pathname + location.search,
+    day: document.getElementById('model-day').textContent,
+    named: document.getElementById('bar-named').textContent,
+    prev: box(document.getElementById('prev-day')), next: box(document.getElementById('next-day')),
+    form: box(nav.querySelector('form')), chosen: nav.querySelector('select').value,
+    picked: nav.querySelector('input[type=date]').value,
+    page: document.documentElement.scrollWidth,
+  };
+})()"""
+
+
+def bar_url(live: Live, model: str, key: str) -> str:
+    """The model page of one bar."""
+    return f"{live.base}/dashboard/models/{model}?date={urllib.parse.quote(key)}"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("market", HOURLY)
+def test_hourly_model_pages_step_through_bars(live: Live, market: str, width: int) -> None:
+    model = f"{market}-mock-llm"
+    keys = [row["date"] for row in rows_of(live, model)]
+    bars = len({key[11:] for key in keys})
+    first_of_day = bars * 2  # the third day's first bar: previous is the day before's last
+    url = bar_url(live, model, keys[first_of_day])
+    with tab(live.folder / "profile-bars", url, width) as (browser, session):
+        here = browser.evaluate(session, BAR_FACTS)
+        browser.screenshot(session, live.shot(f"model-bar-{market}-{width}"))
+        browser.click_to_load(session, "document.getElementById('prev-day').click()")
+        before = browser.evaluate(session, BAR_FACTS)
+        browser.click_to_load(session, "document.getElementById('next-day').click()")
+        browser.click_to_load(session, "document.getElementById('next-day').click()")
+        after = browser.evaluate(session, BAR_FACTS)
+    assert here["day"] == keys[first_of_day] and "bar 1 of" in here["named"]
+    assert here["picked"] == keys[first_of_day][:10] and here["chosen"] == keys[first_of_day][11:]
+    assert before["day"] == keys[first_of_day - 1] and "the day's last bar" in before["named"]
+    assert after["day"] == keys[first_of_day + 1] and "bar 2 of" in after["named"]
+    assert here["page"] <= width
+    assert all(part["right"] <= width for part in (here["prev"], here["next"], here["form"]))
+    # Previous and next side by side; on a phone the day and bar picker on the line below.
+    assert here["prev"]["top"] == here["next"]["top"]
+    assert (here["form"]["top"] > here["prev"]["top"]) is (width < 600)
+
+
+PICK = """((day, bar) => {
+  const form = document.querySelector('form.inline');
+  form.querySelector('input[type=date]').value = day;
+  form.querySelector('select[name=bar]').value = bar;
+  form.querySelector('button[type=submit]').click();
+})"""
+
+
+@pytest.mark.parametrize("market", HOURLY)
+def test_the_leaderboard_form_picks_a_day_and_a_bar(live: Live, market: str) -> None:
+    model = f"{market}-mock-llm"
+    keys = [row["date"] for row in rows_of(live, model)]
+    key = keys[len(keys) // 2]
+    url = f"{live.base}/dashboard?market={market}"
+    with tab(live.folder / "profile-pick", url, 390) as (browser, session):
+        browser.click_to_load(session, f"{PICK}('{key[:10]}', '{key[11:]}')")
+        shown_bar = browser.evaluate(
+            session, "document.getElementById('leaderboard-date').textContent"
+        )
+        browser.screenshot(session, live.shot(f"{market}-picked-390"))
+        browser.click_to_load(session, f"{PICK}('{key[:10]}', '')")
+        last = browser.evaluate(session, "document.getElementById('leaderboard-date').textContent")
+    assert shown_bar == key
+    assert last[:10] == key[:10] and last == max(k for k in keys if k[:10] == key[:10])

@@ -196,7 +196,8 @@ def test_the_chart_plots_every_bar_with_the_days_shaded_and_labelled(
         labels = svg.findall(f".//{SVG}text[@class='day-label']")
         labelled = [label.get("data-day") for label in labels]
         assert labelled[0] == start and set(labelled) <= set(days) and len(labelled) >= 2
-        assert (labels[0].text or "").startswith("Oct ")
+        months = svg.findall(f".//{SVG}text[@class='month-label']")
+        assert [month.text for month in months] == ["Oct 2025"]
         axis = [node.text or "" for node in svg.iter(f"{SVG}text")]
         assert not any(re.search(r"\d:\d\d", label) for label in axis)  # no bar's time
     assert len(wide.findall(f".//{SVG}text[@class='day-label']")) == len(days)

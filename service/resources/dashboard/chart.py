@@ -45,7 +45,9 @@ MAX_TICK_DECIMALS = 6
 # Bars of a day: every other day is shaded, each labelled by its day ("Oct 3") under its band.
 DAY_SHADE = "#eef2f7"
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-DAY_LABEL_GAP = 12
+DAY_LABEL_GAP = 10
+# The row of months under the day numbers: how much lower, and the room it adds to the chart.
+MONTH_ROW = 17
 
 
 @dataclass(frozen=True)
@@ -205,16 +207,16 @@ def _date_label(x: float, text: str, extra: str = "") -> str:
     )
 
 
-def day_labels(days: Sequence[str]) -> list[str]:
-    """Days as the hourly axis writes them, in order: 'Oct 3' for the first and the first of
-    each month, the day's number for the others ('6'); the year is in the chart's title."""
-    labels, month = [], ""
-    for day in days:
-        _, number, of_month = day_of(day).split("-")
-        name = MONTHS[int(number) - 1]
-        labels.append(str(int(of_month)) if name == month else f"{name} {int(of_month)}")
-        month = name
-    return labels
+def day_label(day: str) -> str:
+    """A day as the hourly axis writes it: its number in the month ('6'); the month is named
+    on the row below."""
+    return str(int(day_of(day)[8:10]))
+
+
+def month_label(day: str) -> str:
+    """The month of a day as the row under the day numbers names it: 'Oct 2025'."""
+    year, month = day_of(day)[:7].split("-")
+    return f"{MONTHS[int(month) - 1]} {year}"
 
 
 def _week(day: str) -> tuple[int, int]:
@@ -271,7 +273,7 @@ def _day_bands(spans: Sequence[DaySpan]) -> list[str]:
 
 def _fits(spans: Sequence[DaySpan]) -> bool:
     """Whether the labels of these days stand apart, each centred under its day."""
-    widths = [text_width(label) for label in day_labels([span.day for span in spans])]
+    widths = [text_width(day_label(span.day)) for span in spans]
     return all(
         after.middle - before.middle >= (left + right) / 2 + DAY_LABEL_GAP
         for before, after, left, right in zip(spans, spans[1:], widths, widths[1:], strict=False)
@@ -300,15 +302,34 @@ def labelled_days(spans: Sequence[DaySpan]) -> list[DaySpan]:
     return kept
 
 
-def _day_axis(frame: Frame, spans: Sequence[DaySpan]) -> list[str]:
-    """The date axis of an intraday chart: a tick at each day's boundary and the days
-    labelled under their bands, as many as fit without touching."""
-    parts = [_baseline(frame), *(_tick(span.start) for span in spans[1:])]
-    shown = labelled_days(spans)
-    for span, label in zip(shown, day_labels([span.day for span in shown]), strict=True):
-        extra = f' class="day-label" data-day="{span.day}"'
-        parts.append(_date_label(span.middle, label, extra))
+def _month_row(frame: Frame, spans: Sequence[DaySpan]) -> list[str]:
+    """Under the day numbers, each month and year from its first day on ('Oct 2025'), as many
+    as fit: the chart's first month at its left edge, a later one from its first day."""
+    parts: list[str] = []
+    end = -math.inf
+    for before, span in zip([None, *spans], spans, strict=False):
+        if before is not None and before.day[:7] == span.day[:7]:
+            continue
+        label = month_label(span.day)
+        x = min(span.start, frame.width - text_width(label))
+        if x < end + DAY_LABEL_GAP:
+            continue
+        end = x + text_width(label)
+        parts.append(
+            f'<text class="month-label" data-month="{span.day[:7]}" x="{x:.1f}"'
+            f' y="{TOP + PLOT_HEIGHT + 20 + MONTH_ROW}" fill="#4b5563">{_attr(label)}</text>'
+        )
     return parts
+
+
+def _day_axis(frame: Frame, spans: Sequence[DaySpan]) -> list[str]:
+    """The date axis of an intraday chart: a tick at each day's boundary, the days' numbers
+    under their bands (as many as fit without touching) and their months below."""
+    parts = [_baseline(frame), *(_tick(span.start) for span in spans[1:])]
+    for span in labelled_days(spans):
+        extra = f' class="day-label" data-day="{span.day}"'
+        parts.append(_date_label(span.middle, day_label(span.day), extra))
+    return [*parts, *_month_row(frame, spans)]
 
 
 def _dash(style: Style) -> str:
@@ -431,13 +452,13 @@ def equity_chart(
                 frame, benchmark_label, reference, BENCHMARK_STYLE, kind, currency, benchmark_steps
             )
         )
-    legend_top = TOP + PLOT_HEIGHT + AXIS_SPACE + 6
+    intraday = not all(map(is_day, frame.dates))
+    legend_top = TOP + PLOT_HEIGHT + AXIS_SPACE + (MONTH_ROW if intraday else 0) + 6
     columns = legend_columns(width, [name for name, _ in entries])
     height = legend_top + math.ceil(len(entries) / columns) * LEGEND_ROW
     title = (
         f"Portfolio value per model and {benchmark_label}, {frame.dates[0]} to {frame.dates[-1]}"
     )
-    intraday = not all(map(is_day, frame.dates))
     spans = day_spans(frame) if intraday else []
     x_axis = _day_axis(frame, spans) if intraday else _x_axis(frame)
     axes = [*_day_bands(spans), *_y_axis(frame, labels, currency), *x_axis]

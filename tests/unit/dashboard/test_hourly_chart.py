@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -15,8 +16,9 @@ from service.resources.dashboard.chart import (
     SVG_NAMESPACE,
     WIDTH,
     Point,
-    day_labels,
+    day_label,
     equity_chart,
+    month_label,
     text_width,
 )
 
@@ -78,7 +80,9 @@ def test_a_days_band_holds_its_bars_and_its_label_is_centred_under_it() -> None:
     root = drawn(equity_chart({"a": rising(keys)}))
     labels = day_labels_of(root)
     assert [label.get("data-day") for label in labels] == days
-    assert [label.text for label in labels] == ["Oct 1", "2", "3", "6"]
+    assert [label.text for label in labels] == ["1", "2", "3", "6"]
+    months = root.findall(f".//{SVG}text[@class='month-label']")
+    assert [month.text for month in months] == ["Oct 2025"]
     path = root.find(f".//{SVG}path")
     assert path is not None
     xs = [float(x) for x in re.findall(r"([\d.]+),[\d.]+", path.get("d") or "")]
@@ -100,24 +104,35 @@ def test_no_bar_is_labelled_only_days() -> None:
     assert len(day_labels_of(root)) <= 29
 
 
+def months_of(root: ET.Element) -> list[ET.Element]:
+    """The month row under the day numbers."""
+    return root.findall(f".//{SVG}text[@class='month-label']")
+
+
 @pytest.mark.parametrize("width", [WIDTH, COMPACT_WIDTH])
 @pytest.mark.parametrize("count", [1, 2, 5, 8, 12, 29, 60])
-def test_day_labels_never_touch_and_name_the_month_once(width: int, count: int) -> None:
+def test_day_and_month_labels_never_touch(width: int, count: int) -> None:
     days = trading_days("2025-10-01", count)
     root = drawn(equity_chart({"a": rising(bars(days))}, width=width))
     labels = day_labels_of(root)
-    assert labels and labels[0].text and labels[0].text.startswith(("Oct", "Nov"))
+    assert labels and all((label.text or "").isdigit() for label in labels)
     boxes = [
         (float(label.get("x") or 0), text_width(label.text or ""))
         for label in labels  # centred: each spans x ± width / 2
     ]
-    for (x, size), (after, next_size) in zip(boxes, boxes[1:], strict=False):
+    for (x, size), (after, next_size) in pairwise(boxes):
         assert after - x >= (size + next_size) / 2
     shown = [label.get("data-day") or "" for label in labels]
     assert shown == sorted(shown)
-    for label, before in zip(labels[1:], shown, strict=False):
-        new_month = (label.get("data-day") or "")[:7] != before[:7]
-        assert (label.text or "").isdigit() is not new_month
+    months = months_of(root)
+    assert months[0].text == "Oct 2025" and float(months[0].get("x") or 0) < 100
+    for month, following in pairwise(months):
+        start = float(month.get("x") or 0)
+        assert start + text_width(month.text or "") < float(following.get("x") or 0)
+    assert all(float(m.get("x") or 0) + text_width(m.text or "") <= width for m in months)
+    spanned = sorted({day[:7] for day in days})
+    assert [month.get("data-month") for month in months] == spanned[: len(months)]
+    assert len(months) >= min(len(spanned), 2 if count > 30 else 1)
 
 
 def test_when_days_do_not_fit_the_weeks_are_labelled_from_their_first_day() -> None:
@@ -129,13 +144,9 @@ def test_when_days_do_not_fit_the_weeks_are_labelled_from_their_first_day() -> N
     assert mondays == shown or mondays == shown[1:]
 
 
-def test_day_labels_name_the_month_on_the_first_and_when_it_changes() -> None:
-    assert day_labels(["2025-10-30", "2025-10-31 10:00:00", "2025-11-03"]) == [
-        "Oct 30",
-        "31",
-        "Nov 3",
-    ]
-    assert day_labels(["2026-01-02"]) == ["Jan 2"]
+def test_day_and_month_labels() -> None:
+    assert [day_label(day) for day in ["2025-10-03", "2025-10-31 10:00:00"]] == ["3", "31"]
+    assert month_label("2026-01-02 15:00:00") == "Jan 2026"
 
 
 def test_a_daily_chart_keeps_its_dates_and_has_no_bands() -> None:
