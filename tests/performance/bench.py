@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from service.market.catalog import DEFAULT_MARKET
-from service.market.directory import markets_from
+from service.market.directory import Markets, markets_from
 from service.market.prices import load_prices
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULTS_DIR, Settings
 from tests.performance import datagen, queries, report, simulation
@@ -36,7 +36,7 @@ BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the fig
 @dataclass(frozen=True)
 class Mode:
     """Sizes of one benchmark run; None days means every trading day of the file (for
-    market_days: of the market with the fewest, so that every market has as many)."""
+    market_days: of the daily market with the fewest, so that every market has as many)."""
 
     name: str
     bundled_days: int | None
@@ -159,9 +159,11 @@ def measure_queries(
 
 
 def fill_markets(folder: Path, mode: Mode) -> tuple[Path, datagen.MarketsData, dict[str, Any]]:
-    """20 built-ins on every market over its first trading days, as many each, in one database
-    (and nasdaq100's alone in a copy): the config, the databases and their description."""
-    markets = markets_from(Settings())
+    """20 built-ins on every daily market over its first trading days, as many each, in one
+    database (and nasdaq100's alone in a copy): the config, the databases and their
+    description."""
+    every = markets_from(Settings())
+    markets = Markets({source.rules.name: source for source in every if not source.rules.intraday})
     shortest = min(len(markets.prices(name).trading_days) for name in markets.names)
     days = min(mode.market_days or shortest, shortest)
     models = [
