@@ -19,8 +19,8 @@ from service.jobs.batch import run_job
 from service.jobs.creation import create_job
 from service.jobs.planning import JobRequest
 from service.market.catalog import NASDAQ100
-from service.market.directory import Markets
-from service.market.prices import load_prices
+from service.market.directory import Markets, MarketSource
+from service.market.prices import SERIES_KEY, Bar, PriceData, load_prices
 from service.market.rules import MarketRules
 from service.models_config import load_models_config
 from service.settings import Settings
@@ -34,6 +34,15 @@ NO_RANGE_LIMIT = 100_000
 # of 20 models x 1,000 days slows down and starves writers into "database is locked": the
 # scaling data is made in jobs of at most this many days (resumed one after another).
 JOB_DAYS = 160
+# The first day of the daily counterpart of an intraday market's data (see bars_as_days).
+BARS_AS_DAYS_START = date(2025, 1, 2)
+FIELD_NAMES = (
+    ("open", "1. buy price"),
+    ("high", "2. high"),
+    ("low", "3. low"),
+    ("close", "4. sell price"),
+    ("volume", "5. volume"),
+)
 TABLES = ("jobs", "job_details", "positions", "holdings", "reasoning_logs", "tool_usage")
 
 
@@ -54,6 +63,16 @@ class MarketsData:
     alone: Path
     jobs: dict[str, Filled]
     windows: dict[str, tuple[str, str]]  # each market's first and last day
+
+
+@dataclass(frozen=True)
+class BarsAsDays:
+    """A daily market's files made of an intraday market's bars, and the markets config that
+    gives them to a daily market."""
+
+    price_file: Path
+    benchmark_file: Path
+    markets_config: Path
 
 
 def builtin_models(
@@ -146,6 +165,50 @@ def write_synthetic_prices(path: Path, years: int = 5, symbols: int = 100) -> Pa
     return path
 
 
+def _fields(bar: Bar) -> dict[str, str]:
+    """A bar in AI-Trader's field names; repr keeps every float as it was read."""
+    values = {name: getattr(bar, attribute) for attribute, name in FIELD_NAMES}
+    return {name: repr(value) for name, value in values.items() if value is not None}
+
+
+def _write_days(
+    path: Path, prices: PriceData, symbols: Sequence[str], days: dict[str, str]
+) -> Path:
+    """A merged.jsonl of these symbols' bars, each under the day it is renamed to."""
+    with path.open("w", encoding="utf-8") as out:
+        for symbol in symbols:
+            series = {
+                day: _fields(bar)
+                for key, day in days.items()
+                if (bar := prices.bar(symbol, key)) is not None
+            }
+            record = {"Meta Data": {"2. Symbol": symbol}, SERIES_KEY: series}
+            out.write(json.dumps(record) + "\n")
+    return path
+
+
+def bars_as_days(folder: Path, source: MarketSource, daily: str) -> BarsAsDays:
+    """The intraday market's bars as a daily market's days: its i-th bar becomes the i-th
+    weekday from BARS_AS_DAYS_START, for the same symbols and the same benchmark, in files that
+    the markets config gives to the daily market called `daily`.
+
+    The two markets then hold the same prices over as many steps, so that the same models
+    store the same rows on both: what differs between their answers is the intraday market's
+    own work (bar keys, days of bars, its daily figures), not the size of the data.
+    """
+    prices = source.prices()
+    keys = prices.trading_days
+    # About 261 weekdays a year: enough years for every bar.
+    days = dict(zip(keys, weekdays(BARS_AS_DAYS_START, 1 + len(keys) // 250), strict=False))
+    price_file = _write_days(folder / f"{daily}-days.jsonl", prices, prices.symbols, days)
+    benchmark = source.rules.benchmark
+    benchmark_file = _write_days(folder / f"{benchmark}-days.jsonl", prices, [benchmark], days)
+    config = {daily: {"price_file": price_file.name, "benchmark_file": benchmark_file.name}}
+    markets_config = folder / f"markets-{daily}-days.json"
+    markets_config.write_text(json.dumps(config, indent=1), encoding="utf-8")
+    return BarsAsDays(price_file, benchmark_file, markets_config)
+
+
 def fill(
     database: Path, prices_path: Path, config_path: Path, end: str, start: str | None
 ) -> Filled:
@@ -182,6 +245,17 @@ def describe(database: Path) -> dict[str, Any]:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         rows = {name: conn.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0] for name in TABLES}
     return {"bytes": database.stat().st_size, "rows": rows}
+
+
+def market_rows(database: Path, market: str) -> dict[str, int]:
+    """The positions rows of a market's timelines, and the holdings rows after them."""
+    with closing(sqlite3.connect(database)) as conn:
+        positions, holdings = conn.execute(
+            "SELECT COUNT(DISTINCT p.id), COUNT(h.position_id) FROM positions AS p"
+            " LEFT JOIN holdings AS h ON h.position_id = p.id WHERE p.market = ?",
+            (market,),
+        ).fetchone()
+    return {"positions": positions, "holdings": holdings}
 
 
 def scaled_databases(

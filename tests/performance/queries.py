@@ -6,10 +6,12 @@ import sqlite3
 import time
 from contextlib import closing
 from dataclasses import dataclass, replace
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from service.market.calendar import day_of
 from tests.performance.load import Timings, sequential, time_requests, wrk
 from tests.performance.servers import Service, cpu_seconds, workers_memory
 
@@ -18,6 +20,7 @@ WARMUP_ROUNDS = 2  # of the sustained rounds, see sustained()
 WARMUP_REQUESTS = 20  # of each sequential measurement
 INTERLEAVED_ROUNDS = 12  # see interleaved(); a multiple of 3 and 4 columns
 WINDOW_DAYS = 20  # the date range of /results?model=: about a month
+WINDOW_WEEK = 5  # the same on an intraday market, in days of bars: a week
 # Every model of a day, every day of a window: whole answers, not the default page of 10.
 PAGE = 100
 
@@ -41,33 +44,44 @@ def _path(base: str, **params: object) -> str:
     return f"{base}?{query}" if query else base
 
 
+def _stored_dates(conn: sqlite3.Connection, market: str | None) -> list[str]:
+    """Every stored date (a day or a bar key) of the market's timelines, or of all."""
+    where = "WHERE market = ?" if market else ""
+    query = f"SELECT DISTINCT date FROM positions {where} ORDER BY 1"  # nosec B608
+    return [row[0] for row in conn.execute(query, (market,) if market else ())]
+
+
+def _busiest_model(conn: sqlite3.Connection, market: str | None) -> str:
+    """The model of the market (or of all) with the most orders."""
+    row = conn.execute(
+        "SELECT model FROM positions WHERE action_type IN ('buy', 'sell')"
+        f" {'AND market = ?' if market else ''}"
+        " GROUP BY model ORDER BY COUNT(*) DESC, model LIMIT 1",
+        (market,) if market else (),
+    ).fetchone()
+    return str(row[0])
+
+
+def _first_job(conn: sqlite3.Connection, model: str) -> str:
+    """The first job that stored a day of the model."""
+    row = conn.execute(
+        "SELECT job_id FROM jobs WHERE job_id IN"
+        " (SELECT job_id FROM positions WHERE model = ?) ORDER BY created_at LIMIT 1",
+        (model,),
+    ).fetchone()
+    return str(row[0])
+
+
 def endpoints(database: Path, market: str | None = None) -> dict[str, str]:
     """The paths measured: a busy model, a day in the middle, the model's first job.
 
     With a market, the same of that market's timelines, market= where the endpoint takes it,
     and its metrics list in place of /health (which no market changes).
     """
-    where = "WHERE market = ?" if market else ""
-    market_args = (market,) if market else ()
     with closing(sqlite3.connect(database)) as conn:
-        days = [
-            row[0]
-            for row in conn.execute(
-                f"SELECT DISTINCT date FROM positions {where} ORDER BY 1",  # nosec B608
-                market_args,
-            )
-        ]
-        model = conn.execute(
-            "SELECT model FROM positions WHERE action_type IN ('buy', 'sell')"
-            f" {'AND market = ?' if market else ''}"
-            " GROUP BY model ORDER BY COUNT(*) DESC, model LIMIT 1",
-            market_args,
-        ).fetchone()[0]
-        job_id = conn.execute(
-            "SELECT job_id FROM jobs WHERE job_id IN"
-            " (SELECT job_id FROM positions WHERE model = ?) ORDER BY created_at LIMIT 1",
-            (model,),
-        ).fetchone()[0]
+        days = _stored_dates(conn, market)
+        model = _busiest_model(conn, market)
+        job_id = _first_job(conn, model)
     middle = len(days) // 2
     start, end = days[max(1, middle - WINDOW_DAYS + 1)], days[middle]
     paths = {
@@ -85,6 +99,71 @@ def endpoints(database: Path, market: str | None = None) -> dict[str, str]:
     if not market:
         paths["health"] = "/health"
     return paths
+
+
+@dataclass(frozen=True)
+class Dates:
+    """Where one column of the intraday comparison reads: a bar; a day of bars as the results'
+    date arguments and as the leaderboard's date; a window of days as its first and last."""
+
+    bar: str
+    day: dict[str, str]
+    day_leaderboard: str
+    window: tuple[str, str]
+
+
+def _dated_paths(market: str, model: str, job_id: str, dates: Dates) -> dict[str, str]:
+    """The paths of one column of the intraday comparison."""
+    return {
+        "results_by_bar": _path("/results", date=dates.bar, market=market, page_size=PAGE),
+        "results_by_day": _path("/results", **dates.day, market=market, page_size=PAGE),
+        "results_by_model": _path(
+            "/results",
+            model=model,
+            start_date=dates.window[0],
+            end_date=dates.window[1],
+            market=market,
+            page_size=PAGE,
+        ),
+        "portfolio_timeseries": _path("/portfolio/timeseries", model=model, market=market),
+        "leaderboard": _path("/leaderboard", market=market),
+        "leaderboard_by_day": _path("/leaderboard", market=market, date=dates.day_leaderboard),
+        "metrics": _path("/metrics", model=model, market=market),
+        "metrics_all": _path("/metrics", market=market),
+        "simulate_status": f"/simulate/status/{job_id}",
+    }
+
+
+def intraday_endpoints(database: Path, intraday: str, daily: str) -> dict[str, dict[str, str]]:
+    """The same queries on an intraday market and on a daily market whose i-th day holds the
+    intraday market's i-th bar (datagen.bars_as_days), by market, so that each pair of paths
+    answers the same rows: on the intraday market a bar, a day (its bars; the leaderboard: its
+    last bar) and a week of days in the middle of its data; on the daily market the days of
+    those bars. The models are the intraday market's busiest and its twin on the daily market
+    (the same signature after the market's name).
+    """
+    with closing(sqlite3.connect(database)) as conn:
+        bars = _stored_dates(conn, intraday)
+        image = dict(zip(bars, _stored_dates(conn, daily), strict=True))
+        model = _busiest_model(conn, intraday)
+        twin = daily + model.removeprefix(intraday)
+        jobs = {intraday: _first_job(conn, model), daily: _first_job(conn, twin)}
+    days = [(day, list(of_day)) for day, of_day in groupby(bars, key=day_of)]
+    middle = len(days) // 2
+    day, day_bars = days[middle]
+    bar = day_bars[len(day_bars) // 2]
+    week = days[max(1, middle - WINDOW_WEEK + 1) : middle + 1]
+    on_intraday = Dates(bar, {"date": day}, day, (week[0][0], week[-1][0]))
+    on_daily = Dates(
+        image[bar],
+        {"start_date": image[day_bars[0]], "end_date": image[day_bars[-1]]},
+        image[day_bars[-1]],
+        (image[week[0][1][0]], image[week[-1][1][-1]]),
+    )
+    return {
+        daily: _dated_paths(daily, twin, jobs[daily], on_daily),
+        intraday: _dated_paths(intraday, model, jobs[intraday], on_intraday),
+    }
 
 
 def _largest_worker(service: Service) -> dict[str, float]:

@@ -101,6 +101,17 @@ def _run_job(
     }
 
 
+def consumer_job(
+    folder: Path, env: dict[str, str], body: dict[str, Any], idle: float
+) -> dict[str, Any]:
+    """One trigger through gunicorn and huey_consumer on env's database: the job's figures and
+    its model-days (model-steps on an intraday market) per second, trigger to completed."""
+    with web(env, folder / "web.log") as api, worker(env, folder / "worker.log") as consumer:
+        result = _run_job(api, consumer, Path(env["DATABASE_PATH"]), body, idle)
+    result["model_days_per_s"] = result["model_days"] / result["wall_seconds"]
+    return result
+
+
 def through_consumer(
     folder: Path, prices: Path, config: Path, days: int | None, idle: float
 ) -> dict[str, Any]:
@@ -108,12 +119,9 @@ def through_consumer(
     folder.mkdir(parents=True)
     trading = load_prices(prices).trading_days
     end = trading[(days or len(trading)) - 1]
-    database = folder / "trader.db"
-    env = service_env(folder, prices, config, database)
-    with web(env, folder / "web.log") as api, worker(env, folder / "worker.log") as consumer:
-        body = {"start_date": trading[0], "end_date": end, "models": []}
-        result = _run_job(api, consumer, database, body, idle)
-    result["model_days_per_s"] = result["model_days"] / result["wall_seconds"]
+    env = service_env(folder, prices, config, folder / "trader.db")
+    body = {"start_date": trading[0], "end_date": end, "models": []}
+    result = consumer_job(folder, env, body, idle)
     result["prices"] = prices.name
     return result
 
