@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -13,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from service.market.catalog import DEFAULT_MARKET
+from service.market.catalog import DEFAULT_MARKET, NASDAQ100_HOURLY
 from service.market.directory import Markets, markets_from
 from service.market.prices import load_prices
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULTS_DIR, Settings
@@ -31,12 +32,15 @@ WIDE_LLM_DAYS = 5
 WIDE_LLM_MODELS = (32, 64)
 CEILING_APP = "tests.performance.ceiling:app"
 BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the figures
+HOURLY = NASDAQ100_HOURLY.name
 
 
 @dataclass(frozen=True)
 class Mode:
     """Sizes of one benchmark run; None days means every trading day of the file (for
-    market_days: of the daily market with the fewest, so that every market has as many)."""
+    market_days: of the daily market with the fewest, so that every market has as many; for
+    hourly_bars: every bar of nasdaq100_hourly). The hourly consumer runs take turns with their
+    daily counterpart's, each leading every other round."""
 
     name: str
     bundled_days: int | None
@@ -50,6 +54,8 @@ class Mode:
     plan: LoadPlan
     scaling_plan: LoadPlan
     limited: simulation.LimitedRun
+    hourly_bars: int | None
+    hourly_consumer_rounds: int
 
 
 FULL = Mode(
@@ -66,6 +72,8 @@ FULL = Mode(
     LoadPlan(300, 10, 3),
     # 320 requests, 240 a minute: the last 80 wait for the window, which takes a minute.
     simulation.LimitedRun(32, 5, 0.5, max_concurrency=8, requests_per_minute=240),
+    None,
+    2,
 )
 QUICK = Mode(
     "quick",
@@ -80,6 +88,8 @@ QUICK = Mode(
     LoadPlan(50, 3, 1),
     LoadPlan(30, 3, 1),
     simulation.LimitedRun(8, 2, 0.1, max_concurrency=4),
+    24,
+    1,
 )
 
 
@@ -161,7 +171,7 @@ def measure_queries(
 def fill_markets(folder: Path, mode: Mode) -> tuple[Path, datagen.MarketsData, dict[str, Any]]:
     """20 built-ins on every daily market over its first trading days, as many each, in one
     database (and nasdaq100's alone in a copy): the config, the databases and their
-    description."""
+    description. The intraday markets have a section of their own (hourly_queries)."""
     every = markets_from(Settings())
     markets = Markets({source.rules.name: source for source in every if not source.rules.intraday})
     shortest = min(len(markets.prices(name).trading_days) for name in markets.names)
@@ -214,6 +224,101 @@ def market_queries(folder: Path, mode: Mode) -> dict[str, Any]:
     return found
 
 
+@dataclass(frozen=True)
+class HourlyData:
+    """The hourly data set: nasdaq100_hourly's first bars and nasdaq100 over as many days made
+    of the same bars, 20 built-ins each, in one database."""
+
+    files: datagen.BarsAsDays
+    config: Path
+    made: datagen.MarketsData
+
+    def env(self, folder: Path, database: Path, cache: bool = False) -> dict[str, str]:
+        """The service's environment on this data (nasdaq100's days are the hourly bars)."""
+        env = query_env(folder, self.files.price_file, self.config, database, cache)
+        return {**env, "MARKETS_CONFIG": str(self.files.markets_config)}
+
+
+def fill_hourly(folder: Path, mode: Mode) -> tuple[HourlyData, dict[str, Any]]:
+    """20 built-ins over the first bars of nasdaq100_hourly (default all), and the same 20 on
+    nasdaq100 over as many days made of those bars (datagen.bars_as_days), in one database.
+
+    That daily data is the fair comparison: the same symbols, prices and benchmark over as
+    many steps, so the same models store the same rows and each query answers as many. The
+    bundled daily data has other prices over 99 days, and 29 days of it (the hourly data's
+    calendar) hold a sixth of the rows.
+    """
+    folder.mkdir(parents=True)
+    files = datagen.bars_as_days(folder, markets_from(Settings()).source(HOURLY), DEFAULT_MARKET)
+    every = markets_from(
+        Settings(price_data=str(files.price_file), markets_config=str(files.markets_config))
+    )
+    markets = Markets({name: every.source(name) for name in (DEFAULT_MARKET, HOURLY)})
+    bars = mode.hourly_bars or len(markets.prices(HOURLY).trading_days)
+    models = [
+        model
+        for source in markets
+        for model in datagen.builtin_models(source.prices().symbols, source.rules)
+    ]
+    config = datagen.write_config(folder / "models-hourly.json", models, initial_cash=None)
+    made = datagen.market_databases(folder, markets, config, bars, DEFAULT_MARKET)
+    found: dict[str, Any] = {
+        "reference": DEFAULT_MARKET,
+        "market": HOURLY,
+        "reference_data": f"{HOURLY}'s bars as days from {datagen.BARS_AS_DAYS_START}",
+        "bars": bars,
+        "windows": made.windows,
+        "data": {
+            "models": len(models),
+            "model_steps": {name: job.model_days for name, job in made.jobs.items()},
+            "generation_seconds": {name: job.seconds for name, job in made.jobs.items()},
+            "market_rows": {name: datagen.market_rows(made.database, name) for name in made.jobs},
+            **datagen.describe(made.database),
+        },
+    }
+    return HourlyData(files, config, made), found
+
+
+def hourly_queries(folder: Path, data: HourlyData, found: dict[str, Any], plan: LoadPlan) -> None:
+    """nasdaq100_hourly's sequential figures against its daily counterpart's, the same queries
+    of the same rows taking turns on one service, every answer computed and as deployed."""
+    paths_of = queries.intraday_endpoints(data.made.database, HOURLY, DEFAULT_MARKET)
+    for label, cache in (("computed", False), ("cached", True)):
+        env = data.env(folder, data.made.database, cache)
+        with web(env, folder / f"web-hourly-{label}.log") as api:
+            columns = {name: (api, paths) for name, paths in paths_of.items()}
+            found[label] = queries.interleaved(columns, plan)
+    found["ratios"] = report.market_ratios(found)
+
+
+def hourly_consumer(folder: Path, data: HourlyData, mode: Mode) -> dict[str, Any]:
+    """The hourly data set's model-steps through huey_consumer, on nasdaq100_hourly and on its
+    daily counterpart in turns (each leading every other round), each run on a new database."""
+    runs: dict[str, list[dict[str, Any]]] = {DEFAULT_MARKET: [], HOURLY: []}
+    for turn in range(mode.hourly_consumer_rounds):
+        order = list(runs) if turn % 2 == 0 else list(reversed(runs))
+        for market in order:
+            run_folder = folder / f"consumer-{market}-{turn + 1}"
+            run_folder.mkdir(parents=True)
+            env = data.env(run_folder, run_folder / "trader.db", cache=True)
+            first, last = data.made.windows[market]
+            body = {"start_date": first, "end_date": last, "models": [], "market": market}
+            runs[market].append(simulation.consumer_job(run_folder, env, body, mode.consumer_idle))
+    found: dict[str, Any] = {
+        market: {
+            "runs": done,
+            "model_steps": done[0]["model_days"],
+            "model_steps_per_s": statistics.median(run["model_days_per_s"] for run in done),
+        }
+        for market, done in runs.items()
+    }
+    found["consumer_command"] = runs[HOURLY][0]["consumer_command"]
+    found["ratio_to_daily"] = (
+        found[HOURLY]["model_steps_per_s"] / found[DEFAULT_MARKET]["model_steps_per_s"]
+    )
+    return found
+
+
 def ceiling(folder: Path, database: Path, plan: LoadPlan, wrk_binary: str | None) -> dict[str, Any]:
     """The trivial endpoint (SELECT 1) under the same gunicorn command: what the machine allows."""
     env = service_env(folder, JUN_OCT, DEFAULT_CONFIG_PATH, database)
@@ -253,20 +358,23 @@ def scaling(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
 
 def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     """Every measurement, in an order that keeps them from disturbing each other."""
-    say("[1/6] filling the bundled database (20 built-in models, Jun-Oct 2025)")
+    say("[1/7] filling the bundled database (20 built-in models, Jun-Oct 2025)")
     database, config, data = bundled(folder, mode)
-    say("[2/6] query latency on the bundled database")
+    say("[2/7] query latency on the bundled database")
     bundled_figures = measure_queries(folder, database, config, JUN_OCT, mode.plan, wrk_binary)
     bundled_figures["data"] = data
     bundled_figures["ceiling"] = ceiling(folder, database, mode.plan, wrk_binary)
-    say("[2/6] the same with every answer computed (RESPONSE_CACHE_MB=0)")
+    say("[2/7] the same with every answer computed (RESPONSE_CACHE_MB=0)")
     once = replace(mode.plan, sustained_rounds=0)
     computed = measure_queries(folder, database, config, JUN_OCT, once, wrk_binary, cache=False)
     bundled_figures["computed"] = computed["endpoints"]
     bundled_figures["memory"]["computed"] = list(computed["memory"].values())[-1]
-    say("[3/6] per market: 20 built-ins on each market, as many days each, one database")
+    say("[3/7] per market: 20 built-ins on each market, as many days each, one database")
     per_market = market_queries(folder, mode)
-    say("[4/6] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
+    say(f"[4/7] hourly: 20 built-ins on {HOURLY}'s bars and on as many days of the same bars")
+    hourly, per_hourly = fill_hourly(folder / "hourly", mode)
+    hourly_queries(folder / "hourly", hourly, per_hourly, mode.plan)
+    say("[5/7] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
     jan_config = datagen.write_config(
         folder / "models-jan-jun.json", datagen.builtin_models(load_prices(JAN_JUN).symbols)
     )
@@ -276,26 +384,29 @@ def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
         ),
         "simulate_cli": [simulation.simulate_cli(folder, path) for path in (JAN_JUN, JUN_OCT)],
     }
-    say(f"[5/6] stub LLM at {LLM_LATENCY * 1000:.0f} ms per call through huey_consumer")
+    say(f"[5/7] the hourly data set's model-steps through huey_consumer, {HOURLY} and daily")
+    sim["consumer_hourly"] = hourly_consumer(folder / "hourly", hourly, mode)
+    say(f"[6/7] stub LLM at {LLM_LATENCY * 1000:.0f} ms per call through huey_consumer")
     sim["mock_llm"] = simulation.mock_llm(
         folder / "llm", JUN_OCT, mode.llm_models, mode.llm_days, LLM_LATENCY, mode.consumer_idle
     )
     for models in WIDE_LLM_MODELS:
-        say(f"[5/6] {models} models on a stub LLM at {WIDE_LLM_LATENCY * 1000:.0f} ms per call")
+        say(f"[6/7] {models} models on a stub LLM at {WIDE_LLM_LATENCY * 1000:.0f} ms per call")
         sim[f"llm_{models}_models"] = simulation.mock_llm(
             folder / f"llm-{models}", JUN_OCT, models, WIDE_LLM_DAYS, WIDE_LLM_LATENCY, 1.0
         )
     limited = mode.limited
     say(
-        f"[5/6] rate-limited: {limited.models} models of one group on {limited.consumers}"
+        f"[6/7] rate-limited: {limited.models} models of one group on {limited.consumers}"
         f" consumers, a stub refusing above {limited.max_concurrency} at once"
         + (f" or {limited.requests_per_minute} a minute" if limited.requests_per_minute else "")
     )
     sim["rate_limited"] = simulation.rate_limited(folder / "limited", JUN_OCT, limited, 1.0)
-    say("[6/6] scaling: synthetic prices, 1x 4x 16x data")
+    say("[7/7] scaling: synthetic prices, 1x 4x 16x data")
     scaled = scaling(folder, mode, wrk_binary)
     result = assemble(bundled_figures, sim, scaled)
     result["queries"]["markets"] = per_market
+    result["queries"]["hourly"] = per_hourly
     return result
 
 
@@ -354,6 +465,8 @@ def print_report(result: dict[str, Any]) -> None:
         *report.endpoint_table(result["queries"]["bundled"]["computed"]),
         "",
         *report.market_lines(result["queries"]["markets"]),
+        "",
+        *report.hourly_lines(result["queries"]["hourly"]),
         "",
         "Scaling (synthetic prices, 20 models, every answer computed):",
         *report.scaling_table(result["scaling"]),

@@ -19,8 +19,10 @@ MAX_WIDE_LLM_RSS_MB = 150
 MAX_STARTUP_SECONDS = 1
 MAX_WORKER_MB = 100
 MAX_GROWTH_MB = 2
-# A market's sequential p50 over the reference market's (nasdaq100), endpoint by endpoint.
+# A market's sequential p50 over the reference market's (nasdaq100), endpoint by endpoint;
+# nasdaq100_hourly's over its daily counterpart's (the same bars as days) likewise.
 MAX_MARKET_RATIO = 1.10
+MIN_HOURLY_STEP_RATE = 300  # the hourly data set's built-in model-steps per second
 
 
 def machine(wrk_binary: str | None) -> dict[str, Any]:
@@ -188,7 +190,8 @@ def _p50_ratios(figures: dict[str, Any], reference: dict[str, Any]) -> dict[str,
 
 def market_ratios(section: dict[str, Any]) -> dict[str, Any]:
     """Each market's sequential p50 over the reference market's, endpoint by endpoint, in
-    each cache mode; and the reference's beside the other markets over its own alone."""
+    each cache mode; and, when measured, the reference's beside the other markets over its
+    own alone."""
     reference = section["reference"]
     ratios: dict[str, Any] = {
         label: {
@@ -198,7 +201,10 @@ def market_ratios(section: dict[str, Any]) -> dict[str, Any]:
         }
         for label in ("computed", "cached")
     }
-    ratios["beside_others_computed"] = _p50_ratios(section["computed"][reference], section["alone"])
+    if "alone" in section:
+        ratios["beside_others_computed"] = _p50_ratios(
+            section["computed"][reference], section["alone"]
+        )
     return ratios
 
 
@@ -212,19 +218,38 @@ def _ratio_check(name: str, ratios: dict[str, float]) -> dict[str, Any]:
     )
 
 
-def _market_targets(section: dict[str, Any]) -> list[dict[str, Any]]:
+def _market_targets(section: dict[str, Any], against: str | None = None) -> list[dict[str, Any]]:
+    """The ratio checks of a section of markets; against names its reference in the checks
+    (default: the reference market's name)."""
     reference, ratios = section["reference"], section["ratios"]
+    against = against or f"{reference}'s"
     checks = [
-        _ratio_check(f"{market} seq p50 / {reference}'s ({label})", by_endpoint)
+        _ratio_check(f"{market} seq p50 / {against} ({label})", by_endpoint)
         for label in ("computed", "cached")
         for market, by_endpoint in ratios[label].items()
     ]
-    checks.append(
-        _ratio_check(
-            f"{reference} beside others / alone (computed)", ratios["beside_others_computed"]
+    if "beside_others_computed" in ratios:
+        checks.append(
+            _ratio_check(
+                f"{reference} beside others / alone (computed)", ratios["beside_others_computed"]
+            )
         )
-    )
     return checks
+
+
+def _hourly_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    consumer = result["simulation"]["consumer_hourly"]
+    market = result["queries"]["hourly"]["market"]
+    rate = consumer[market]["model_steps_per_s"]
+    return [
+        *_market_targets(result["queries"]["hourly"], "the same bars as days"),
+        _check(
+            f"{market} built-ins through huey_consumer",
+            f">= {MIN_HOURLY_STEP_RATE} model-steps/s",
+            f"{rate:.0f} model-steps/s",
+            rate >= MIN_HOURLY_STEP_RATE,
+        ),
+    ]
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -233,6 +258,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         _endpoint_targets(result["queries"]["bundled"]["endpoints"])
         + _endpoint_targets(result["queries"]["bundled"]["computed"], " (computed)")
         + _market_targets(result["queries"]["markets"])
+        + _hourly_targets(result)
         + _simulation_targets(result["simulation"])
         + _process_targets(result)
     )
@@ -268,7 +294,7 @@ def _market_table(section: dict[str, Any], label: str) -> list[str]:
         for market in figures
         if market != reference
     ]
-    if label == "computed":
+    if label == "computed" and "alone" in section:
         columns.append((f"{reference} alone", section["alone"], ratios["beside_others_computed"]))
     lines = [f"{'endpoint':<21}{reference:>10}" + "".join(f"{head:>24}" for head, _, _ in columns)]
     for name, endpoint in figures[reference].items():
@@ -297,6 +323,25 @@ def market_lines(section: dict[str, Any]) -> list[str]:
         f" (ok: <= {MAX_MARKET_RATIO:.2f}x).",
         "Every answer computed (RESPONSE_CACHE_MB=0); the last column is "
         f"{reference} on a copy holding its timelines only (ratio: beside others over alone):",
+        *_market_table(section, "computed"),
+        "As deployed (repeated answers kept until the data changes):",
+        *_market_table(section, "cached"),
+    ]
+
+
+def hourly_lines(section: dict[str, Any]) -> list[str]:
+    """nasdaq100_hourly's sequential p50 of each endpoint against its daily counterpart's."""
+    data, reference, market = section["data"], section["reference"], section["market"]
+    first, last = section["windows"][market]
+    steps, rows = data["model_steps"], data["market_rows"]
+    return [
+        f"Hourly: 20 built-ins on {market} over {section['bars']} bars ({first}..{last}) and 20"
+        f" on {reference} over as many days made of the same bars ({section['reference_data']}),"
+        f" one database: {steps[market]:,} + {steps[reference]:,} model-steps, positions rows"
+        f" {rows[market]['positions']:,} / {rows[reference]['positions']:,}."
+        f" Each query answers the same rows on both (a bar and a day on {market}, their days"
+        f" on {reference}). Sequential p50 in ms and its ratio (ok: <= {MAX_MARKET_RATIO:.2f}x):",
+        "Every answer computed (RESPONSE_CACHE_MB=0):",
         *_market_table(section, "computed"),
         "As deployed (repeated answers kept until the data changes):",
         *_market_table(section, "cached"),
@@ -338,6 +383,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"{consumer['wall_seconds']:.2f} s = {consumer['model_days_per_s']:.0f} model-days/s"
         f" ({_queue_text(consumer)})",
     ]
+    lines += _hourly_consumer_lines(sim["consumer_hourly"])
     lines += [
         f"  bin/simulate, 3 built-ins, {run['prices']}: {run['model_days']} model-days in "
         f"{run['seconds']:.2f} s"
@@ -369,6 +415,18 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             + " MB"
         )
     return lines
+
+
+def _hourly_consumer_lines(section: dict[str, Any]) -> list[str]:
+    """The hourly data set's consumer runs: each market's median rate and its runs."""
+    return [
+        f"  hourly data set through huey_consumer, {market}: {figures['model_steps']} model-steps,"
+        f" median {figures['model_steps_per_s']:.0f} model-steps/s of "
+        + ", ".join(f"{run['model_days_per_s']:.0f}" for run in figures["runs"])
+        + f" ({_queue_text(figures['runs'][0])})"
+        for market, figures in section.items()
+        if isinstance(figures, dict)
+    ] + [f"  hourly over daily model-steps/s: {section['ratio_to_daily']:.2f}"]
 
 
 def _rate_limited_line(run: dict[str, Any]) -> str:

@@ -56,10 +56,33 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert "crypto10 seq p50 / nasdaq100's (computed)" in {
         check["target"] for check in report["targets"]
     }
+    hourly = report["queries"]["hourly"]
+    assert hourly["reference"] == "nasdaq100" and hourly["market"] == "nasdaq100_hourly"
+    assert hourly["bars"] == 24
+    assert hourly["data"]["model_steps"] == {"nasdaq100": 20 * 24, "nasdaq100_hourly": 20 * 24}
+    for label in ("computed", "cached"):
+        assert list(hourly[label]) == ["nasdaq100", "nasdaq100_hourly"]
+        for market, figures in hourly[label].items():
+            assert len(figures) == 9
+            for name, endpoint in figures.items():
+                assert endpoint["sequential"]["requests"] > 0, (market, name)
+                assert endpoint["sequential"]["errors"] == 0, (market, name)
+                assert name == "simulate_status" or f"market={market}&" in endpoint["path"] + "&"
+        assert set(hourly["ratios"][label]) == {"nasdaq100_hourly"}
+    # A bar (with its time) on the hourly market, a day on the daily one.
+    assert "%3A00%3A00" in hourly["computed"]["nasdaq100_hourly"]["results_by_bar"]["path"]
+    assert "%3A" not in hourly["computed"]["nasdaq100"]["results_by_bar"]["path"]
+    assert "nasdaq100_hourly built-ins through huey_consumer" in {
+        check["target"] for check in report["targets"]
+    }
     assert len(report["scaling"]) == 3
     sim = report["simulation"]
     assert sim["consumer_builtin"]["status"] == "completed"
     assert sim["consumer_builtin"]["model_days"] == 20 * 20
+    for market in ("nasdaq100", "nasdaq100_hourly"):
+        runs = sim["consumer_hourly"][market]["runs"]
+        assert [run["status"] for run in runs] == ["completed"]
+        assert [run["model_days"] for run in runs] == [20 * 24]
     assert sim["mock_llm"]["llm_calls"] == sim["mock_llm"]["expected_calls"]
     limited = sim["rate_limited"]
     assert limited["refused"] == 0 and limited["llm_calls"] == limited["expected_calls"]
@@ -70,3 +93,4 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert {check["target"] for check in report["targets"]} >= {"start-up to first /health"}
     assert "Targets:" in done.stdout
     assert "Per market:" in done.stdout
+    assert "Hourly:" in done.stdout
