@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,19 +14,24 @@ from service.market.catalog import DEFAULT_MARKET, MARKETS
 from service.models_config import SIGNATURE_PATTERN
 
 NOT_A_DAY = "Not a valid date: YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS for one bar."
-BAR_KEY_PATTERN = r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$"
+BAR_KEY_PATTERN = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])( ([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?)?$"
+)
 
 
 class BarKeyField(fields.String):
     """A day (YYYY-MM-DD: every bar of it) or one bar (YYYY-MM-DD HH:MM[:SS]), as the key the
-    data names it by (seconds added)."""
+    data names it by (seconds added). Text of that form naming no day of the calendar
+    (2025-02-30) is well-formed but cannot be answered: a 400, not a 422."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if re.fullmatch(BAR_KEY_PATTERN, text) is None:
+            raise self.make_error("invalid")
         try:
             return bar_key(text)
         except ValueError:
-            raise self.make_error("invalid") from None
+            raise Contradiction(f"{text} is not a day of the calendar", attr or "date") from None
 
 
 def _with_example(kwargs: dict[str, Any], example: str) -> dict[str, Any]:

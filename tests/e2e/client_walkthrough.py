@@ -14,7 +14,6 @@ Every answer is checked as the parsed object the client returns (an assert fails
 
 from __future__ import annotations
 
-import datetime
 import json
 import sys
 import time
@@ -50,7 +49,8 @@ from ai_trader_service_client.models import (
 )
 
 MODELS = ["momentum-20", "qqq-buy-and-hold"]
-START, END = datetime.date(2025, 9, 2), datetime.date(2025, 9, 12)
+# Days (or, on hourly markets, bar keys such as "2025-10-01 10:00:00") travel as text.
+START, END = "2025-09-02", "2025-09-12"
 PAGE_SIZE = 4
 FINAL = {JobStatus.COMPLETED, JobStatus.PARTIAL, JobStatus.FAILED, JobStatus.CANCELLED}
 
@@ -82,7 +82,7 @@ def errors_are_parsed(client: AuthenticatedClient, base: str, job_id: str) -> No
     backwards = Trigger(start_date=END, end_date=START, models=MODELS)
     refused = post_simulate_trigger.sync(client=client, body=backwards)
     assert isinstance(refused, Error) and refused.code == 400, refused
-    assert str(START) in refused.message and str(END) in refused.message
+    assert START in refused.message and END in refused.message
     anonymous = get_jobs.sync(client=Client(base_url=base))
     assert isinstance(anonymous, Error) and anonymous.code == 401 and "API key" in anonymous.message
     ended = post_simulate_job_id_cancel.sync(job_id, client=client)

@@ -177,3 +177,20 @@ def test_the_sse50_index_is_known_at_each_bar_from_the_days_close_on(
     # holds through the next day's bars until its own 15:00 close.
     assert first_day[:3] == [0, 0, 0] and first_day[3] != 0
     assert second_day[:3] == [first_day[3]] * 3 and second_day[3] != first_day[3]
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("/leaderboard?date=2025-02-30", 400),
+        ("/leaderboard?date=2025-02-30 10:00", 400),
+        ("/results?date=2025-2-3", 422),
+        ("/leaderboard?date=2025-10-01T10:00", 422),
+        ("/leaderboard?date=2025-10-01 24:00", 422),
+    ],
+)
+def test_a_day_that_does_not_exist_is_a_400_and_a_malformed_one_a_422(
+    client: FlaskClient, url: str, code: int
+) -> None:
+    answer = get(client, url, code)
+    assert "date" in answer["errors"]["query"]

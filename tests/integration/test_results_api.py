@@ -98,6 +98,14 @@ class TestFilters:
         assert response.status_code == 404
         assert "no-such-job" in payload(response)["message"]
 
+    def test_a_date_of_the_right_form_naming_no_day_is_400(self, client: FlaskClient) -> None:
+        response = client.get("/results", query_string={"date": "2025-02-30"})
+
+        assert response.status_code == 400
+        assert payload(response)["errors"]["query"]["date"] == [
+            "2025-02-30 is not a day of the calendar"
+        ]
+
     @pytest.mark.parametrize(
         ("query", "field"),
         [
@@ -106,7 +114,6 @@ class TestFilters:
                 "date",
                 id="unpadded-date",
             ),
-            ({"date": "2025-02-30"}, "date"),
             ({"start_date": "yesterday"}, "start_date"),
             ({"end_date": "2025-09-10T00:00"}, "end_date"),
             ({"page_size": 0}, "page_size"),

@@ -50,7 +50,6 @@ class TestTriggerAccepted:
 
 END = "2025-09-10"
 MALFORMED = {  # id: (body, field named, problem named)
-    "impossible-date": ({"start_date": "2025-02-30", "end_date": END}, "start_date", "valid date"),
     "datetime": ({"end_date": "2025-09-10T00:00:00"}, "end_date", "Not a valid date"),
     "missing-end": ({"start_date": "2025-09-02"}, "end_date", "Missing data"),
     "null-end": ({"end_date": None}, "end_date", "null"),
@@ -63,6 +62,12 @@ MALFORMED = {  # id: (body, field named, problem named)
     "path": ({"end_date": END, "models": ["../etc"]}, "models", "signature"),
 }
 REFUSED = {  # id: (body, field named, problem named)
+    # Of the right form, but no day of the calendar.
+    "impossible-date": (
+        {"start_date": "2025-02-30", "end_date": END},
+        "start_date",
+        "2025-02-30 is not a day of the calendar",
+    ),
     "start-after-end": (
         {"start_date": "2025-09-12", "end_date": END},
         "start_date",
