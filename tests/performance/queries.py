@@ -13,7 +13,13 @@ from urllib.parse import urlencode
 
 from service.market.calendar import day_of
 from tests.performance.load import Timings, sequential, time_requests, wrk
-from tests.performance.servers import Service, cpu_seconds, workers_memory
+from tests.performance.servers import (
+    Service,
+    children,
+    cpu_seconds,
+    run_nanoseconds,
+    workers_memory,
+)
 
 IDLE_CPU_SECONDS = 0.02  # per quarter second: the workers only wait for connections
 WARMUP_ROUNDS = 2  # of the sustained rounds, see sustained()
@@ -234,30 +240,40 @@ def measure(
 def interleaved(
     columns: dict[str, tuple[Service, dict[str, str]]], plan: LoadPlan
 ) -> dict[str, dict[str, Any]]:
-    """Sequential figures of the same endpoints of several columns (a market on a service).
+    """Sequential figures of the same endpoints of several columns (a market on a service),
+    with the workers' CPU time per request.
 
     Endpoint by endpoint, the columns take turns in INTERLEAVED_ROUNDS rounds of a share of
     the requests each, each column leading in turn: whatever drifts meanwhile (another
     program, the page cache) falls on every column alike, which makes their ratios steadier
-    than their figures.
+    than their figures. The CPU time is the workers' own, which other programs on the machine
+    lengthen far less than they lengthen the latency.
     """
     for service, _ in columns.values():
         settle(service)
+    workers = {label: children(service.process.pid) for label, (service, _) in columns.items()}
     found: dict[str, dict[str, Any]] = {label: {} for label in columns}
     order = list(columns.items())
     share = max(1, plan.sequential_requests // INTERLEAVED_ROUNDS)
     seconds = plan.sequential_max_seconds / INTERLEAVED_ROUNDS
     for name in next(iter(columns.values()))[1]:
         runs = {label: Timings() for label in columns}
+        cpu = dict.fromkeys(columns, 0)
         for service, paths in columns.values():
             time_requests(service.base, paths[name], WARMUP_REQUESTS, seconds)
         for turn in range(INTERLEAVED_ROUNDS):
             # Each column leads as many rounds as the others: none gains from going first.
             lead = turn % len(order)
             for label, (service, paths) in order[lead:] + order[:lead]:
+                before = run_nanoseconds(workers[label])
                 time_requests(service.base, paths[name], share, seconds, runs[label])
+                cpu[label] += run_nanoseconds(workers[label]) - before
         for label, (_, paths) in columns.items():
-            found[label][name] = {"path": paths[name], "sequential": runs[label].summary()}
+            found[label][name] = {
+                "path": paths[name],
+                "sequential": runs[label].summary(),
+                "server_cpu_ms_per_request": cpu[label] / 1e6 / len(runs[label].timings),
+            }
     return found
 
 

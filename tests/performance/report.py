@@ -188,14 +188,29 @@ def _p50_ratios(figures: dict[str, Any], reference: dict[str, Any]) -> dict[str,
     }
 
 
+def _cpu_ratios(figures: dict[str, Any], reference: dict[str, Any]) -> dict[str, float]:
+    return {
+        name: endpoint["server_cpu_ms_per_request"] / reference[name]["server_cpu_ms_per_request"]
+        for name, endpoint in figures.items()
+    }
+
+
 def market_ratios(section: dict[str, Any]) -> dict[str, Any]:
     """Each market's sequential p50 over the reference market's, endpoint by endpoint, in
-    each cache mode; and, when measured, the reference's beside the other markets over its
-    own alone."""
+    each cache mode, and its workers' CPU per request likewise (under "cpu"); and, when
+    measured, the reference's p50 beside the other markets over its own alone."""
     reference = section["reference"]
     ratios: dict[str, Any] = {
         label: {
             market: _p50_ratios(figures, section[label][reference])
+            for market, figures in section[label].items()
+            if market != reference
+        }
+        for label in ("computed", "cached")
+    }
+    ratios["cpu"] = {
+        label: {
+            market: _cpu_ratios(figures, section[label][reference])
             for market, figures in section[label].items()
             if market != reference
         }
@@ -329,6 +344,22 @@ def market_lines(section: dict[str, Any]) -> list[str]:
     ]
 
 
+def _cpu_table(section: dict[str, Any], label: str) -> list[str]:
+    reference, figures = section["reference"], section[label]
+    ratios = section["ratios"]["cpu"][label]
+    lines = [f"{'endpoint':<21}{reference:>10}" + "".join(f"{m:>24}" for m in ratios)]
+    for name, endpoint in figures[reference].items():
+        cells = [
+            f"{figures[market][name]['server_cpu_ms_per_request']:.2f} {ratio[name]:.2f}x"
+            for market, ratio in ratios.items()
+        ]
+        lines.append(
+            f"{name:<21}{endpoint['server_cpu_ms_per_request']:>10.2f}"
+            + "".join(f"{text:>24}" for text in cells)
+        )
+    return lines
+
+
 def hourly_lines(section: dict[str, Any]) -> list[str]:
     """nasdaq100_hourly's sequential p50 of each endpoint against its daily counterpart's."""
     data, reference, market = section["data"], section["reference"], section["market"]
@@ -345,6 +376,9 @@ def hourly_lines(section: dict[str, Any]) -> list[str]:
         *_market_table(section, "computed"),
         "As deployed (repeated answers kept until the data changes):",
         *_market_table(section, "cached"),
+        "The gunicorn workers' CPU ms per request and its ratio, every answer computed (other"
+        " programs on the machine lengthen it far less than the latency):",
+        *_cpu_table(section, "computed"),
     ]
 
 
