@@ -244,7 +244,8 @@ def fill_hourly(folder: Path, mode: Mode) -> tuple[HourlyData, dict[str, Any]]:
     nasdaq100 over as many days made of those bars (datagen.bars_as_days), in one database.
 
     That daily data is the fair comparison: the same symbols, prices and benchmark over as
-    many steps, so the same models store the same rows and each query answers as many. The
+    many steps, so the same models store the same rows (but for the random strategies, seeded
+    by the date: a few more or fewer) and each query answers as many. The
     bundled daily data has other prices over 99 days, and 29 days of it (the hourly data's
     calendar) hold a sixth of the rows.
     """
