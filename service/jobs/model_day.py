@@ -67,6 +67,13 @@ def job_snapshot(
     return snapshot_run(json.loads(row[0]), model)
 
 
+def runs_builtin(conn: sqlite3.Connection, job_id: str, model: str) -> bool:
+    """Whether the job runs the model as a built-in strategy (False when either is gone)."""
+    row = conn.execute("SELECT config FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    models = json.loads(row[0])["models"] if row else []
+    return any(item["signature"] == model and item["provider"] == "builtin" for item in models)
+
+
 @dataclass(frozen=True)
 class ComputedDay:
     """A model-day's rows and record, for the timeline on market."""

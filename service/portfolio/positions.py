@@ -125,7 +125,9 @@ WHERE p.model = ? ORDER BY h.position_id, h.symbol
 # A filter's fragment and its parameters from the value: a day as a date filter means every
 # bar of that day, a bar key that bar.
 FILTERS: dict[str, tuple[str, Callable[[str], list[str]]]] = {
-    "market": ("market = ?", lambda value: [value]),
+    # The unary + keeps SQLite from choosing the market index over the date and model ones: a
+    # market holds most rows, so its index narrows a date or model filter least.
+    "market": ("+market = ?", lambda value: [value]),
     "job_id": ("job_id = ?", lambda value: [value]),
     "model": ("model = ?", lambda value: [value]),
     "date": ("date >= ? AND date <= ?", lambda value: [value, through(value)]),

@@ -28,9 +28,13 @@ A value that is undefined (zero denominator, missing input, overflow) is None, n
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,20 @@ class DayPoint:
     date: str
     portfolio_value: float
     daily_return_pct: float
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """The return and risk figures of a value series; None marks a value that is undefined."""
+
+    total_return_pct: float | None
+    annualized_return_pct: float | None
+    volatility_pct: float | None
+    sharpe: float | None
+    sortino: float | None
+    max_drawdown_pct: float
+    calmar: float | None
+    win_rate_pct: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,42 +97,70 @@ def compute_metrics(
     """Metrics of a non-empty end-of-day series (see the module docstring for formulas)."""
     if not series:
         raise ValueError("a metrics series needs at least one day")
-    values = [point.portfolio_value for point in series]
-    returns = [point.daily_return_pct / 100 for point in series[1:]]
-    daily_rf = risk_free_rate / periods_per_year
-    total = _percent_change(values[-1], initial_value)
-    annualized = _annualized(total, len(returns), periods_per_year)
-    drawdown = max_drawdown_pct(values)
+    values = np.fromiter((point.portfolio_value for point in series), np.float64, len(series))
+    returns = np.fromiter(
+        (point.daily_return_pct for point in series[1:]), np.float64, len(series) - 1
+    )
+    risk = risk_metrics(values, returns / 100, initial_value, risk_free_rate, periods_per_year)
     benchmark = _percent_change(benchmark_end, benchmark_start)
+    total = risk.total_return_pct
     return Metrics(
         start_date=series[0].date,
         end_date=series[-1].date,
         trading_days=len(series),
         total_return_pct=total,
-        annualized_return_pct=annualized,
-        volatility_pct=_volatility_pct(returns, periods_per_year),
-        sharpe=_sharpe(returns, daily_rf, periods_per_year),
-        sortino=_sortino(returns, daily_rf, periods_per_year),
-        max_drawdown_pct=drawdown,
-        calmar=_ratio(annualized, drawdown),
-        win_rate_pct=_ratio(100.0 * sum(r > 0 for r in returns), len(returns)),
+        annualized_return_pct=risk.annualized_return_pct,
+        volatility_pct=risk.volatility_pct,
+        sharpe=risk.sharpe,
+        sortino=risk.sortino,
+        max_drawdown_pct=risk.max_drawdown_pct,
+        calmar=risk.calmar,
+        win_rate_pct=risk.win_rate_pct,
         trades=trades,
-        turnover=_ratio(traded_value, statistics.fmean(values)),
+        turnover=_ratio(traded_value, float(values.mean())),
         benchmark_return_pct=benchmark,
         equal_weight_return_pct=equal_weight_return_pct,
         excess_return_pct=None if total is None or benchmark is None else total - benchmark,
     )
 
 
-def max_drawdown_pct(values: Sequence[float]) -> float:
+def risk_metrics(
+    values: Floats,
+    returns: Floats,
+    initial_value: float,
+    risk_free_rate: float,
+    periods_per_year: int,
+) -> Risk:
+    """The return and risk figures of values (baseline first) and their per-period returns
+    (fractions, one fewer than values), annualised with periods_per_year."""
+    n = len(returns)
+    per_period_rf = risk_free_rate / periods_per_year
+    total = _percent_change(float(values[-1]), initial_value)
+    annualized = _annualized(total, n, periods_per_year)
+    drawdown = max_drawdown_pct(values)
+    mean_excess = float(returns.mean()) - per_period_rf if n else 0.0
+    stdev = float(returns.std(ddof=1)) if n >= 2 else None
+    downside = float(np.sqrt(np.mean(np.minimum(returns - per_period_rf, 0.0) ** 2))) if n else 0.0
+    root_p = math.sqrt(periods_per_year)
+    return Risk(
+        total_return_pct=total,
+        annualized_return_pct=annualized,
+        volatility_pct=None if stdev is None else _finite(stdev * root_p * 100),
+        sharpe=None if stdev is None else _scaled(_ratio(mean_excess, stdev), root_p),
+        sortino=_scaled(_ratio(mean_excess, downside), root_p),
+        max_drawdown_pct=drawdown,
+        calmar=_ratio(annualized, drawdown),
+        win_rate_pct=_ratio(100.0 * int(np.count_nonzero(returns > 0)), n),
+    )
+
+
+def max_drawdown_pct(values: Sequence[float] | Floats) -> float:
     """Largest fall from a running peak, as a positive percent of that peak (0 if none)."""
-    peak = -math.inf
-    worst = 0.0
-    for value in values:
-        peak = max(peak, value)
-        if peak > 0:
-            worst = max(worst, (peak - value) / peak * 100)
-    return worst
+    series = np.asarray(values, dtype=np.float64)
+    peaks = np.maximum.accumulate(series)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        falls = np.where(peaks > 0, (peaks - series) / peaks * 100, 0.0)
+    return float(falls.max()) if len(falls) else 0.0
 
 
 def _finite(value: float) -> float | None:
@@ -127,47 +173,24 @@ def _ratio(numerator: float | None, denominator: float) -> float | None:
     return _finite(numerator / denominator)
 
 
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
 def _percent_change(end: float | None, start: float | None) -> float | None:
     if end is None or start is None or start <= 0:
         return None
     return _finite((end / start - 1) * 100)
 
 
-def _annualized(total_pct: float | None, days: int, per_year: int) -> float | None:
-    if total_pct is None or days == 0:
+def _annualized(total_pct: float | None, periods: int, per_year: int) -> float | None:
+    if total_pct is None or periods == 0:
         return None
     growth = 1 + total_pct / 100
     if growth < 0:
         return None
     try:
-        return _finite((growth ** (per_year / days) - 1) * 100)
+        return _finite((growth ** (per_year / periods) - 1) * 100)
     except OverflowError:
         # A huge short-window gain compounds past the float range: no meaningful annual rate.
         return None
-
-
-def _sample_stdev(values: Sequence[float]) -> float:
-    """Sample standard deviation in floats (statistics.stdev is exact, and 50 times slower)."""
-    mean = math.fsum(values) / len(values)
-    return math.sqrt(math.fsum((value - mean) ** 2 for value in values) / (len(values) - 1))
-
-
-def _volatility_pct(returns: Sequence[float], per_year: int) -> float | None:
-    if len(returns) < 2:
-        return None
-    return _finite(_sample_stdev(returns) * math.sqrt(per_year) * 100)
-
-
-def _sharpe(returns: Sequence[float], daily_rf: float, per_year: int) -> float | None:
-    if len(returns) < 2:
-        return None
-    excess = _ratio(statistics.fmean(returns) - daily_rf, _sample_stdev(returns))
-    return None if excess is None else excess * math.sqrt(per_year)
-
-
-def _sortino(returns: Sequence[float], daily_rf: float, per_year: int) -> float | None:
-    if not returns:
-        return None
-    downside = math.sqrt(statistics.fmean([min(r - daily_rf, 0.0) ** 2 for r in returns]))
-    excess = _ratio(statistics.fmean(returns) - daily_rf, downside)
-    return None if excess is None else excess * math.sqrt(per_year)
