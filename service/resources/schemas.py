@@ -171,6 +171,7 @@ PASS_THROUGH = (
     fields.Float,
     fields.Boolean,
     fields.Dict,
+    fields.Raw,
     fields.Enum,
 )
 

@@ -11,6 +11,10 @@ never used, so the leaderboard, the metrics, the time series and the dashboard a
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 from service.market.prices import PriceData
 
@@ -90,3 +94,20 @@ def benchmark_series(
         if close:
             points.append((day, initial * close / first))
     return points
+
+
+def benchmark_returns(
+    prices: PriceData, symbol: str, dates: Sequence[str]
+) -> npt.NDArray[np.float64] | None:
+    """The benchmark's return over each period between consecutive dates (fractions, one fewer
+    than dates), held from the first trading day's close as above; None when a close is
+    missing."""
+    span = trading_span(prices, dates[0], dates[-1]) if dates else None
+    if span is None:
+        return None
+    closes = [prices.close_on_or_before(symbol, max(date, span[0])) for date in dates]
+    if not all(closes):
+        return None
+    values = np.array(closes, dtype=np.float64)
+    changes: npt.NDArray[np.float64] = values[1:] / values[:-1] - 1
+    return changes

@@ -6,6 +6,8 @@ import sqlite3
 from dataclasses import fields
 from typing import Any
 
+import numpy as np
+
 from service.jobs.spending import spending_fields, timeline_spending
 from service.market.calendar import day_of
 from service.market.prices import PriceData
@@ -14,10 +16,12 @@ from service.portfolio.positions import registration_day, trade_totals, value_se
 from service.results.benchmark import (
     benchmark_curve,
     benchmark_return_pct,
+    benchmark_returns,
     closes_over,
     equal_weight_return_pct,
 )
-from service.results.metrics import DayPoint, compute_metrics
+from service.results.metrics import DayPoint, compute_metrics, risk_metrics
+from service.results.uncertainty import BootstrapOptions, RunReturns, run_uncertainty
 
 
 def end_of_day_series(conn: sqlite3.Connection, model: str, start: str, end: str) -> list[DayPoint]:
@@ -62,8 +66,10 @@ def model_metrics(
     start: str,
     end: str,
     risk_free_rate: float = 0.0,
+    uncertainty: BootstrapOptions | None = None,
 ) -> dict[str, Any] | None:
-    """Metrics of the model from the close of its first stored day in range to end."""
+    """Metrics of the model from the close of its first stored day in range to end, with
+    their uncertainty when asked for."""
     points = end_of_day_series(conn, model, start, end)
     if not points:
         return None
@@ -88,24 +94,28 @@ def model_metrics(
         **{field.name: getattr(metrics, field.name) for field in fields(metrics)},
         **spending_fields(spending, metrics.total_return_pct),
         "daily": daily_metrics(points, rules, risk_free_rate) if rules.intraday else None,
+        "uncertainty": (
+            None
+            if uncertainty is None
+            else run_uncertainty(run_returns(prices, rules, points, risk_free_rate), uncertainty)
+        ),
     }
 
 
-def day_ends(points: list[DayPoint]) -> list[DayPoint]:
-    """The last bar of each day, with its return over the previous day's last bar."""
-    last: dict[str, DayPoint] = {}
-    for point in points:
-        last[day_of(point.date)] = point
-    ends: list[DayPoint] = []
-    for point in last.values():
-        before = ends[-1].portfolio_value if ends else None
-        change = (point.portfolio_value / before - 1) * 100 if before else 0.0
-        ends.append(DayPoint(point.date, point.portfolio_value, change))
-    return ends
+def run_returns(
+    prices: PriceData, rules: MarketRules, points: list[DayPoint], risk_free_rate: float
+) -> RunReturns:
+    """The per-period returns of the points after the first, and the benchmark's."""
+    returns = np.fromiter((point.daily_return_pct for point in points[1:]), np.float64)
+    return RunReturns(
+        returns=returns / 100,
+        benchmark=benchmark_returns(prices, rules.benchmark, [point.date for point in points]),
+        per_period_rf=risk_free_rate / rules.periods_per_year,
+        periods_per_year=rules.periods_per_year,
+    )
 
 
 DAILY_FIELDS = (
-    "trading_days",
     "annualized_return_pct",
     "volatility_pct",
     "sharpe",
@@ -120,16 +130,14 @@ def daily_metrics(
 ) -> dict[str, Any]:
     """The risk metrics of an intraday timeline from each day's last bar, annualised with the
     market's trading days per year (comparable with a daily market's)."""
-    ends = day_ends(points)
-    metrics = compute_metrics(
-        ends,
-        initial_value=ends[0].portfolio_value,
-        benchmark_start=None,
-        benchmark_end=None,
-        equal_weight_return_pct=None,
-        trades=0,
-        traded_value=0.0,
-        risk_free_rate=risk_free_rate,
-        periods_per_year=rules.trading_days_per_year,
+    day_ends: dict[str, float] = {}
+    for point in points:
+        day_ends[day_of(point.date)] = point.portfolio_value
+    values = np.fromiter(day_ends.values(), np.float64, len(day_ends))
+    before = values[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        returns = np.where(before > 0, values[1:] / before - 1, 0.0)
+    risk = risk_metrics(
+        values, returns, float(values[0]), risk_free_rate, rules.trading_days_per_year
     )
-    return {name: getattr(metrics, name) for name in DAILY_FIELDS}
+    return {"trading_days": len(values), **{name: getattr(risk, name) for name in DAILY_FIELDS}}

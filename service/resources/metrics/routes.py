@@ -23,13 +23,14 @@ from service.resources.schemas import (
     Signature,
     TimelineSpendingFields,
 )
+from service.resources.uncertainty import UncertaintyArgs, bootstrap_options, uncertainty_field
 from service.results.contamination import cutoffs
 from service.results.performance import model_metrics
 
 blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Risk and return")
 
 
-class MetricsQueryArgsSchema(DateRangeQueryArgsSchema):
+class MetricsQueryArgsSchema(DateRangeQueryArgsSchema, UncertaintyArgs):
     """GET /metrics arguments."""
 
     model = Signature(
@@ -88,6 +89,7 @@ class MetricsSchema(TimelineSpendingFields):
             "and annualised with bars per year"
         },
     )
+    uncertainty = uncertainty_field()
 
 
 ONE_METRICS = MetricsSchema()
@@ -128,9 +130,10 @@ class MetricsView(MethodView):
         prices, rules = source.prices(), source.rules
         cutoff_by_model = cutoffs(models_config())
         found = []
+        bootstrap = bootstrap_options(query)
         for model in models:
             metrics = model_metrics(
-                conn, prices, rules, model, start, end, settings().risk_free_rate
+                conn, prices, rules, model, start, end, settings().risk_free_rate, bootstrap
             )
             if metrics:
                 metrics.update(market=rules.name, currency=rules.currency)

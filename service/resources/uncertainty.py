@@ -1,0 +1,101 @@
+"""The uncertainty of a run's figures in answers: query arguments and schemas shared by
+/metrics and /leaderboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, validate
+
+from service.resources.schemas import Rounded, RowSchema
+from service.results.uncertainty import BootstrapOptions
+from service.stats.bootstrap import DEFAULT_RESAMPLES, MAX_RESAMPLES, MIN_RESAMPLES
+
+WITH_UNCERTAINTY = "uncertainty"
+
+
+class UncertaintyArgs:
+    """Mixed into a query schema: `with=uncertainty`, `resamples` and `seed`."""
+
+    with_ = fields.String(
+        data_key="with",
+        validate=validate.OneOf([WITH_UNCERTAINTY]),
+        metadata={
+            "description": "uncertainty: add bootstrap intervals, Probabilistic Sharpe Ratios "
+            "and the test against the benchmark (see the README, Statistics)"
+        },
+    )
+    resamples = fields.Integer(
+        validate=validate.Range(MIN_RESAMPLES, MAX_RESAMPLES),
+        metadata={
+            "description": f"Bootstrap resamples with with=uncertainty (default "
+            f"{DEFAULT_RESAMPLES}); more resamples, steadier interval ends"
+        },
+    )
+    seed = fields.Integer(
+        validate=validate.Range(0, 2**32 - 1),
+        metadata={"description": "Seed of the bootstrap draws (default 0): same seed, same answer"},
+    )
+
+
+def bootstrap_options(args: dict[str, Any]) -> BootstrapOptions | None:
+    """The bootstrap a query asks for; None without with=uncertainty."""
+    if args.get("with_") != WITH_UNCERTAINTY:
+        return None
+    defaults = BootstrapOptions()
+    return BootstrapOptions(
+        resamples=int(args.get("resamples", defaults.resamples)),
+        seed=int(args.get("seed", defaults.seed)),
+    )
+
+
+class IntervalSchema(RowSchema):
+    """A 95 % interval."""
+
+    low = Rounded(4)
+    high = Rounded(4)
+
+
+def _interval(description: str) -> fields.Nested:
+    return fields.Nested(IntervalSchema, allow_none=True, metadata={"description": description})
+
+
+class UncertaintySchema(RowSchema):
+    """How sure the figures are; formulas and sources in the README (Statistics). A null
+    figure's reason is in `reasons`."""
+
+    level = fields.Float(metadata={"description": "Of the intervals and the test: 0.95"})
+    method = fields.String()
+    resamples = fields.Integer()
+    seed = fields.Integer()
+    periods = fields.Integer(metadata={"description": "Returns resampled (bars or days)"})
+    mean_block_length = Rounded(4)
+    total_return_pct = _interval("Interval of the total return, percent")
+    sharpe = _interval("Interval of the annualised Sharpe ratio")
+    excess_return_pct = _interval("Interval of the return over the benchmark's, points")
+    excess_p_value = Rounded(4)
+    beats_benchmark = fields.Raw(
+        allow_none=True,
+        metadata={
+            "description": "At 95 %, from the paired test of the per-period excess returns",
+            "oneOf": [{"type": "boolean"}, {"type": "string", "enum": ["undetermined"]}],
+        },
+    )
+    probabilistic_sharpe = Rounded(4)
+    benchmark_sharpe = Rounded(4)
+    probabilistic_sharpe_vs_benchmark = Rounded(4)
+    min_track_record_periods = Rounded(1)
+    reasons = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Why each null figure is null"},
+    )
+
+
+def uncertainty_field() -> fields.Nested:
+    """The `uncertainty` field of an answer."""
+    return fields.Nested(
+        UncertaintySchema,
+        allow_none=True,
+        metadata={"description": "With with=uncertainty (else null)"},
+    )

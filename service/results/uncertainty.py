@@ -1,0 +1,165 @@
+"""How sure one run's figures are: bootstrap intervals, Probabilistic Sharpe Ratios, a test
+against the benchmark.
+
+From a run's per-period returns r_t (t = 1..n) and the benchmark's b_t over the same periods:
+
+- intervals (95 %) of the total return, the annualised Sharpe ratio and the excess return over
+  the benchmark (total return minus the benchmark's), by the stationary block bootstrap of
+  service.stats.bootstrap; the excess return resamples the pairs (r_t, b_t) together;
+- the Probabilistic Sharpe Ratio against 0 and against the benchmark's Sharpe ratio over the
+  same periods, and the minimum track record length for 95 % confidence against 0
+  (service.stats.sharpe_ratio);
+- a paired test of the per-period excess returns d_t = r_t - b_t: the bootstrap p-value of
+  mean(d) = 0, and beats_benchmark: true when p < 0.05 and mean(d) > 0, false when p < 0.05 and
+  mean(d) < 0, otherwise "undetermined".
+
+Fewer than MIN_PERIODS returns give no interval and no test: the figures are null and
+`reasons` says why, as it does for every other null figure.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from service.stats.bootstrap import (
+    DEFAULT_RESAMPLES,
+    LEVEL,
+    mean_block_length,
+    mean_p_value,
+    percentile_interval,
+    sharpe_ratios,
+    stationary_indices,
+    total_returns_pct,
+)
+from service.stats.sharpe_ratio import (
+    min_track_record,
+    probabilistic_sharpe,
+    sharpe_sample,
+)
+
+Floats = npt.NDArray[np.float64]
+MIN_PERIODS = 10
+SIGNIFICANCE = round(1 - LEVEL, 12)  # 0.05, not 1 - 0.95 = 0.05000000000000004
+Verdict = bool | str
+UNDETERMINED = "undetermined"
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapOptions:
+    """How many resamples and the seed of their draws (the same seed, the same answer)."""
+
+    resamples: int = DEFAULT_RESAMPLES
+    seed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RunReturns:
+    """A run's per-period returns (fractions) and the benchmark's over the same periods (None
+    when the benchmark has no price on one of them)."""
+
+    returns: Floats
+    benchmark: Floats | None
+    per_period_rf: float
+    periods_per_year: int
+
+
+Figures = dict[str, Any]
+Reasons = dict[str, str]
+BENCHMARKED = ("excess_return_pct", "excess_p_value", "beats_benchmark")
+BOOTSTRAPPED = ("total_return_pct", "sharpe", *BENCHMARKED)
+SHARPE_FIGURES = (
+    "probabilistic_sharpe",
+    "benchmark_sharpe",
+    "probabilistic_sharpe_vs_benchmark",
+    "min_track_record_periods",
+)
+VERSUS_BENCHMARK = ("benchmark_sharpe", "probabilistic_sharpe_vs_benchmark")
+FIGURES = (*BOOTSTRAPPED, *SHARPE_FIGURES)
+
+
+def run_uncertainty(run: RunReturns, options: BootstrapOptions) -> dict[str, Any]:
+    """The uncertainty section of one run's metrics (see the module docstring)."""
+    n = len(run.returns)
+    figures, reasons = _sharpe_inference(run)
+    if n < MIN_PERIODS:
+        reason = f"{n} returns: an interval or a test needs at least {MIN_PERIODS}"
+        reasons.update(dict.fromkeys(BOOTSTRAPPED, reason))
+    else:
+        bootstrapped, why = _bootstrapped(run, options)
+        figures.update(bootstrapped)
+        reasons.update(why)
+    return {
+        "level": LEVEL,
+        "method": "stationary block bootstrap (Politis & Romano, 1994)",
+        "resamples": options.resamples,
+        "seed": options.seed,
+        "periods": n,
+        "mean_block_length": mean_block_length(n) if n else None,
+        **{name: figures.get(name) for name in FIGURES},
+        "reasons": {
+            name: reasons.get(name, "the resamples give no finite value")
+            for name in FIGURES
+            if figures.get(name) is None
+        },
+    }
+
+
+def verdict(p_value: float, mean_difference: float) -> Verdict:
+    """true or false when the difference is significant at 95 %, else "undetermined"."""
+    if p_value >= SIGNIFICANCE or mean_difference == 0:
+        return UNDETERMINED
+    return mean_difference > 0
+
+
+def _bootstrapped(run: RunReturns, options: BootstrapOptions) -> tuple[Figures, Reasons]:
+    indices = stationary_indices(len(run.returns), options.resamples, options.seed)
+    totals = total_returns_pct(run.returns[indices])
+    figures: Figures = {
+        "total_return_pct": _interval(totals),
+        "sharpe": _interval(
+            sharpe_ratios(run.returns[indices], run.per_period_rf, run.periods_per_year)
+        ),
+    }
+    if run.benchmark is None:
+        return figures, dict.fromkeys(BENCHMARKED, "the benchmark has no price on some period")
+    differences = run.returns - run.benchmark
+    p_value = mean_p_value(differences, indices)
+    figures["excess_return_pct"] = _interval(totals - total_returns_pct(run.benchmark[indices]))
+    figures["excess_p_value"] = p_value
+    figures["beats_benchmark"] = verdict(p_value, float(differences.mean()))
+    return figures, {}
+
+
+def _interval(samples: Floats) -> dict[str, float] | None:
+    bounds = percentile_interval(samples)
+    return None if bounds is None else {"low": bounds[0], "high": bounds[1]}
+
+
+def _sharpe_inference(run: RunReturns) -> tuple[Figures, Reasons]:
+    """PSR against 0 and the benchmark's Sharpe ratio, and MinTRL against 0."""
+    sample = sharpe_sample(run.returns, run.per_period_rf)
+    if sample is None:
+        reason = "the Sharpe ratio needs at least 2 returns that vary"
+        return {}, dict.fromkeys(SHARPE_FIGURES, reason)
+    figures: Figures = {
+        "probabilistic_sharpe": probabilistic_sharpe(sample),
+        "min_track_record_periods": min_track_record(sample),
+    }
+    reasons: Reasons = {"min_track_record_periods": "defined only for a Sharpe ratio above 0"}
+    benchmark = None if run.benchmark is None else sharpe_sample(run.benchmark, run.per_period_rf)
+    if benchmark is None:
+        reason = "the benchmark's returns are missing or do not vary"
+        reasons.update(
+            dict.fromkeys(("benchmark_sharpe", "probabilistic_sharpe_vs_benchmark"), reason)
+        )
+    else:
+        figures["benchmark_sharpe"] = benchmark.sharpe * math.sqrt(run.periods_per_year)
+        figures["probabilistic_sharpe_vs_benchmark"] = probabilistic_sharpe(
+            sample, benchmark.sharpe
+        )
+    return figures, reasons

@@ -1,0 +1,1 @@
+"""Statistics of return series: the bootstrap and inference on Sharpe ratios."""

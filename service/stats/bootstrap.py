@@ -1,0 +1,98 @@
+"""The stationary block bootstrap of per-period returns (Politis & Romano, 1994).
+
+Returns of a trading strategy are autocorrelated and their volatility clusters, so resampling
+single periods would understate the uncertainty. The stationary bootstrap resamples blocks of
+consecutive periods instead: a resample starts at a uniformly drawn period; each next period
+continues the block (the period after, wrapping round at the end) with probability 1 - 1/L and
+starts a new block at a uniformly drawn period with probability 1/L. Block lengths are thus
+geometric with mean L, and the resampled series is stationary.
+
+The mean block length is L = n ** (1/3) (at least 1) for n returns: the rate at which the
+optimal block length grows with the sample (Politis & White, 2004), without their plug-in
+constant, which is itself too noisy to estimate from a month of data.
+
+An interval is the percentile interval: the 2.5th and 97.5th percentiles of the statistic over
+the resamples. Every draw comes from a numpy Generator seeded by the caller, so the same series,
+seed and number of resamples give the same answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float64]
+Indices = npt.NDArray[np.intp]
+
+DEFAULT_RESAMPLES = 2000
+MIN_RESAMPLES = 100
+MAX_RESAMPLES = 10_000
+LEVEL = 0.95
+
+
+def mean_block_length(periods: int) -> float:
+    """L = n ** (1/3), at least 1."""
+    return max(1.0, math.pow(periods, 1 / 3))
+
+
+@functools.lru_cache(maxsize=16)
+def stationary_indices(periods: int, resamples: int, seed: int) -> Indices:
+    """The period indices of each resample, one row per resample (read-only).
+
+    Position t of a row starts a new block when its uniform draw u is below p = 1/L (always at
+    t = 0); the block then starts at period floor(u / p * n), u / p being uniform itself given
+    u < p, so one draw serves both. Its index is the block's start plus the offset of t in the
+    block, modulo n. Cached: every model with as many periods shares one matrix for a seed.
+    """
+    chance = 1 / mean_block_length(periods)
+    draws = np.random.default_rng(seed).random((resamples, periods))
+    draws[:, 0] *= chance
+    positions = np.arange(periods, dtype=np.intp)
+    block_began = np.maximum.accumulate(np.where(draws < chance, positions, 0), axis=1)
+    starts = np.minimum((draws / chance * periods).astype(np.intp), periods - 1)
+    indices: Indices = np.take_along_axis(starts, block_began, axis=1) + (positions - block_began)
+    indices[indices >= periods] -= periods
+    indices.flags.writeable = False
+    return indices
+
+
+def percentile_interval(samples: Floats, level: float = LEVEL) -> tuple[float, float] | None:
+    """The central level interval of the finite samples; None when there are none."""
+    finite = samples[np.isfinite(samples)]
+    if not len(finite):
+        return None
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(finite, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def total_returns_pct(resampled: Floats) -> Floats:
+    """Each resample's compounded return in percent: (prod(1 + r) - 1) * 100."""
+    growth: Floats = np.prod(1 + resampled, axis=1)
+    return (growth - 1) * 100
+
+
+def sharpe_ratios(resampled: Floats, per_period_rf: float, periods_per_year: int) -> Floats:
+    """Each resample's annualised Sharpe ratio; NaN where its returns do not vary."""
+    stdev = resampled.std(axis=1, ddof=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios: Floats = (resampled.mean(axis=1) - per_period_rf) / stdev
+    ratios[stdev == 0] = np.nan
+    return ratios * math.sqrt(periods_per_year)
+
+
+def mean_p_value(differences: Floats, indices: Indices) -> float:
+    """Two-sided bootstrap p-value of H0: the mean of differences is 0.
+
+    The differences are centred (their mean subtracted) so that H0 holds in the resampled
+    world; p = (1 + #{|mean of a resample| >= |observed mean|}) / (B + 1), B the resamples.
+    """
+    observed = float(differences.mean())
+    centred = differences - observed
+    means = centred[indices].mean(axis=1)
+    # A tolerance of a few ulps: a resample equal to the observed mean counts as extreme.
+    extreme = int(np.count_nonzero(np.abs(means) >= abs(observed) - 1e-15))
+    return (1 + extreme) / (len(indices) + 1)

@@ -1,0 +1,100 @@
+"""The stationary block bootstrap against a plain loop, and its statistics by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from service.stats.bootstrap import (
+    mean_block_length,
+    mean_p_value,
+    percentile_interval,
+    sharpe_ratios,
+    stationary_indices,
+    total_returns_pct,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def loop_indices(periods: int, resamples: int, seed: int) -> list[list[int]]:
+    """Politis & Romano's resampling written out: the same draws, one period at a time."""
+    chance = 1 / mean_block_length(periods)
+    draws = np.random.default_rng(seed).random((resamples, periods))
+    rows = []
+    for row in draws:
+        index = math.floor(row[0] * chance / chance * periods)
+        indices = [index]
+        for draw in row[1:]:
+            index = math.floor(draw / chance * periods) if draw < chance else (index + 1) % periods
+            indices.append(index)
+        rows.append(indices)
+    return rows
+
+
+def test_indices_are_those_of_the_written_out_resampling() -> None:
+    assert stationary_indices(30, 50, 7).tolist() == loop_indices(30, 50, 7)
+
+
+def test_the_same_seed_draws_the_same_resamples() -> None:
+    first = stationary_indices(40, 200, 1)
+    stationary_indices.cache_clear()
+    assert np.array_equal(first, stationary_indices(40, 200, 1))
+    assert not np.array_equal(first, stationary_indices(40, 200, 2))
+
+
+def test_blocks_are_geometric_with_the_documented_mean_length() -> None:
+    # n = 216: L = 216 ** (1/3) = 6. A block continues with probability 1 - 1/6, so a position
+    # after the first starts a new block with probability 1/6 (a new start may land on the next
+    # period by chance, 1/216 of the time: seen as a continuation).
+    indices = stationary_indices(216, 2000, 3)
+    continued = (np.diff(indices, axis=1) % 216) == 1
+    assert mean_block_length(216) == pytest.approx(6.0)
+    assert 1 - continued.mean() == pytest.approx(1 / 6 * (1 - 1 / 216), abs=0.003)
+    assert indices.min() == 0 and indices.max() == 215
+
+
+def test_one_period_blocks_for_tiny_samples() -> None:
+    assert mean_block_length(1) == 1.0
+    assert stationary_indices(1, 10, 0).tolist() == [[0]] * 10
+
+
+def test_percentile_interval_ignores_undefined_samples() -> None:
+    samples = np.array([*range(101), np.nan, np.inf], dtype=np.float64)
+    assert percentile_interval(samples) == pytest.approx((2.5, 97.5))
+    assert percentile_interval(np.array([np.nan])) is None
+
+
+def test_total_return_compounds_each_resample() -> None:
+    # 1.1 * 0.9 = 0.99 -> -1 %; 1.05 * 1.05 = 1.1025 -> +10.25 %.
+    resampled = np.array([[0.1, -0.1], [0.05, 0.05]])
+    assert total_returns_pct(resampled) == pytest.approx([-1.0, 10.25])
+
+
+def test_sharpe_of_each_resample_as_in_the_metrics() -> None:
+    # [0.1, -0.1, 0.1]: sharpe sqrt(21) a year of 252 (tests/unit/results/test_metrics.py);
+    # a row that does not vary has none.
+    resampled = np.array([[0.1, -0.1, 0.1], [0.02, 0.02, 0.02]])
+    ratios = sharpe_ratios(resampled, 0.0, 252)
+    assert ratios[0] == pytest.approx(math.sqrt(21))
+    assert math.isnan(ratios[1])
+
+
+def test_p_value_of_a_constant_difference_is_the_smallest() -> None:
+    # Centred, every resample's mean is 0 and never as far from 0 as the observed 0.01.
+    indices = stationary_indices(20, 999, 0)
+    assert mean_p_value(np.full(20, 0.01), indices) == pytest.approx(1 / 1000)
+
+
+def test_p_value_of_a_difference_that_averages_zero_is_one() -> None:
+    differences = np.array([0.01, -0.01] * 10)
+    assert mean_p_value(differences, stationary_indices(20, 999, 0)) == 1.0
+
+
+def test_p_value_tells_a_strong_edge_from_noise() -> None:
+    noise = np.random.default_rng(5).normal(0.0, 0.01, 250)
+    indices = stationary_indices(250, 2000, 0)
+    assert mean_p_value(noise + 0.005, indices) < 0.01
+    assert mean_p_value(noise - noise.mean(), indices) == 1.0
