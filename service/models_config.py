@@ -9,13 +9,14 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates
 
 from service.agent.costs import PricingSchema
 from service.agent.request_options import RequestOptionsSchema
 from service.filecache import cached_by_version
 from service.market.catalog import DEFAULT_MARKET, MARKETS, market_rules
 from service.market.rules import MarketRules
+from service.run_names import looks_like_a_run
 from service.strategies import STRATEGIES, check_strategy
 
 SIGNATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -162,6 +163,16 @@ class ModelSpecSchema(Schema):
     max_concurrency = fields.Integer(allow_none=True, validate=validate.Range(1, 1000))
     requests_per_minute = fields.Integer(allow_none=True, validate=validate.Range(1, 1_000_000))
     tokens_per_minute = fields.Integer(allow_none=True, validate=validate.Range(1, 1_000_000_000))
+
+    @validates("signature")
+    def not_a_run(self, value: str, **_: Any) -> None:
+        """A run's signature is its model's plus :w<day> or :r<k> (service.run_names): a model
+        named like one would make the runs' names ambiguous."""
+        if looks_like_a_run(value):
+            raise ValidationError(
+                f"{value!r} ends as the signature of a window (:wYYYY-MM-DD) or a repeat (:r<k>)"
+                " does, which would make run names ambiguous; rename the model"
+            )
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> ModelSpec:
