@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-RUN_SUFFIX = re.compile(r"^(?P<base>.+?)(?::w(?P<window>\d{4}-\d{2}-\d{2}))?(?::r(?P<repeat>\d+))?$")
+RUN_SUFFIX = re.compile(
+    r"^(?P<base>.+?)(?::w(?P<window>\d{4}-\d{2}-\d{2}))?(?::r(?P<repeat>\d+))?$"
+)
 LOOKS_LIKE_A_RUN = re.compile(r":(w\d{4}-\d{2}-\d{2}|r\d+)$")
 
 
