@@ -22,6 +22,7 @@ from service.jobs.planning import (
 )
 from service.jobs.replacement import replace_days
 from service.jobs.replay import plan_replay
+from service.jobs.runs import expand_runs
 from service.jobs.states import JobStatus, ModelDayStatus
 from service.market.directory import Markets
 from service.models_config import ModelsConfig
@@ -63,33 +64,45 @@ def create_job(
     """Validate, then check conflicts and insert the job in one IMMEDIATE transaction.
 
     A replay runs the recorded job's models (request.models choose some) as timelines of
-    their own; see service.jobs.replay.
+    their own; see service.jobs.replay. Repeats and windows make several runs of a model,
+    each a model of the job planned over its own range; see service.jobs.runs.
     """
     replay = plan_replay(conn, request.replay_of, request.models) if request.replay_of else None
     if replay is not None and request.start_date is None:
         request = replace(request, start_date=replay.first_day)
+    if replay is not None and (request.repeats > 1 or request.windows is not None):
+        raise JobRequestError("a replay runs the recorded timelines: no repeats nor windows")
     config = replay.config if replay else config
     models = choose_models(
         config, list(replay.replayed) if replay else request.models, request.market
     )
-    market_of = {model: config.by_signature()[model].market for model in models}
-    for market in sorted(set(market_of.values())):
+    specs = config.by_signature()
+    for market in sorted({specs[model].market for model in models}):
         check_range(request, markets.source(market), max_days)
     check_budget(config, request, models)
-    snapshot = replay.snapshot() if replay else config.snapshot(models, markets.rules)
+    runs = expand_runs(config, models, request, markets, max_days)
+    market_of = {run.signature: run.spec.market for run in runs}
+    signatures = list(market_of)
+    run_config = ModelsConfig(tuple(run.spec for run in runs), config.agent_config)
+    snapshot = replay.snapshot() if replay else run_config.snapshot(signatures, markets.rules)
     options = {
         "replace_existing": request.replace_existing,
         "max_cost_usd": request.max_cost_usd,
         **(replay.options() if replay else {}),
     }
     with transaction(conn):
-        busy = busy_models(conn, models)
+        busy = busy_models(conn, signatures)
         if busy:
             model, job_id = sorted(busy.items())[0]
             raise JobConflictError(f"model {model!r} is already in active job {job_id}")
         plans = [
-            plan_model(conn, markets.prices(market_of[model]), (model, market_of[model]), request)
-            for model in models
+            plan_model(
+                conn,
+                markets.prices(market_of[run.signature]),
+                (run.signature, market_of[run.signature]),
+                run.request(request),
+            )
+            for run in runs
         ]
         for plan in plans:
             check_span(plan, max_days)
@@ -106,7 +119,7 @@ def create_job(
             if plan.replace_from is not None
         ]
         warnings = [warning for warning in replaced if warning]
-        _insert_job(conn, job_id, request, models, snapshot, options, warnings)
+        _insert_job(conn, job_id, request, signatures, snapshot, options, warnings)
         for plan in plans:
             _insert_details(conn, job_id, plan)
     return CreatedJob(job_id, [(plan.model, plan.run[0]) for plan in plans if plan.run])

@@ -22,6 +22,22 @@ class JobRequestError(ValueError):
 
 
 @dataclass(frozen=True)
+class DayRange:
+    """A window asked for by its dates (days, or bars of an intraday market)."""
+
+    start_date: str
+    end_date: str
+
+
+@dataclass(frozen=True)
+class WindowRule:
+    """Windows of length_days trading days, one starting every step_days trading days."""
+
+    length_days: int
+    step_days: int
+
+
+@dataclass(frozen=True)
 class JobRequest:
     """What a user asked for."""
 
@@ -32,6 +48,8 @@ class JobRequest:
     max_cost_usd: float | None = None
     replay_of: str | None = None  # a job whose recorded answers the models replay
     market: str | None = None  # its enabled models join the requested ones
+    repeats: int = 1  # above 1: that many timelines of each model (service.jobs.runs)
+    windows: tuple[DayRange, ...] | WindowRule | None = None  # each a timeline of its own
 
 
 @dataclass
@@ -78,15 +96,16 @@ def check_budget(config: ModelsConfig, request: JobRequest, models: list[str]) -
 
 
 def check_range(request: JobRequest, market: MarketSource, max_days: int) -> None:
-    """Dates in order, not too long, and inside the price data of a market of the job."""
+    """Dates in order, not too long, and inside the price data of a market of the job.
+
+    With windows, the range is where they lie and each window is held to MAX_SIMULATION_DAYS
+    instead (service.jobs.runs).
+    """
     start, end = request.start_date, request.end_date
     if start and start > through(end):
         raise JobRequestError(f"start_date {start} is after end_date {end}", "start_date")
-    if start and calendar_days(start, end) > max_days:
-        raise JobRequestError(
-            f"the range {start}..{end} is longer than MAX_SIMULATION_DAYS ({max_days} days)",
-            "end_date",
-        )
+    if start and request.windows is None:
+        check_length(start, end, max_days, "the range", "end_date")
     prices = market.prices()
     available = f"the {market.rules.name} price data covers {prices.first_day}..{prices.last_day}"
     for name, value in (("start_date", start), ("end_date", end)):
@@ -94,6 +113,15 @@ def check_range(request: JobRequest, market: MarketSource, max_days: int) -> Non
             raise JobRequestError(f"{name} {value} is outside the price data: {available}", name)
     if start and not prices.trading_days_between(start, end):
         raise JobRequestError(f"no trading day in {start}..{end}; {available}", "start_date")
+
+
+def check_length(start: str, end: str, max_days: int, what: str, field_name: str) -> None:
+    """A range of days to run must fit in MAX_SIMULATION_DAYS; what names it in the error."""
+    if calendar_days(start, end) > max_days:
+        raise JobRequestError(
+            f"{what} {start}..{end} is longer than MAX_SIMULATION_DAYS ({max_days} days)",
+            field_name,
+        )
 
 
 def plan_model(
