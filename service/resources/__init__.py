@@ -136,7 +136,7 @@ def register_api(app: Flask) -> None:
     from service.resources.jobs.routes import blp as jobs
     from service.resources.leaderboard.routes import blp as leaderboard
     from service.resources.markets.routes import blp as markets
-    from service.resources.metrics.routes import MetricsSchema
+    from service.resources.metrics.routes import MetricsGroupSchema, MetricsSchema
     from service.resources.metrics.routes import blp as metrics
     from service.resources.models.routes import blp as models
     from service.resources.portfolio.routes import blp as portfolio
@@ -146,6 +146,7 @@ def register_api(app: Flask) -> None:
     app.config.update(_api_settings())
     api = ServiceApi(app, spec_kwargs={"marshmallow_plugin": ServiceMarshmallowPlugin()})
     api.spec.components.schema("Metrics", schema=MetricsSchema)
+    api.spec.components.schema("MetricsGroup", schema=MetricsGroupSchema)
     resources = (
         simulate,
         jobs,

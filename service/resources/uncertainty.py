@@ -99,3 +99,68 @@ def uncertainty_field() -> fields.Nested:
         allow_none=True,
         metadata={"description": "With with=uncertainty (else null)"},
     )
+
+
+class SummarySchema(RowSchema):
+    """A figure over the runs of a base model; null when a run has none."""
+
+    n = fields.Integer()
+    mean = Rounded(4)
+    stdev = Rounded(4)
+    interval = fields.Nested(
+        IntervalSchema,
+        allow_none=True,
+        metadata={"description": "95 % interval of the mean (Student's t); null for one run"},
+    )
+
+
+def summary_field(description: str) -> fields.Nested:
+    """A figure summarised over runs."""
+    return fields.Nested(SummarySchema, allow_none=True, metadata={"description": description})
+
+
+class GroupSchema(RowSchema):
+    """The repeats and windows of one base model (formulas in the README, Statistics)."""
+
+    rank = fields.Integer(metadata={"description": "By mean total return"})
+    model = fields.String(metadata={"description": "The base model"})
+    runs = fields.Integer()
+    signatures = fields.List(fields.String(), metadata={"description": "Its timelines"})
+    total_return_pct = summary_field("Total return of the runs, percent")
+    excess_return_pct = summary_field("Return over the benchmark's over each run's span")
+    beat_benchmark = fields.Integer(
+        allow_none=True, metadata={"description": "Runs whose excess return is above 0"}
+    )
+    beat_benchmark_share = Rounded(4)
+    excess_p_value = Rounded(4)
+    tied_with = fields.List(
+        fields.String(),
+        metadata={"description": "Groups whose return interval overlaps this one's"},
+    )
+    summary = fields.String(metadata={"description": "The group in one sentence"})
+
+
+class ComparisonSchema(RowSchema):
+    """How often a run of model returns more than a run of other on the same window."""
+
+    model = fields.String()
+    other = fields.String()
+    probability = Rounded(4)
+    pairs = fields.Integer(metadata={"description": "Pairs of runs compared"})
+
+
+class DeflatedSharpeSchema(RowSchema):
+    """The Deflated Sharpe Ratio (Bailey & López de Prado, 2014) of the timeline with the best
+    Sharpe ratio, given how many were compared."""
+
+    model = fields.String(allow_none=True)
+    sharpe = Rounded(4)
+    trials = fields.Integer(metadata={"description": "Timelines compared (runs included)"})
+    expected_max_sharpe = Rounded(4)
+    probability = Rounded(4)
+    reason = fields.String(allow_none=True)
+
+
+AGGREGATE = fields.Boolean(
+    metadata={"description": "Group repeats and windows by base model (see the README)"}
+)

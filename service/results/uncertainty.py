@@ -13,6 +13,10 @@ From a run's per-period returns r_t (t = 1..n) and the benchmark's b_t over the 
   mean(d) = 0, and beats_benchmark: true when p < 0.05 and mean(d) > 0, false when p < 0.05 and
   mean(d) < 0, otherwise "undetermined".
 
+Among many compared timelines, best_of_trials gives the Deflated Sharpe Ratio of the one with
+the highest Sharpe ratio: the probability that its true Sharpe ratio beats what the best of
+that many unskilled trials would show by luck.
+
 Fewer than MIN_PERIODS returns give no interval and no test: the figures are null and
 `reasons` says why, as it does for every other null figure.
 """
@@ -37,6 +41,8 @@ from service.stats.bootstrap import (
     total_returns_pct,
 )
 from service.stats.sharpe_ratio import (
+    SharpeSample,
+    deflated_sharpe,
     min_track_record,
     probabilistic_sharpe,
     sharpe_sample,
@@ -163,3 +169,22 @@ def _sharpe_inference(run: RunReturns) -> tuple[Figures, Reasons]:
             sample, benchmark.sharpe
         )
     return figures, reasons
+
+
+def best_of_trials(
+    samples: dict[str, SharpeSample | None], periods_per_year: int
+) -> dict[str, Any]:
+    """The Deflated Sharpe Ratio of the timeline with the highest Sharpe ratio among the
+    compared ones (every model, repeat and window is one trial)."""
+    trials = {model: sample for model, sample in samples.items() if sample is not None}
+    answer: dict[str, Any] = {"trials": len(trials), "model": None, "sharpe": None}
+    answer.update(expected_max_sharpe=None, probability=None, reason=None)
+    if not trials:
+        return {**answer, "reason": "no timeline has returns that vary"}
+    model, best = max(trials.items(), key=lambda item: (item[1].sharpe, item[0]))
+    root = math.sqrt(periods_per_year)
+    answer.update(model=model, sharpe=best.sharpe * root)
+    deflated = deflated_sharpe(best, np.array([s.sharpe for s in trials.values()]))
+    if deflated is None:
+        return {**answer, "reason": "needs at least 2 trials whose Sharpe ratios differ"}
+    return {**answer, "probability": deflated[0], "expected_max_sharpe": deflated[1] * root}

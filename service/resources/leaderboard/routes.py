@@ -9,9 +9,10 @@ from flask.views import MethodView
 from service.market.catalog import DEFAULT_MARKET
 from service.portfolio.positions import latest_date
 from service.resources.blueprint import Blueprint
-from service.resources.context import get_db, market
+from service.resources.context import get_db, market, settings
 from service.resources.leaderboard.schemas import LeaderboardQueryArgsSchema, LeaderboardSchema
-from service.results.leaderboard import leaderboard
+from service.resources.uncertainty import bootstrap_options
+from service.results.leaderboard import LeaderboardOptions, leaderboard
 
 blp = Blueprint("leaderboard", __name__, url_prefix="/leaderboard", description="Rankings")
 
@@ -30,5 +31,14 @@ class LeaderboardView(MethodView):
         name = source.rules.name
         day = args["date"] if "date" in args else latest_date(conn, name)
         if day is None:  # nothing stored yet: no day, so no benchmark either
-            return {"market": name, "currency": source.rules.currency, "date": None, "rankings": []}
-        return leaderboard(conn, source.prices(), source.rules, day)
+            empty = {"market": name, "currency": source.rules.currency, "date": None}
+            groups: dict[str, list[Any]] = (
+                {"groups": [], "comparisons": []} if args.get("aggregate") else {}
+            )
+            return {**empty, "rankings": [], **groups}
+        options = LeaderboardOptions(
+            uncertainty=bootstrap_options(args),
+            aggregate=bool(args.get("aggregate")),
+            risk_free_rate=settings().risk_free_rate,
+        )
+        return leaderboard(conn, source.prices(), source.rules, day, options)

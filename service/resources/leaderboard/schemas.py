@@ -12,9 +12,17 @@ from service.resources.schemas import (
     RowSchema,
     TimelineSpendingFields,
 )
+from service.resources.uncertainty import (
+    AGGREGATE,
+    ComparisonSchema,
+    DeflatedSharpeSchema,
+    GroupSchema,
+    UncertaintyArgs,
+    uncertainty_field,
+)
 
 
-class LeaderboardQueryArgsSchema(QueryArgsSchema):
+class LeaderboardQueryArgsSchema(QueryArgsSchema, UncertaintyArgs):
     """GET /leaderboard arguments."""
 
     date = Day(
@@ -26,6 +34,7 @@ class LeaderboardQueryArgsSchema(QueryArgsSchema):
             "markets are never ranked together"
         }
     )
+    aggregate = AGGREGATE
 
 
 class RankingSchema(TimelineSpendingFields):
@@ -38,6 +47,7 @@ class RankingSchema(TimelineSpendingFields):
     cumulative_return_pct = Rounded(4)
     daily_return_pct = Rounded(4)
     trades = fields.Integer(metadata={"description": "Buys and sells up to this day"})
+    uncertainty = uncertainty_field()
 
 
 class BenchmarkSchema(RowSchema):
@@ -57,3 +67,12 @@ class LeaderboardSchema(RowSchema):
     date = fields.String(allow_none=True)
     rankings = fields.List(fields.Nested(RankingSchema))
     benchmark = fields.Nested(BenchmarkSchema)
+    groups = fields.List(
+        fields.Nested(GroupSchema), metadata={"description": "With aggregate=true"}
+    )
+    comparisons = fields.List(
+        fields.Nested(ComparisonSchema), metadata={"description": "With aggregate=true"}
+    )
+    deflated_sharpe = fields.Nested(
+        DeflatedSharpeSchema, metadata={"description": "With with=uncertainty"}
+    )

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.market.catalog import DEFAULT_MARKET
+from service.market.directory import MarketSource
 from service.portfolio.positions import stored_models
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, market, models_config, settings
@@ -23,9 +24,19 @@ from service.resources.schemas import (
     Signature,
     TimelineSpendingFields,
 )
-from service.resources.uncertainty import UncertaintyArgs, bootstrap_options, uncertainty_field
+from service.resources.uncertainty import (
+    AGGREGATE,
+    GroupSchema,
+    UncertaintyArgs,
+    bootstrap_options,
+    summary_field,
+    uncertainty_field,
+)
+from service.results.aggregate import RunResult, aggregate_runs, runs_of
 from service.results.contamination import cutoffs
 from service.results.performance import model_metrics
+from service.results.uncertainty import BootstrapOptions
+from service.run_names import parse_run
 
 blp = Blueprint("metrics", __name__, url_prefix="/metrics", description="Risk and return")
 
@@ -42,6 +53,7 @@ class MetricsQueryArgsSchema(DateRangeQueryArgsSchema, UncertaintyArgs):
             "a model of another market is not found"
         }
     )
+    aggregate = AGGREGATE
 
 
 class DailyMetricsSchema(RowSchema):
@@ -92,14 +104,45 @@ class MetricsSchema(TimelineSpendingFields):
     uncertainty = uncertainty_field()
 
 
+class MetricsGroupSchema(GroupSchema):
+    """The metrics of the repeats and windows of one base model, each over the runs."""
+
+    annualized_return_pct = summary_field("Annualised return of the runs")
+    volatility_pct = summary_field("Volatility of the runs")
+    sharpe = summary_field("Sharpe ratio of the runs")
+    sortino = summary_field("Sortino ratio of the runs")
+    max_drawdown_pct = summary_field("Maximum drawdown of the runs")
+    win_rate_pct = summary_field("Win rate of the runs")
+    trades = summary_field("Trades of the runs")
+
+
+AGGREGATED = (
+    "total_return_pct",
+    "excess_return_pct",
+    "annualized_return_pct",
+    "volatility_pct",
+    "sharpe",
+    "sortino",
+    "max_drawdown_pct",
+    "win_rate_pct",
+    "trades",
+)
 ONE_METRICS = MetricsSchema()
 MANY_METRICS = MetricsSchema(many=True)
+GROUPS = MetricsGroupSchema(many=True)
 METRICS_REF = {"$ref": "#/components/schemas/Metrics"}
 ONE_OR_LIST = {
-    "description": "With model: that model's metrics. Without: a list, one per stored model.",
+    "description": "With model: that model's metrics. Without: a list, one per stored model. "
+    "With aggregate=true: a list of groups, one per base model (only the model's with model).",
     "content": {
         "application/json": {
-            "schema": {"oneOf": [METRICS_REF, {"type": "array", "items": METRICS_REF}]}
+            "schema": {
+                "oneOf": [
+                    METRICS_REF,
+                    {"type": "array", "items": METRICS_REF},
+                    {"type": "array", "items": {"$ref": "#/components/schemas/MetricsGroup"}},
+                ]
+            }
         }
     },
 }
@@ -120,28 +163,52 @@ class MetricsView(MethodView):
         start = str(query.get("start_date", "0000-01-01"))
         end = str(query.get("end_date", "9999-12-31"))
         conn = get_db()
-        if "model" in query:
+        if "model" in query and query.get("aggregate"):
+            models = runs_of(conn, str(query["model"]))
+            first = models[0] if models else str(query["model"])
+            name = model_market(conn, first, query.get("market"))
+        elif "model" in query:
             name = model_market(conn, str(query["model"]), query.get("market"))
             models = [str(query["model"])]
         else:
             name = str(query.get("market", DEFAULT_MARKET))
             models = stored_models(conn, name)
         source = market(name)
-        prices, rules = source.prices(), source.rules
-        cutoff_by_model = cutoffs(models_config())
-        found = []
-        bootstrap = bootstrap_options(query)
-        for model in models:
-            metrics = model_metrics(
-                conn, prices, rules, model, start, end, settings().risk_free_rate, bootstrap
-            )
-            if metrics:
-                metrics.update(market=rules.name, currency=rules.currency)
-                cutoff = cutoff_by_model.get(model)
-                metrics["contaminated"] = cutoff is not None and metrics["start_date"] <= cutoff
-                found.append(metrics)
+        found = _metrics_of(models, source, start, end, bootstrap_options(query))
+        if query.get("aggregate"):
+            return jsonify(GROUPS.dump(aggregate_runs(_runs(found), source.rules.benchmark)))
         if "model" not in query:
             return jsonify(MANY_METRICS.dump(found))
         if not found:
             fail(404, f"model {query['model']!r} has no stored days in this range")
         return jsonify(ONE_METRICS.dump(found[0]))
+
+
+def _metrics_of(
+    models: list[str],
+    source: MarketSource,
+    start: str,
+    end: str,
+    bootstrap: BootstrapOptions | None,
+) -> list[dict[str, Any]]:
+    """The metrics of each model with stored days in range, in the market's currency."""
+    conn, prices, rules = get_db(), source.prices(), source.rules
+    cutoff_by_model = cutoffs(models_config())
+    found = []
+    for model in models:
+        metrics = model_metrics(
+            conn, prices, rules, model, start, end, settings().risk_free_rate, bootstrap
+        )
+        if metrics:
+            metrics.update(market=rules.name, currency=rules.currency)
+            cutoff = cutoff_by_model.get(parse_run(model).base)
+            metrics["contaminated"] = cutoff is not None and metrics["start_date"] <= cutoff
+            found.append(metrics)
+    return found
+
+
+def _runs(found: list[dict[str, Any]]) -> list[RunResult]:
+    return [
+        RunResult(metrics["model"], {name: metrics[name] for name in AGGREGATED})
+        for metrics in found
+    ]
