@@ -110,7 +110,11 @@ class TriggerView(MethodView):
     @blp.alt_response(400, description="Dates, models or timelines do not allow this job")
     @blp.alt_response(409, description="A requested model is already in an active job")
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Start a job that simulates models over a date range."""
+        """Start a job that simulates models over a date range.
+
+        With repeats or windows each model runs as several timelines, each a model of the
+        job: `<signature>:r<k>`, `<signature>:w<first day>`, `<signature>:w<day>:r<k>`.
+        """
         request = JobRequest(
             end_date=body["end_date"],
             start_date=body["start_date"],
@@ -118,6 +122,8 @@ class TriggerView(MethodView):
             replace_existing=body["replace_existing"],
             max_cost_usd=body["max_cost_usd"],
             market=body["market"],
+            repeats=body["repeats"],
+            windows=body.get("windows"),
         )
         return start_job(request)
 

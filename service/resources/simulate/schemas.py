@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate, validates_schema
+from typing import Any
 
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields, post_load, validate, validates_schema
+
+from service.jobs.planning import DayRange, WindowRule
+from service.jobs.runs import MAX_WINDOWS
 from service.jobs.states import JobStatus, ModelDayStatus
+from service.market.calendar import through
 from service.resources.schemas import (
     Contradiction,
     Day,
@@ -15,6 +22,15 @@ from service.resources.schemas import (
     SpendingFields,
 )
 
+MAX_REPEATS = 50
+MAX_WINDOW_DAYS = 1000  # trading days; MAX_SIMULATION_DAYS limits a window's calendar days
+# Inside 2025-10-09..2025-10-29, which every bundled market has data for.
+WINDOW_LIST_EXAMPLE = [
+    {"start_date": "2025-10-09", "end_date": "2025-10-17"},
+    {"start_date": "2025-10-20", "end_date": "2025-10-29"},
+]
+WINDOW_RULE_EXAMPLE = {"length_days": 5, "step_days": 5}
+
 
 def signatures(description: str) -> fields.List[str]:
     """A body's list of models: at most 100 signatures, empty by default."""
@@ -24,6 +40,110 @@ def signatures(description: str) -> fields.List[str]:
         validate=validate.Length(max=100),
         metadata={"description": description},
     )
+
+
+class WindowSchema(Schema):
+    """One window of a list: a timeline of its own from its first trading day."""
+
+    start_date = Day(
+        required=True,
+        metadata={"description": "The window's first day", "example": "2025-10-09"},
+    )
+    end_date = Day(
+        required=True,
+        metadata={"description": "The window's last day", "example": "2025-10-17"},
+    )
+
+    @validates_schema
+    def ordered(self, data: dict[str, str], **_: object) -> None:
+        """A window's start must not be after its end."""
+        if data["start_date"] > through(data["end_date"]):
+            window = f"{data['start_date']}..{data['end_date']}"
+            raise Contradiction(f"window {window}: start_date is after end_date", "windows")
+
+    @post_load
+    def make(self, data: dict[str, str], **_: object) -> DayRange:
+        """Build the dataclass."""
+        return DayRange(**data)
+
+
+class WindowRuleSchema(Schema):
+    """Rolling windows over the request's range, counted in trading days of each market."""
+
+    length_days = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, MAX_WINDOW_DAYS),
+        metadata={"description": "Trading days of each window"},
+    )
+    step_days = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, MAX_WINDOW_DAYS),
+        metadata={"description": "Trading days from a window's first day to the next one's"},
+    )
+
+    @post_load
+    def make(self, data: dict[str, int], **_: object) -> WindowRule:
+        """Build the dataclass."""
+        return WindowRule(**data)
+
+
+def _inline(schema: type[Schema]) -> dict[str, Any]:
+    """A schema's JSON schema, to be written inline where a property is documented by hand."""
+    plugin = MarshmallowPlugin()
+    APISpec("inline", "1", "3.0.3", plugins=[plugin])  # the version of the app's document
+    converter = plugin.converter
+    assert converter is not None  # set by the spec
+    converted: dict[str, Any] = converter.schema2jsonschema(schema)  # type: ignore[no-untyped-call]
+    return converted
+
+
+class WindowsField(fields.Field[tuple[DayRange, ...] | WindowRule]):
+    """A list of windows, or a rule that makes them: one field of two shapes (a oneOf)."""
+
+    default_error_messages = {
+        "invalid": "Not a list of windows nor a window rule (length_days and step_days).",
+        "length": f"A list of 1 to {MAX_WINDOWS} windows is expected.",
+    }
+    WINDOWS = WindowSchema(many=True)
+    RULE = WindowRuleSchema()
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> tuple[DayRange, ...] | WindowRule:
+        if isinstance(value, dict):
+            rule: WindowRule = self.RULE.load(value)
+            return rule
+        if not isinstance(value, list):
+            raise self.make_error("invalid")
+        if not 1 <= len(value) <= MAX_WINDOWS:
+            raise self.make_error("length")
+        try:
+            return tuple(self.WINDOWS.load(value))
+        except Contradiction as error:  # a window's date naming no day: the field is windows
+            raise Contradiction(str(error), attr or "windows") from None
+
+
+WINDOWS_DOC = {
+    "description": "Rolling windows: each window is an independent timeline of each model,"
+    " `<signature>:w<first trading day>`, registered on that day (with repeats,"
+    " `<signature>:w<day>:r<k>`). Either a list of windows inside start_date..end_date, or a"
+    " rule: windows of length_days trading days, one starting every step_days trading days"
+    " from start_date (required then), the whole windows that end by end_date. Each window is"
+    " held to MAX_SIMULATION_DAYS; the range may be longer",
+    "oneOf": [
+        {
+            "type": "array",
+            "items": _inline(WindowSchema),
+            "minItems": 1,
+            "maxItems": MAX_WINDOWS,
+            "example": WINDOW_LIST_EXAMPLE,
+        },
+        {**_inline(WindowRuleSchema), "example": WINDOW_RULE_EXAMPLE},
+    ],
+    "example": WINDOW_LIST_EXAMPLE,
+}
 
 
 class TriggerSchema(Schema):
@@ -60,6 +180,19 @@ class TriggerSchema(Schema):
             " pricing)"
         },
     )
+
+    repeats = fields.Integer(
+        load_default=1,
+        strict=True,
+        validate=validate.Range(1, MAX_REPEATS),
+        metadata={
+            "description": "Independent timelines of each model: above 1, `<signature>:r1` to"
+            " `:rN`, each seeded differently (a built-in's seed parameter, an LLM's"
+            " request_options seed where its config sets one; the mock by its signature)",
+            "example": 3,
+        },
+    )
+    windows = WindowsField(metadata=WINDOWS_DOC)
 
     @validates_schema
     def replace_needs_start(self, data: dict[str, object], **_: object) -> None:
