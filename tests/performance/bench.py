@@ -21,7 +21,7 @@ from service.settings import DEFAULT_CONFIG_PATH, DEFAULTS_DIR, Settings
 from tests.performance import datagen, queries, report, simulation
 from tests.performance.load import ensure_wrk, write_wrk_script
 from tests.performance.queries import LoadPlan
-from tests.performance.servers import service_env, web
+from tests.performance.servers import query_env, service_env, web
 
 JAN_JUN = DEFAULTS_DIR / "nasdaq100_daily_2025-01-02_2025-06-27_adjusted.jsonl.gz"
 JUN_OCT = DEFAULTS_DIR / "nasdaq100_daily_2025-06-10_2025-10-29.jsonl.gz"
@@ -131,16 +131,6 @@ def bundled(folder: Path, mode: Mode) -> tuple[Path, Path, dict[str, Any]]:
         **datagen.describe(database),
     }
     return database, config, info
-
-
-def query_env(
-    folder: Path, prices: Path, config: Path, database: Path, cache: bool
-) -> dict[str, str]:
-    """The web process's environment; without cache every answer is computed."""
-    env = service_env(folder, prices, config, database)
-    if not cache:
-        env["RESPONSE_CACHE_MB"] = "0"
-    return env
 
 
 def measure_queries(

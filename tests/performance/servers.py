@@ -47,6 +47,16 @@ def service_env(folder: Path, prices: Path, config: Path, database: Path) -> dic
     }
 
 
+def query_env(
+    folder: Path, prices: Path, config: Path, database: Path, cache: bool
+) -> dict[str, str]:
+    """The web process's environment; without cache every answer is computed."""
+    env = service_env(folder, prices, config, database)
+    if not cache:
+        env["RESPONSE_CACHE_MB"] = "0"
+    return env
+
+
 def _answers(base: str, path: str) -> bool:
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=2)
