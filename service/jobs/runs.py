@@ -71,6 +71,11 @@ class Run:
         return replace(request, start_date=self.start_date, end_date=self.end_date)
 
 
+# Each timeline is a chain of tasks and a row of every answer about the job; 50 repeats of 20
+# models, or 100 windows of 10, fit.
+MAX_RUNS = 1000
+
+
 def expand_runs(
     config: ModelsConfig, models: list[str], request: JobRequest, markets: Markets, max_days: int
 ) -> list[Run]:
@@ -87,6 +92,13 @@ def expand_runs(
     repeats: list[int | None] = (
         list(range(1, request.repeats + 1)) if request.repeats > 1 else [None]
     )
+    count = sum(len(windows[specs[model].market]) for model in models) * len(repeats)
+    if count > MAX_RUNS:
+        raise JobRequestError(
+            f"{len(models)} models with these repeats and windows make {count} timelines; "
+            f"a job holds at most {MAX_RUNS}",
+            "repeats" if request.windows is None else WINDOWS,
+        )
     return [
         _run(specs[model], window, repeat, request)
         for model in models

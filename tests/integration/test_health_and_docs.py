@@ -181,6 +181,8 @@ class TestOpenApi:
             "market",
             "replace_existing",
             "max_cost_usd",
+            "repeats",
+            "windows",
         }
         assert body["required"] == ["end_date"]
 

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 # The domain's layers in order: a module may import its own layer and those before it.
 LAYERS: list[tuple[str, ...]] = [
-    ("service.db", "service.filecache", "service.settings", "service.logs"),
+    ("service.db", "service.filecache", "service.settings", "service.logs", "service.run_names"),
+    ("service.stats",),
     ("service.market",),
     ("service.portfolio", "service.journal"),
     ("service.strategies", "service.agent", "service.models_config", "service.importer"),

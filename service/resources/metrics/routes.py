@@ -136,8 +136,9 @@ ONE_OR_LIST = {
     "With aggregate=true: a list of groups, one per base model (only the model's with model).",
     "content": {
         "application/json": {
+            # anyOf: an empty list is a list of metrics and a list of groups alike.
             "schema": {
-                "oneOf": [
+                "anyOf": [
                     METRICS_REF,
                     {"type": "array", "items": METRICS_REF},
                     {"type": "array", "items": {"$ref": "#/components/schemas/MetricsGroup"}},

@@ -306,3 +306,16 @@ class TestWindowRule:
         error = refusal(config, markets, ["mom"], windows=WindowRule(1, 1))
 
         assert "the rule makes 15 windows on nasdaq100, more than 14" in str(error)
+
+
+def test_a_job_holds_at_most_max_runs_timelines(
+    config: ModelsConfig, markets: Markets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runs, "MAX_RUNS", 5)
+    assert len(expand(config, markets, ["mock"], repeats=5)) == 5
+    error = refusal(config, markets, ["mock", "rand"], repeats=3)
+    assert (
+        str(error)
+        == "2 models with these repeats and windows make 6 timelines; a job holds at most 5"
+    )
+    assert error.field_name == "repeats"
