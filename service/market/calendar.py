@@ -50,9 +50,12 @@ def bar_start(key: str, bar_minutes: int, labelled_by_end: bool) -> str:
     return moment.isoformat(sep=" ", timespec="seconds")
 
 
+DAY_LENGTH = len("YYYY-MM-DD")  # a bar key begins with its day
+
+
 def day_of(key: str) -> str:
     """The day (YYYY-MM-DD) a bar key belongs to."""
-    return key[:10]
+    return key[:DAY_LENGTH]
 
 
 def calendar_days(first: str, last: str) -> int:
