@@ -119,13 +119,19 @@ def _group(base: str, members: list[RunResult], benchmark: str) -> dict[str, Any
     return {
         "model": base,
         "runs": len(members),
-        "signatures": [run.signature for run in members],
+        "signatures": sorted((run.signature for run in members), key=_run_order),
         **summaries,
         "beat_benchmark": beat,
         "beat_benchmark_share": None if beat is None else beat / len(members),
         "excess_p_value": p_value,
         "summary": _sentence(base, members, benchmark, beat, p_value),
     }
+
+
+def _run_order(signature: str) -> tuple[str, int]:
+    """Windows by day, repeats by number (r2 before r10)."""
+    name = parse_run(signature)
+    return name.window or "", name.repeat or 0
 
 
 def _t_test(excess: list[float]) -> float | None:

@@ -98,3 +98,15 @@ def test_pairwise_over_repeats_takes_every_pair() -> None:
         *runs("b", [2.0], [None], windows=False),
     ]
     assert pairwise(results) == [{"model": "a", "other": "b", "probability": 0.5, "pairs": 2}]
+
+
+def test_a_groups_runs_are_listed_by_window_then_repeat() -> None:
+    names = ["m:r10", "m:w2025-09-01:r2", "m:r2", "m:w2025-08-01", "m:w2025-09-01:r1"]
+    results = [RunResult(name, {"total_return_pct": 1.0}) for name in names]
+    assert aggregate_runs(results, "QQQ")[0]["signatures"] == [
+        "m:r2",
+        "m:r10",
+        "m:w2025-08-01",
+        "m:w2025-09-01:r1",
+        "m:w2025-09-01:r2",
+    ]
