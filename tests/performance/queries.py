@@ -172,7 +172,8 @@ def intraday_endpoints(database: Path, intraday: str, daily: str) -> dict[str, d
     }
 
 
-def _largest_worker(service: Service) -> dict[str, float]:
+def largest_worker(service: Service) -> dict[str, float]:
+    """How many workers, and the largest resident memory of one now and at its peak (MB)."""
     workers = workers_memory(service)
     return {
         "workers": len(workers),
@@ -225,15 +226,15 @@ def measure(
     """Sequential figures (warm-up included, not counted), then wrk's, with worker memory."""
     # gunicorn answers as soon as one worker is up; the others are still loading the prices.
     settle(service)
-    memory: dict[str, Any] = {"after_start": _largest_worker(service)}
+    memory: dict[str, Any] = {"after_start": largest_worker(service)}
     results: dict[str, dict[str, Any]] = {name: {"path": path} for name, path in paths.items()}
     for name, path in paths.items():
         results[name]["sequential"] = _sequential(service, path, plan)
-    memory["after_sequential"] = _largest_worker(service)
+    memory["after_sequential"] = largest_worker(service)
     if wrk_binary:
         for name, path in paths.items():
             results[name]["concurrent"] = _loaded(service, path, plan, wrk_binary, script)
-        memory["after_concurrent"] = _largest_worker(service)
+        memory["after_concurrent"] = largest_worker(service)
     return {"endpoints": results, "memory": memory}
 
 
@@ -290,14 +291,14 @@ def sustained(
     cache and the largest answers raise the allocator's high-water mark. Growth counts from
     the end of the warm-up to the end of the last round.
     """
-    before = _largest_worker(service)
+    before = largest_worker(service)
     total, series = 0, []
     rounds = plan.sustained_rounds
     plan = replace(plan, wrk_seconds=plan.sustained_seconds)
     for _ in range(rounds):
         for path in paths.values():
             total += _loaded(service, path, plan, wrk_binary, script)["requests"]
-        series.append(_largest_worker(service)["rss_mb"])
+        series.append(largest_worker(service)["rss_mb"])
     return {
         "rounds": rounds,
         "requests": total,
@@ -305,5 +306,5 @@ def sustained(
         "rss_after_each_round_mb": series,
         "rss_after_mb": series[-1],
         "growth_mb": series[-1] - series[min(WARMUP_ROUNDS, rounds) - 1],
-        "peak_mb": _largest_worker(service)["peak_mb"],
+        "peak_mb": largest_worker(service)["peak_mb"],
     }
