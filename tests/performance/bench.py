@@ -18,7 +18,7 @@ from service.market.catalog import DEFAULT_MARKET, NASDAQ100_HOURLY
 from service.market.directory import Markets, markets_from
 from service.market.prices import load_prices
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULTS_DIR, Settings
-from tests.performance import datagen, queries, report, simulation
+from tests.performance import datagen, queries, report, simulation, stats
 from tests.performance.load import ensure_wrk, write_wrk_script
 from tests.performance.queries import LoadPlan
 from tests.performance.servers import query_env, service_env, web
@@ -33,6 +33,8 @@ WIDE_LLM_MODELS = (32, 64)
 CEILING_APP = "tests.performance.ceiling:app"
 BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the figures
 HOURLY = NASDAQ100_HOURLY.name
+STATISTICS = "statistics"
+SECTIONS = (STATISTICS,)  # the sections --only may run alone
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Mode:
     limited: simulation.LimitedRun
     hourly_bars: int | None
     hourly_consumer_rounds: int
+    statistics: stats.StatsSizes
 
 
 FULL = Mode(
@@ -74,6 +77,7 @@ FULL = Mode(
     simulation.LimitedRun(32, 5, 0.5, max_concurrency=8, requests_per_minute=240),
     None,
     2,
+    stats.StatsSizes(interval_days=250, repeats=10, repeat_days=20),
 )
 QUICK = Mode(
     "quick",
@@ -90,6 +94,7 @@ QUICK = Mode(
     simulation.LimitedRun(8, 2, 0.1, max_concurrency=4),
     24,
     1,
+    stats.StatsSizes(interval_days=60, repeats=2, repeat_days=5),
 )
 
 
@@ -103,9 +108,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument(
-        "--out", type=Path, default=Path("bench-results/bench.json"), help="the JSON report"
+        "--out",
+        type=Path,
+        help="the JSON report (default bench-results/bench.json, with --only"
+        " bench-results/bench-SECTION.json)",
     )
     parser.add_argument("--workdir", type=Path, help="keep databases and logs here")
+    parser.add_argument(
+        "--only",
+        choices=SECTIONS,
+        help="run this section alone: its figures and targets only (about a minute)",
+    )
     return parser.parse_args(argv)
 
 
@@ -349,23 +362,24 @@ def scaling(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
 
 def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
     """Every measurement, in an order that keeps them from disturbing each other."""
-    say("[1/7] filling the bundled database (20 built-in models, Jun-Oct 2025)")
+    say("[1/8] filling the bundled database (20 built-in models, Jun-Oct 2025)")
     database, config, data = bundled(folder, mode)
-    say("[2/7] query latency on the bundled database")
+    say("[2/8] query latency on the bundled database")
     bundled_figures = measure_queries(folder, database, config, JUN_OCT, mode.plan, wrk_binary)
     bundled_figures["data"] = data
     bundled_figures["ceiling"] = ceiling(folder, database, mode.plan, wrk_binary)
-    say("[2/7] the same with every answer computed (RESPONSE_CACHE_MB=0)")
+    say("[2/8] the same with every answer computed (RESPONSE_CACHE_MB=0)")
     once = replace(mode.plan, sustained_rounds=0)
     computed = measure_queries(folder, database, config, JUN_OCT, once, wrk_binary, cache=False)
     bundled_figures["computed"] = computed["endpoints"]
     bundled_figures["memory"]["computed"] = list(computed["memory"].values())[-1]
-    say("[3/7] per market: 20 built-ins on each market, as many days each, one database")
+    say("[3/8] per market: 20 built-ins on each market, as many days each, one database")
     per_market = market_queries(folder, mode)
-    say(f"[4/7] hourly: 20 built-ins on {HOURLY}'s bars and on as many days of the same bars")
+    say(f"[4/8] hourly: 20 built-ins on {HOURLY}'s bars and on as many days of the same bars")
     hourly, per_hourly = fill_hourly(folder / "hourly", mode)
     hourly_queries(folder / "hourly", hourly, per_hourly, mode.plan)
-    say("[5/7] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
+    per_statistics = statistics_section(folder, mode)
+    say("[6/8] built-ins through huey_consumer (20 models, Jan-Jun 2025) and bin/simulate")
     jan_config = datagen.write_config(
         folder / "models-jan-jun.json", datagen.builtin_models(load_prices(JAN_JUN).symbols)
     )
@@ -375,30 +389,47 @@ def run(folder: Path, mode: Mode, wrk_binary: str | None) -> dict[str, Any]:
         ),
         "simulate_cli": [simulation.simulate_cli(folder, path) for path in (JAN_JUN, JUN_OCT)],
     }
-    say(f"[5/7] the hourly data set's model-steps through huey_consumer, {HOURLY} and daily")
+    say(f"[6/8] the hourly data set's model-steps through huey_consumer, {HOURLY} and daily")
     sim["consumer_hourly"] = hourly_consumer(folder / "hourly", hourly, mode)
-    say(f"[6/7] stub LLM at {LLM_LATENCY * 1000:.0f} ms per call through huey_consumer")
+    say(f"[7/8] stub LLM at {LLM_LATENCY * 1000:.0f} ms per call through huey_consumer")
     sim["mock_llm"] = simulation.mock_llm(
         folder / "llm", JUN_OCT, mode.llm_models, mode.llm_days, LLM_LATENCY, mode.consumer_idle
     )
     for models in WIDE_LLM_MODELS:
-        say(f"[6/7] {models} models on a stub LLM at {WIDE_LLM_LATENCY * 1000:.0f} ms per call")
+        say(f"[7/8] {models} models on a stub LLM at {WIDE_LLM_LATENCY * 1000:.0f} ms per call")
         sim[f"llm_{models}_models"] = simulation.mock_llm(
             folder / f"llm-{models}", JUN_OCT, models, WIDE_LLM_DAYS, WIDE_LLM_LATENCY, 1.0
         )
     limited = mode.limited
     say(
-        f"[6/7] rate-limited: {limited.models} models of one group on {limited.consumers}"
+        f"[7/8] rate-limited: {limited.models} models of one group on {limited.consumers}"
         f" consumers, a stub refusing above {limited.max_concurrency} at once"
         + (f" or {limited.requests_per_minute} a minute" if limited.requests_per_minute else "")
     )
     sim["rate_limited"] = simulation.rate_limited(folder / "limited", JUN_OCT, limited, 1.0)
-    say("[7/7] scaling: synthetic prices, 1x 4x 16x data")
+    say("[8/8] scaling: synthetic prices, 1x 4x 16x data")
     scaled = scaling(folder, mode, wrk_binary)
     result = assemble(bundled_figures, sim, scaled)
     result["queries"]["markets"] = per_market
     result["queries"]["hourly"] = per_hourly
+    result["queries"][STATISTICS] = per_statistics
     return result
+
+
+def statistics_section(folder: Path, mode: Mode) -> dict[str, Any]:
+    """/metrics with bootstrap intervals and the aggregate leaderboard (see stats.py)."""
+    sizes = mode.statistics
+    say(
+        f"[5/8] statistics: /metrics with intervals over {sizes.interval_days} days, the"
+        f" aggregate leaderboard of 20 built-ins x {sizes.repeats} repeats"
+    )
+    return stats.section(folder / STATISTICS, JUN_OCT, sizes, mode.plan)
+
+
+def run_statistics(folder: Path, mode: Mode) -> dict[str, Any]:
+    """The statistics section alone (--only statistics), as the report's body."""
+    section = statistics_section(folder, mode)
+    return {"gunicorn_command": section["gunicorn_command"], "queries": {STATISTICS: section}}
 
 
 def assemble(main: dict[str, Any], sim: dict[str, Any], scaled: dict[str, Any]) -> dict[str, Any]:
@@ -430,16 +461,31 @@ def assemble(main: dict[str, Any], sim: dict[str, Any], scaled: dict[str, Any]) 
     }
 
 
-def print_report(result: dict[str, Any]) -> None:
-    """The tables of the figures and the targets."""
-    bundled_data = result["queries"]["bundled"]["data"]
-    lines = [
+def _machine_lines(result: dict[str, Any]) -> list[str]:
+    """What ran where: the machine, the mode, the load and the gunicorn command."""
+    return [
         f"Machine: {result['machine']['cores']} x {result['machine']['cpu']}, "
         f"{result['machine']['memory_gb']} GB, Python {result['machine']['python']}, "
         f"SQLite {result['machine']['sqlite']}; mode {result['mode']}; load average "
         f"{result['machine']['load_average_before']:.1f} before, "
         f"{result['machine']['load_average_after']:.1f} after",
         f"gunicorn: {result['gunicorn_command']}",
+    ]
+
+
+def _target_lines(result: dict[str, Any]) -> list[str]:
+    lines = ["Targets:"]
+    for check in result["targets"]:
+        mark = "ok  " if check["met"] else "MISS"
+        lines.append(f"  {mark} {check['target']:<46} {check['goal']:<42} {check['measured']}")
+    return lines
+
+
+def report_lines(result: dict[str, Any]) -> list[str]:
+    """The tables of the figures and the targets."""
+    bundled_data = result["queries"]["bundled"]["data"]
+    return [
+        *_machine_lines(result),
         f"Bundled data: {bundled_data['prices']}, 20 models x {bundled_data['days']} days = "
         f"{bundled_data['model_days']} model-days, {bundled_data['bytes'] / 1e6:.1f} MB, "
         f"rows {bundled_data['rows']}",
@@ -459,17 +505,21 @@ def print_report(result: dict[str, Any]) -> None:
         "",
         *report.hourly_lines(result["queries"]["hourly"]),
         "",
+        *report.statistics_lines(result["queries"][STATISTICS]),
+        "",
         "Scaling (synthetic prices, 20 models, every answer computed):",
         *report.scaling_table(result["scaling"]),
         "",
         *report.summary_lines(result),
         "",
-        "Targets:",
+        *_target_lines(result),
     ]
-    for check in result["targets"]:
-        mark = "ok  " if check["met"] else "MISS"
-        lines.append(f"  {mark} {check['target']:<46} {check['goal']:<42} {check['measured']}")
-    print("\n".join(lines))
+
+
+def statistics_report_lines(result: dict[str, Any]) -> list[str]:
+    """The statistics section's table and targets (--only statistics)."""
+    section = result["queries"][STATISTICS]
+    return [*_machine_lines(result), *report.statistics_lines(section), "", *_target_lines(result)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -480,8 +530,9 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     if load_before > BUSY_LOAD:
         say(f"the machine is busy (load average {load_before:.1f}): figures will be lower")
-    wrk_binary = ensure_wrk()
-    if wrk_binary is None:
+    # The statistics section is sequential: it needs no wrk.
+    wrk_binary = ensure_wrk() if args.only is None else None
+    if wrk_binary is None and args.only is None:
         say(
             "wrk is not installed and could not be (apt-get install wrk as root): "
             "concurrent figures are skipped"
@@ -490,7 +541,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="ai-trader-bench-") as scratch:
             folder = args.workdir or Path(scratch)
             folder.mkdir(parents=True, exist_ok=True)
-            result = run(folder, mode, wrk_binary)
+            result = (
+                run(folder, mode, wrk_binary) if args.only is None else run_statistics(folder, mode)
+            )
     except (RuntimeError, OSError, subprocess.SubprocessError) as error:
         say(f"failed: {error}")
         return 1
@@ -498,15 +551,22 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["bin/bench", *(argv if argv is not None else sys.argv[1:])]),
         "mode": mode.name,
         "machine": {**report.machine(wrk_binary), "load_average_before": load_before},
-        "plan": {"bundled": asdict(mode.plan), "scaling": asdict(mode.scaling_plan)},
+        "plan": {
+            "bundled": asdict(mode.plan),
+            "scaling": asdict(mode.scaling_plan),
+            STATISTICS: asdict(mode.statistics),
+        },
         **result,
         "total_seconds": time.perf_counter() - started,
     }
-    result["targets"] = report.targets(result)
-    out = args.out
+    if args.only is None:
+        result["targets"] = report.targets(result)
+    else:
+        result["targets"] = report.statistics_targets(result["queries"][STATISTICS])
+    out = args.out or Path("bench-results") / f"bench{'-' + args.only if args.only else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print_report(result)
+    print("\n".join(report_lines(result) if args.only is None else statistics_report_lines(result)))
     say(f"done in {result['total_seconds']:.0f} s; JSON in {out}")
     return 0
 

@@ -23,6 +23,14 @@ MAX_GROWTH_MB = 2
 # nasdaq100_hourly's over its daily counterpart's (the same bars as days) likewise.
 MAX_MARKET_RATIO = 1.10
 MIN_HOURLY_STEP_RATE = 300  # the hourly data set's built-in model-steps per second
+# Sequential p50 of the statistics section's answers (stats.py), computed and as deployed.
+MAX_INTERVALS_MS = 20  # /metrics?model=&with=uncertainty: one model, 250 days, 2,000 resamples
+MAX_AGGREGATE_MS = 100  # /leaderboard?aggregate=true: 20 models x 10 repeats
+STATISTICS_TARGET_MS = {
+    "metrics_uncertainty": MAX_INTERVALS_MS,
+    "metrics_uncertainty_new_draws": MAX_INTERVALS_MS,
+    "leaderboard_aggregate": MAX_AGGREGATE_MS,
+}
 
 
 def machine(wrk_binary: str | None) -> dict[str, Any]:
@@ -267,6 +275,36 @@ def _hourly_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _statistics_name(section: dict[str, Any], endpoint: str) -> str:
+    intervals, runs = section["intervals"], section["runs"]
+    return {
+        "metrics_uncertainty": f"/metrics intervals, {intervals['days']} days",
+        "metrics_uncertainty_new_draws": f"/metrics new draws, {intervals['days']} days",
+        "leaderboard_aggregate": f"/leaderboard aggregate, {runs['timelines']} runs",
+    }[endpoint]
+
+
+def statistics_targets(section: dict[str, Any]) -> list[dict[str, Any]]:
+    """The statistics section's answers against their sequential p50 targets."""
+    checks = []
+    for label in ("computed", "cached"):
+        for part in ("intervals", "runs"):
+            for endpoint, figures in section[part][label].items():
+                limit = STATISTICS_TARGET_MS.get(endpoint)
+                if limit is None:
+                    continue
+                seq = figures["sequential"]
+                checks.append(
+                    _check(
+                        f"{_statistics_name(section, endpoint)} ({label})",
+                        f"seq p50 < {limit} ms",
+                        f"{seq['p50_ms']:.2f} ms (p95 {seq['p95_ms']:.2f})",
+                        seq["p50_ms"] < limit and seq["errors"] == 0,
+                    )
+                )
+    return checks
+
+
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target of the issue with its measured value and whether it is met."""
     return (
@@ -274,6 +312,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         + _endpoint_targets(result["queries"]["bundled"]["computed"], " (computed)")
         + _market_targets(result["queries"]["markets"])
         + _hourly_targets(result)
+        + statistics_targets(result["queries"]["statistics"])
         + _simulation_targets(result["simulation"])
         + _process_targets(result)
     )
@@ -379,6 +418,65 @@ def hourly_lines(section: dict[str, Any]) -> list[str]:
         "The gunicorn workers' CPU ms per request and its ratio, every answer computed (other"
         " programs on the machine lengthen it far less than the latency):",
         *_cpu_table(section, "computed"),
+    ]
+
+
+def _seq_cells(figures: dict[str, Any] | None) -> str:
+    if figures is None:
+        return f"{'-':>8}{'-':>7}{'-':>7}"
+    seq = figures["sequential"]
+    return f"{seq['p50_ms']:>8.2f}{seq['p95_ms']:>7.2f}{seq['p99_ms']:>7.2f}"
+
+
+def _marks(name: str, computed: dict[str, Any], cached: dict[str, Any] | None) -> str:
+    """The target of an endpoint and whether each p50 meets it: "<20 ok/MISS"."""
+    limit = STATISTICS_TARGET_MS.get(name)
+    if limit is None:
+        return "-"
+    marks = [
+        "-" if figures is None else "ok" if figures["sequential"]["p50_ms"] < limit else "MISS"
+        for figures in (computed, cached)
+    ]
+    return f"<{limit} " + "/".join(marks)
+
+
+def _statistics_table(section: dict[str, Any]) -> list[str]:
+    """Computed and cached sequential figures of each endpoint, with its target."""
+    lines = [
+        f"{'endpoint':<30}{'computed':>8}{'p95':>7}{'p99':>7} |{'cached':>8}{'p95':>7}{'p99':>7}"
+        f" |{'target':>12}{'bytes':>8}"
+    ]
+    for part in ("intervals", "runs"):
+        computed, cached = section[part]["computed"], section[part]["cached"]
+        for name, figures in computed.items():
+            lines.append(
+                f"{name:<30}{_seq_cells(figures)} |{_seq_cells(cached.get(name))} |"
+                f"{_marks(name, figures, cached.get(name)):>12}"
+                f"{figures['sequential']['response_bytes']:>8}"
+            )
+    return lines
+
+
+def statistics_lines(section: dict[str, Any]) -> list[str]:
+    """The statistics section: its data, its table and the workers' memory."""
+    intervals, runs = section["intervals"], section["runs"]
+    memory = intervals["memory"]
+    return [
+        f"Statistics ({section['seconds']:.0f} s): /metrics?with=uncertainty"
+        f" ({section['resamples']:,} resamples) of {intervals['model']} over"
+        f" {intervals['days']} trading days of synthetic nasdaq100 prices ({intervals['prices']},"
+        f" {intervals['first']}..{intervals['last']}); /leaderboard of {runs['models']}"
+        f" built-ins x {runs['repeats']} repeats = {runs['timelines']} timelines over"
+        f" {runs['days']} days of {runs['prices']} ({runs['first']}..{runs['last']},"
+        f" {runs['data']['model_days']:,} model-days, filled in"
+        f" {runs['data']['generation_seconds']:.1f} s); each its own database.",
+        "Sequential ms, every answer computed (RESPONSE_CACHE_MB=0) and as deployed; target"
+        " on the p50 (new draws: a seed not asked before each time, as after a model's new"
+        " day):",
+        *_statistics_table(section),
+        f"Worker memory (/metrics data set): peak {memory['computed']['peak_mb']:.1f} MB"
+        f" computed, {memory['after_new_draws']['peak_mb']:.1f} MB after the new draws,"
+        f" {memory['cached']['peak_mb']:.1f} MB as deployed",
     ]
 
 

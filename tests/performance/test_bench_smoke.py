@@ -8,19 +8,25 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.e2e.processes import REPO
 
 pytestmark = pytest.mark.performance
+# Each statistics data set's answer with intervals or groups, and the same without.
+RICHER = {
+    "intervals": ("metrics_uncertainty", "metrics"),
+    "runs": ("leaderboard_aggregate", "leaderboard"),
+}
 
 
-def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
-    out = tmp_path / "bench.json"
+def run_bench(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """bin/bench --quick with these arguments, its JSON into out; it must succeed."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "tests.performance.bench", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "tests.performance.bench", "--quick", "--out", str(out), *args],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -28,7 +34,51 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    report = json.loads(out.read_text())
+    return done
+
+
+def check_statistics(report: dict[str, Any], stdout: str) -> None:
+    """The statistics section of a quick run: its data, every answer and its targets."""
+    section = report["queries"]["statistics"]
+    intervals, runs = section["intervals"], section["runs"]
+    assert intervals["days"] == 60 and intervals["data"]["model_days"] == 60
+    assert runs["timelines"] == 20 * 2 and runs["data"]["model_days"] == 20 * 2 * 5
+    assert section["resamples"] == 2000
+    expected = {
+        ("intervals", "computed"): {
+            "metrics_uncertainty",
+            "metrics",
+            "metrics_uncertainty_new_draws",
+        },
+        ("intervals", "cached"): {"metrics_uncertainty", "metrics"},
+        ("runs", "computed"): {"leaderboard_aggregate", "leaderboard"},
+        ("runs", "cached"): {"leaderboard_aggregate", "leaderboard"},
+    }
+    for (part, label), names in expected.items():
+        figures = section[part][label]
+        assert set(figures) == names, (part, label)
+        for name, endpoint in figures.items():
+            assert endpoint["sequential"]["requests"] > 0, (part, label, name)
+            assert endpoint["sequential"]["errors"] == 0, (part, label, name)
+        # The intervals and the groups are in the answers, which are longer than without.
+        richer, plain = RICHER[part]
+        assert (
+            figures[richer]["sequential"]["response_bytes"]
+            > figures[plain]["sequential"]["response_bytes"]
+        ), (part, label)
+    assert "&seed=<1.." in intervals["computed"]["metrics_uncertainty_new_draws"]["path"]
+    targets = {check["target"] for check in report["targets"]}
+    assert {
+        "/metrics intervals, 60 days (computed)",
+        "/metrics new draws, 60 days (computed)",
+        "/leaderboard aggregate, 40 runs (cached)",
+    } <= targets
+    assert "Statistics (" in stdout
+
+
+def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
+    done = run_bench(tmp_path / "bench.json")
+    report = json.loads((tmp_path / "bench.json").read_text())
 
     endpoints = report["queries"]["bundled"]["endpoints"]
     computed = report["queries"]["bundled"]["computed"]
@@ -94,3 +144,17 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert "Targets:" in done.stdout
     assert "Per market:" in done.stdout
     assert "Hourly:" in done.stdout
+    check_statistics(report, done.stdout)
+
+
+def test_only_statistics_runs_that_section_alone(tmp_path: Path) -> None:
+    done = run_bench(tmp_path / "bench.json", "--only", "statistics")
+    report = json.loads((tmp_path / "bench.json").read_text())
+
+    assert list(report["queries"]) == ["statistics"]
+    assert "scaling" not in report and "simulation" not in report
+    check_statistics(report, done.stdout)
+    assert all(
+        check["target"].startswith(("/metrics", "/leaderboard")) for check in report["targets"]
+    )
+    assert "gunicorn wsgi:app" in report["gunicorn_command"]
