@@ -122,10 +122,13 @@ def summary_field(description: str) -> fields.Nested:
 class GroupSchema(RowSchema):
     """The repeats and windows of one base model (formulas in the README, Statistics)."""
 
-    rank = fields.Integer(metadata={"description": "By mean total return"})
-    model = fields.String(metadata={"description": "The base model"})
-    runs = fields.Integer()
-    signatures = fields.List(fields.String(), metadata={"description": "Its timelines"})
+    # Required in the answer, so that a client tells a group from a model's metrics.
+    rank = fields.Integer(required=True, metadata={"description": "By mean total return"})
+    model = fields.String(required=True, metadata={"description": "The base model"})
+    runs = fields.Integer(required=True)
+    signatures = fields.List(
+        fields.String(), required=True, metadata={"description": "Its timelines"}
+    )
     total_return_pct = summary_field("Total return of the runs, percent")
     excess_return_pct = summary_field("Return over the benchmark's over each run's span")
     beat_benchmark = fields.Integer(

@@ -5,7 +5,8 @@ installed in (this file imports nothing of the repository):
 
     python client_walkthrough.py run BASE_URL API_KEY
         trigger -> status until done -> every results page -> leaderboard -> metrics ->
-        timeseries -> replay -> jobs; prints the job's id
+        timeseries -> replay -> repeats over windows and their statistics -> jobs; prints
+        the job's id
     python client_walkthrough.py cancel BASE_URL API_KEY JOB_ID   (with no worker running)
         trigger -> status -> cancel -> delete that job, then delete JOB_ID
 
@@ -34,18 +35,25 @@ from ai_trader_service_client.api.simulate import (
 from ai_trader_service_client.models import (
     Benchmark,
     CancelResponse,
+    DeflatedSharpe,
     Error,
+    GetLeaderboardWith,
+    GetMetricsWith,
+    Group,
     Job,
     JobDetail,
     JobStatus,
     Leaderboard,
     Metrics,
+    MetricsGroup,
     ModelDayStatus,
     Replay,
     Result,
     Timeseries,
     Trigger,
     TriggerResponse,
+    TriggerWindowsType0Item,
+    Uncertainty,
 )
 
 MODELS = ["momentum-20", "qqq-buy-and-hold"]
@@ -148,6 +156,37 @@ def check_replay(client: AuthenticatedClient, job_id: str) -> None:
     assert all(values[f"{model}:replay"] == values[model] for model in MODELS), values
 
 
+def check_statistics(client: AuthenticatedClient) -> None:
+    """Repeats over two windows, their groups and the uncertainty of one run."""
+    windows = [
+        TriggerWindowsType0Item(start_date=START, end_date="2025-09-08"),
+        TriggerWindowsType0Item(start_date="2025-09-09", end_date=END),
+    ]
+    body = Trigger(start_date=START, end_date=END, models=["mock-llm"], repeats=2, windows=windows)
+    created = post_simulate_trigger.sync(client=client, body=body)
+    assert isinstance(created, TriggerResponse), created
+    runs = ["mock-llm:w2025-09-02:r1", "mock-llm:w2025-09-02:r2"]
+    runs += ["mock-llm:w2025-09-09:r1", "mock-llm:w2025-09-09:r2"]
+    assert created.models == runs
+    assert wait(client, created.job_id).status is JobStatus.COMPLETED
+    board = get_leaderboard.sync(
+        client=client, aggregate=True, with_=GetLeaderboardWith.UNCERTAINTY
+    )
+    assert isinstance(board, Leaderboard) and isinstance(board.deflated_sharpe, DeflatedSharpe)
+    groups = {group.model: group for group in board.groups}
+    assert all(isinstance(group, Group) for group in groups.values())
+    assert groups["mock-llm"].runs == 4 and groups["mock-llm"].signatures == runs
+    assert "mock-llm beat QQQ in" in groups["mock-llm"].summary
+    assert board.deflated_sharpe.trials <= len(board.rankings)
+    metrics = get_metrics.sync(client=client, model=runs[0], with_=GetMetricsWith.UNCERTAINTY)
+    assert isinstance(metrics, Metrics) and isinstance(metrics.uncertainty, Uncertainty), metrics
+    assert metrics.uncertainty.total_return_pct is None  # 4 returns: too few for an interval
+    assert "at least 10" in metrics.uncertainty.reasons.to_dict()["total_return_pct"]
+    grouped = get_metrics.sync(client=client, model="mock-llm", aggregate=True)
+    assert isinstance(grouped, list) and len(grouped) == 1, grouped
+    assert isinstance(grouped[0], MetricsGroup) and grouped[0].runs == 4, grouped
+
+
 def walk(base: str, key: str) -> None:
     """Trigger, follow, read everything; print the job id."""
     client = AuthenticatedClient(base_url=base, token=key, raise_on_unexpected_status=True)
@@ -160,6 +199,7 @@ def walk(base: str, key: str) -> None:
     check_results(rows, status)
     check_analytics(client, rows)
     check_replay(client, status.job_id)
+    check_statistics(client)
     done = get_jobs.sync(client=client, status=JobStatus.COMPLETED)
     assert isinstance(done, list) and all(isinstance(job, Job) for job in done), done
     assert [job.status for job in done if job.job_id == status.job_id] == [JobStatus.COMPLETED]

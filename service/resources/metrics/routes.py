@@ -72,12 +72,13 @@ class DailyMetricsSchema(RowSchema):
 class MetricsSchema(TimelineSpendingFields):
     """Metrics of one model; formulas in the README. null where a value is undefined."""
 
-    model = fields.String()
+    # Required in the answer, so that a client tells a model's metrics from a group's.
+    model = fields.String(required=True)
     market = fields.String()
     currency = fields.String(metadata={"description": "Of the turnover and costs' returns"})
-    start_date = fields.String()
-    end_date = fields.String()
-    trading_days = fields.Integer()
+    start_date = fields.String(required=True)
+    end_date = fields.String(required=True)
+    trading_days = fields.Integer(required=True)
     total_return_pct = Rounded(4)
     annualized_return_pct = Rounded(4)
     volatility_pct = Rounded(4)
