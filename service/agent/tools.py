@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.agent.news import NewsIndex
-from service.agent.wording import labelling, starts_at, words
+from service.agent.wording import BAR_TEXTS, DAY_TEXTS, BarTexts, labelling, starts_at, words
 from service.market.asof import LookAheadError
 from service.market.calendar import bar_key, day_of, is_day
 from service.market.rules import MarketRules
@@ -280,17 +280,23 @@ class TradingTools:
             key = self._key(date)
             return self._day_bars(ticker, key) if is_day(key) else self._bar(ticker, key)
         day = self._day(date)
-        if day > self.today:
-            raise LookAheadError(
-                f"{day} is after today ({self.today}): only closes before today and today's "
-                "open can be seen"
-            )
-        bar = self.book.view.bar(ticker, day)
+        return self._visible_bar(
+            ticker, day, DAY_TEXTS, functools.partial(_no_price_on, ticker, day)
+        )
+
+    def _visible_bar(
+        self, ticker: str, key: str, texts: BarTexts, missing: Callable[[], str]
+    ) -> dict[str, Any]:
+        """The bar key of ticker as far as it can be seen: whole before this step, the open of
+        this step's, nothing later."""
+        if key > self.today:
+            raise LookAheadError(texts.after.format(key=key, today=self.today))
+        bar = self.book.view.bar(ticker, key)
         if not _has_price(bar):
-            raise ToolInputError(f"no price of {ticker} on {day} (not a trading day?)")
-        answer: dict[str, Any] = {"symbol": ticker, "date": day, **bar}
-        if day == self.today:
-            answer["note"] = "today's high, low, close and volume are unknown until the day ends"
+            raise ToolInputError(missing())
+        answer: dict[str, Any] = {"symbol": ticker, texts.field: key, **bar}
+        if key == self.today:
+            answer["note"] = texts.note
         return answer
 
     def _key(self, text: str | None) -> str:
@@ -311,18 +317,11 @@ class TradingTools:
         return [key for key in bars if key <= self.today]
 
     def _bar(self, ticker: str, key: str) -> dict[str, Any]:
-        if key > self.today:
-            raise LookAheadError(
-                f"{key} is after this bar ({self.today}): only closes of earlier bars and this "
-                "bar's open can be seen"
-            )
-        bar = self.book.view.bar(ticker, key)
-        if not _has_price(bar):
-            raise ToolInputError(f"no price of {ticker} in the bar {key}{self._bars_of(key)}")
-        answer: dict[str, Any] = {"symbol": ticker, "bar": key, **bar}
-        if key == self.today:
-            answer["note"] = "this bar's high, low, close and volume are unknown until the bar ends"
-        return answer
+        missing = functools.partial(self._no_price_in_bar, ticker, key)
+        return self._visible_bar(ticker, key, BAR_TEXTS, missing)
+
+    def _no_price_in_bar(self, ticker: str, key: str) -> str:
+        return f"no price of {ticker} in the bar {key}{self._bars_of(key)}"
 
     def _bars_of(self, key: str) -> str:
         """Which bars key's day has (up to this one), to name a bar the model can ask for."""
@@ -387,3 +386,7 @@ class TradingTools:
         if not self.book.rules.intraday:
             return {"query": query, "count": len(items), "items": items}
         return {"query": query, "published_before": before, "count": len(items), "items": items}
+
+
+def _no_price_on(ticker: str, day: str) -> str:
+    return f"no price of {ticker} on {day} (not a trading day?)"

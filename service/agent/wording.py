@@ -25,6 +25,28 @@ DAILY = Words("today", "today", "today's", "days", "today")
 INTRADAY = Words("this bar", "in this bar", "this bar's", "bars", "this bar's start")
 
 
+@dataclass(frozen=True, slots=True)
+class BarTexts:
+    """What get_price_local says of one bar of a daily or an intraday market."""
+
+    field: str  # the answer's key of the bar: "date" or "bar"
+    after: str  # refusing a later bar, with {key} and {today}
+    note: str  # on this step's own bar, of which only the open is known
+
+
+DAY_TEXTS = BarTexts(
+    "date",
+    "{key} is after today ({today}): only closes before today and today's open can be seen",
+    "today's high, low, close and volume are unknown until the day ends",
+)
+BAR_TEXTS = BarTexts(
+    "bar",
+    "{key} is after this bar ({today}): only closes of earlier bars and this bar's open can be "
+    "seen",
+    "this bar's high, low, close and volume are unknown until the bar ends",
+)
+
+
 def words(rules: MarketRules) -> Words:
     """The words of the market's kind: a bar on an intraday market, else a day."""
     return INTRADAY if rules.intraday else DAILY
