@@ -33,11 +33,12 @@ import numpy.typing as npt
 from service.stats.bootstrap import (
     DEFAULT_RESAMPLES,
     LEVEL,
+    centred_means,
     mean_block_length,
     mean_p_value,
     percentile_interval,
+    resample_chunks,
     sharpe_ratios,
-    stationary_indices,
     total_returns_pct,
 )
 from service.stats.sharpe_ratio import (
@@ -123,21 +124,27 @@ def verdict(p_value: float, mean_difference: float) -> Verdict:
 
 
 def _bootstrapped(run: RunReturns, options: BootstrapOptions) -> tuple[Figures, Reasons]:
-    indices = stationary_indices(len(run.returns), options.resamples, options.seed)
-    totals = total_returns_pct(run.returns[indices])
+    totals, sharpes, benchmark_totals, means = [], [], [], []
+    differences = None if run.benchmark is None else run.returns - run.benchmark
+    for indices in resample_chunks(len(run.returns), options.resamples, options.seed):
+        resampled = run.returns[indices]
+        totals.append(total_returns_pct(resampled))
+        sharpes.append(sharpe_ratios(resampled, run.per_period_rf, run.periods_per_year))
+        if run.benchmark is not None and differences is not None:
+            benchmark_totals.append(total_returns_pct(run.benchmark[indices]))
+            means.append(centred_means(differences, indices))
+    total = np.concatenate(totals)
     figures: Figures = {
-        "total_return_pct": _interval(totals),
-        "sharpe": _interval(
-            sharpe_ratios(run.returns[indices], run.per_period_rf, run.periods_per_year)
-        ),
+        "total_return_pct": _interval(total),
+        "sharpe": _interval(np.concatenate(sharpes)),
     }
-    if run.benchmark is None:
+    if differences is None:
         return figures, dict.fromkeys(BENCHMARKED, "the benchmark has no price on some period")
-    differences = run.returns - run.benchmark
-    p_value = mean_p_value(differences, indices)
-    figures["excess_return_pct"] = _interval(totals - total_returns_pct(run.benchmark[indices]))
+    observed = float(differences.mean())
+    p_value = mean_p_value(observed, np.concatenate(means))
+    figures["excess_return_pct"] = _interval(total - np.concatenate(benchmark_totals))
     figures["excess_p_value"] = p_value
-    figures["beats_benchmark"] = verdict(p_value, float(differences.mean()))
+    figures["beats_benchmark"] = verdict(p_value, observed)
     return figures, {}
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -38,24 +39,52 @@ def mean_block_length(periods: int) -> float:
     return max(1.0, math.pow(periods, 1 / 3))
 
 
-@functools.lru_cache(maxsize=16)
+# A resample matrix of more cells is drawn and used in chunks of about this many (8 MB of
+# indices and as many of resampled returns), and not kept: 10,000 resamples of a year of
+# hourly bars would otherwise hold 120 MB per request.
+CHUNK_CELLS = 1_000_000
+
+
+def resample_chunks(periods: int, resamples: int, seed: int) -> Iterator[Indices]:
+    """The resamples' period indices in chunks of rows, together the same rows as one draw."""
+    if periods * resamples <= CHUNK_CELLS:
+        yield stationary_indices(periods, resamples, seed)
+        return
+    rng = np.random.default_rng(seed)
+    rows = max(1, CHUNK_CELLS // periods)
+    for first in range(0, resamples, rows):
+        yield _draw(rng, periods, min(rows, resamples - first))
+
+
+@functools.lru_cache(maxsize=8)
 def stationary_indices(periods: int, resamples: int, seed: int) -> Indices:
     """The period indices of each resample, one row per resample (read-only).
+
+    Cached: every model with as many periods shares one matrix for a seed (resample_chunks
+    asks for matrices of at most CHUNK_CELLS cells only).
+    """
+    indices = _draw(np.random.default_rng(seed), periods, resamples)
+    indices.flags.writeable = False
+    return indices
+
+
+def _draw(rng: np.random.Generator, periods: int, rows: int) -> Indices:
+    """rows resamples of periods indices.
 
     Position t of a row starts a new block when its uniform draw u is below p = 1/L (always at
     t = 0); the block then starts at period floor(u / p * n), u / p being uniform itself given
     u < p, so one draw serves both. Its index is the block's start plus the offset of t in the
-    block, modulo n. Cached: every model with as many periods shares one matrix for a seed.
+    block, modulo n. The draws are taken row after row, so chunks of rows from one generator
+    are the rows of one matrix.
     """
     chance = 1 / mean_block_length(periods)
-    draws = np.random.default_rng(seed).random((resamples, periods))
+    draws = rng.random((rows, periods))
     draws[:, 0] *= chance
     positions = np.arange(periods, dtype=np.intp)
     block_began = np.maximum.accumulate(np.where(draws < chance, positions, 0), axis=1)
     starts = np.minimum((draws / chance * periods).astype(np.intp), periods - 1)
     indices: Indices = np.take_along_axis(starts, block_began, axis=1) + (positions - block_began)
     indices[indices >= periods] -= periods
-    indices.flags.writeable = False
     return indices
 
 
@@ -84,15 +113,16 @@ def sharpe_ratios(resampled: Floats, per_period_rf: float, periods_per_year: int
     return ratios * math.sqrt(periods_per_year)
 
 
-def mean_p_value(differences: Floats, indices: Indices) -> float:
-    """Two-sided bootstrap p-value of H0: the mean of differences is 0.
+def centred_means(differences: Floats, indices: Indices) -> Floats:
+    """Each resample's mean of the differences less their mean (the world where H0 holds)."""
+    centred = differences - differences.mean()
+    means: Floats = centred[indices].mean(axis=1)
+    return means
 
-    The differences are centred (their mean subtracted) so that H0 holds in the resampled
-    world; p = (1 + #{|mean of a resample| >= |observed mean|}) / (B + 1), B the resamples.
-    """
-    observed = float(differences.mean())
-    centred = differences - observed
-    means = centred[indices].mean(axis=1)
+
+def mean_p_value(observed: float, means: Floats) -> float:
+    """Two-sided bootstrap p-value of H0: the mean of the differences is 0, from the observed
+    mean and the resamples' centred_means: p = (1 + #{|mean| >= |observed|}) / (B + 1)."""
     # A tolerance of a few ulps: a resample equal to the observed mean counts as extreme.
     extreme = int(np.count_nonzero(np.abs(means) >= abs(observed) - 1e-15))
-    return (1 + extreme) / (len(indices) + 1)
+    return (1 + extreme) / (len(means) + 1)

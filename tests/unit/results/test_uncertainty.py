@@ -14,6 +14,7 @@ from service.results.uncertainty import (
     run_uncertainty,
     verdict,
 )
+from service.stats import bootstrap
 from service.stats.bootstrap import stationary_indices
 
 pytestmark = pytest.mark.unit
@@ -121,3 +122,9 @@ def test_min_track_record_of_a_losing_run_is_null_with_a_reason() -> None:
 )
 def test_verdict_at_95_percent(p_value: float, difference: float, expected: object) -> None:
     assert verdict(p_value, difference) == expected
+
+
+def test_chunked_resamples_answer_as_one_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = run_uncertainty(run(NOISE[:50], NOISE[:50] / 2), BootstrapOptions(300, 1))
+    monkeypatch.setattr(bootstrap, "CHUNK_CELLS", 50 * 64)
+    assert run_uncertainty(run(NOISE[:50], NOISE[:50] / 2), BootstrapOptions(300, 1)) == whole

@@ -7,10 +7,13 @@ import math
 import numpy as np
 import pytest
 
+from service.stats import bootstrap
 from service.stats.bootstrap import (
+    centred_means,
     mean_block_length,
     mean_p_value,
     percentile_interval,
+    resample_chunks,
     sharpe_ratios,
     stationary_indices,
     total_returns_pct,
@@ -36,6 +39,14 @@ def loop_indices(periods: int, resamples: int, seed: int) -> list[list[int]]:
 
 def test_indices_are_those_of_the_written_out_resampling() -> None:
     assert stationary_indices(30, 50, 7).tolist() == loop_indices(30, 50, 7)
+
+
+def test_large_draws_come_in_chunks_of_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = stationary_indices(30, 50, 7)
+    monkeypatch.setattr(bootstrap, "CHUNK_CELLS", 30 * 8)  # chunks of 8 rows
+    chunks = list(resample_chunks(30, 50, 7))
+    assert [len(chunk) for chunk in chunks] == [8, 8, 8, 8, 8, 8, 2]
+    assert np.array_equal(np.concatenate(chunks), whole)
 
 
 def test_the_same_seed_draws_the_same_resamples() -> None:
@@ -84,17 +95,19 @@ def test_sharpe_of_each_resample_as_in_the_metrics() -> None:
 
 def test_p_value_of_a_constant_difference_is_the_smallest() -> None:
     # Centred, every resample's mean is 0 and never as far from 0 as the observed 0.01.
-    indices = stationary_indices(20, 999, 0)
-    assert mean_p_value(np.full(20, 0.01), indices) == pytest.approx(1 / 1000)
+    means = centred_means(np.full(20, 0.01), stationary_indices(20, 999, 0))
+    assert mean_p_value(0.01, means) == pytest.approx(1 / 1000)
 
 
 def test_p_value_of_a_difference_that_averages_zero_is_one() -> None:
     differences = np.array([0.01, -0.01] * 10)
-    assert mean_p_value(differences, stationary_indices(20, 999, 0)) == 1.0
+    means = centred_means(differences, stationary_indices(20, 999, 0))
+    assert mean_p_value(0.0, means) == 1.0
 
 
 def test_p_value_tells_a_strong_edge_from_noise() -> None:
     noise = np.random.default_rng(5).normal(0.0, 0.01, 250)
     indices = stationary_indices(250, 2000, 0)
-    assert mean_p_value(noise + 0.005, indices) < 0.01
-    assert mean_p_value(noise - noise.mean(), indices) == 1.0
+    edge = noise + 0.005
+    assert mean_p_value(float(edge.mean()), centred_means(edge, indices)) < 0.01
+    assert mean_p_value(0.0, centred_means(noise, indices)) == 1.0
