@@ -1,4 +1,6 @@
-"""Equity curves of every model and the benchmark, drawn on the server as an SVG string."""
+"""Equity curves of every model and the benchmark, and drawdown curves, drawn on the server as
+SVG strings. The repeats of a model may be drawn as one fan: its range and interquartile bands
+around the median."""
 
 from __future__ import annotations
 
@@ -10,8 +12,11 @@ from html import escape
 
 from service.market.calendar import day_of, is_day
 from service.resources.dashboard.amounts import currency_sign, with_currency
+from service.results.bands import Bands
+from service.results.drawdown import deepest
 
 Point = tuple[str, float]
+Curve = Sequence[Point] | Bands
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 # Twenty colours chosen for contrast with white, the benchmark's near-black and each other (the
@@ -48,6 +53,12 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 DAY_LABEL_GAP = 10
 # The row of months under the day numbers: how much lower, and the room it adds to the chart.
 MONTH_ROW = 17
+# A fan: its range band lighter than its interquartile band, both under every line.
+RANGE_OPACITY, QUARTILE_OPACITY = 0.13, 0.3
+# A drawdown chart's value axis reaches at least this far down (percent), so that a timeline
+# that never fell is a line along the top rather than the middle of a band around zero.
+SHALLOWEST_DRAWDOWN = -1.0
+AREA_OPACITY = 0.12
 
 
 @dataclass(frozen=True)
@@ -155,7 +166,7 @@ def tick_labels(ticks: Sequence[float], currency: str) -> list[str]:
     return [with_currency(n, currency) for n in numbers] if currency_sign(currency) else numbers
 
 
-def _y_axis(frame: Frame, labels: Sequence[str], currency: str) -> list[str]:
+def _y_axis(frame: Frame, labels: Sequence[str], unit: str) -> list[str]:
     parts = []
     for tick, label in zip(frame.ticks, labels, strict=True):
         y = frame.y(tick)
@@ -165,11 +176,11 @@ def _y_axis(frame: Frame, labels: Sequence[str], currency: str) -> list[str]:
             f'<text x="{frame.left - LABEL_GAP:.1f}" y="{y + 4:.1f}" text-anchor="end"'
             f' fill="#4b5563">{_attr(label)}</text>'
         )
-    if not currency_sign(currency):
+    if unit:
         # Above the plot's corner, clear of the top value label beside it.
         parts.append(
             f'<text class="unit" x="{frame.left + 4:.1f}" y="{TOP - 4}" fill="#4b5563"'
-            f' font-size="12" font-weight="600">{_attr(currency)}</text>'
+            f' font-size="12" font-weight="600">{_attr(unit)}</text>'
         )
     return parts
 
@@ -344,20 +355,53 @@ def _steps(coordinates: Sequence[tuple[float, float]]) -> list[tuple[float, floa
     return corners
 
 
+@dataclass(frozen=True)
+class Units:
+    """How a chart writes its values: the axis' labels, a value in a line's tooltip, and a
+    unit named once above the axis (empty when the labels carry it)."""
+
+    tick_labels: Callable[[Sequence[float]], list[str]]
+    value: Callable[[float], str]
+    unit: str = ""
+
+
+def money_units(currency: str) -> Units:
+    """Values in currency: '$10,000' on the axis, '$10,123.45' in a tooltip."""
+    return Units(
+        lambda ticks: tick_labels(ticks, currency),
+        lambda value: with_currency(f"{value:,.2f}", currency),
+        "" if currency_sign(currency) else currency,
+    )
+
+
+def percent_tick_labels(ticks: Sequence[float]) -> list[str]:
+    """Percent ticks to the decimals they need: '0%', '-2.5%'."""
+    decimals = tick_decimals(ticks)
+    return [f"{tick + 0.0:,.{decimals}f}%" for tick in ticks]  # + 0.0: no '-0%'
+
+
+PERCENT = Units(percent_tick_labels, lambda value: f"{value:.2f}%")
+
+
+def _path(coordinates: Sequence[tuple[float, float]]) -> str:
+    return " L".join(f"{x:.1f},{y:.1f}" for x, y in coordinates)
+
+
 def _line(
     frame: Frame,
     name: str,
     points: Sequence[Point],
     style: Style,
     kind: str,
-    currency: str,
+    units: Units,
     step: bool = False,
+    title: str | None = None,
 ) -> str:
+    """A line through points; its tooltip (default: the last value) is title."""
     coordinates = [(frame.x(day), frame.y(value)) for day, value in points]
     corners = _steps(coordinates) if step else coordinates
-    path = " L".join(f"{x:.1f},{y:.1f}" for x, y in corners)
     last_day, last_value = points[-1]
-    title = f"{name}: {with_currency(f'{last_value:,.2f}', currency)} on {last_day}"
+    title = title or f"{name}: {units.value(last_value)} on {last_day}"
     # A timeline of one day (just registered) is a dot: a path of one point would be invisible.
     marker = (
         f'<circle cx="{coordinates[0][0]:.1f}" cy="{coordinates[0][1]:.1f}" r="3.5"'
@@ -367,8 +411,54 @@ def _line(
     )
     return (
         f'<g><title>{_attr(title)}</title><path class="{kind}" data-model="{_attr(name)}"'
-        f' d="M{path}" fill="none" stroke="{style.colour}" stroke-width="{style.width}"'
+        f' d="M{_path(corners)}" fill="none" stroke="{style.colour}" stroke-width="{style.width}"'
         f' stroke-linejoin="round" stroke-linecap="round"{_dash(style)}/>{marker}</g>'
+    )
+
+
+def _band(
+    frame: Frame, name: str, bands: Bands, edges: tuple[Sequence[float], Sequence[float]]
+) -> str:
+    """The area between two of the bands' summaries, as a polygon: along the upper edge, back
+    along the lower one."""
+    upper, lower = edges
+    top = [(frame.x(day), frame.y(value)) for day, value in bands.points(upper)]
+    bottom = [(frame.x(day), frame.y(value)) for day, value in bands.points(lower)]
+    corners = " ".join(f"{x:.1f},{y:.1f}" for x, y in [*top, *reversed(bottom)])
+    return f'<polygon data-model="{_attr(name)}" points="{corners}"'
+
+
+def _fan_bands(frame: Frame, name: str, bands: Bands, style: Style) -> str:
+    """The fan's range band (lowest to highest run) and interquartile band, behind the lines."""
+    whole = _band(frame, name, bands, (bands.high, bands.low))
+    middle = _band(frame, name, bands, (bands.upper_quartile, bands.lower_quartile))
+    return (
+        f'{whole} class="fan-range" fill="{style.colour}" fill-opacity="{RANGE_OPACITY}"/>'
+        f'{middle} class="fan-quartiles" fill="{style.colour}"'
+        f' fill-opacity="{QUARTILE_OPACITY}"/>'
+    )
+
+
+def _fan_median(frame: Frame, name: str, bands: Bands, style: Style, units: Units) -> str:
+    """The fan's median line; its tooltip gives the last day's median, quartiles and range."""
+    value = units.value
+    title = (
+        f"{name}, {bands.runs} repeats on {bands.dates[-1]}: median {value(bands.median[-1])},"
+        f" interquartile {value(bands.lower_quartile[-1])} to {value(bands.upper_quartile[-1])},"
+        f" range {value(bands.low[-1])} to {value(bands.high[-1])}"
+    )
+    median = bands.points(bands.median)
+    return _line(frame, name, median, style, "series fan-median", units, title=title)
+
+
+def _area(frame: Frame, name: str, points: Sequence[Point], style: Style, base: float) -> str:
+    """The area between a line and the value base, lightly filled (a drawdown's depth)."""
+    line = [(frame.x(day), frame.y(value)) for day, value in points]
+    floor = [(x, frame.y(base)) for x, _ in reversed(line)]
+    corners = " ".join(f"{x:.1f},{y:.1f}" for x, y in [*line, *floor])
+    return (
+        f'<polygon class="area" data-model="{_attr(name)}" points="{corners}"'
+        f' fill="{style.colour}" fill-opacity="{AREA_OPACITY}"/>'
     )
 
 
@@ -385,20 +475,42 @@ def legend_columns(width: int, names: Sequence[str] = ()) -> int:
     return max(1, (width - LEFT) // column)
 
 
-def _legend(entries: Sequence[tuple[str, Style]], top: float, width: int) -> list[str]:
-    columns = legend_columns(width, [name for name, _ in entries])
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of the legend: its label, its style, and whether it stands for a fan."""
+
+    label: str
+    style: Style
+    fan: bool = False
+
+
+def _swatch(entry: LegendEntry, x: float, y: float) -> str:
+    """A legend entry's sample: its line, over a band for a fan."""
+    style = entry.style
+    band = (
+        f'<rect x="{x:.1f}" y="{y - 6:.1f}" width="26" height="12" fill="{style.colour}"'
+        f' fill-opacity="{QUARTILE_OPACITY}"/>'
+        if entry.fan
+        else ""
+    )
+    return (
+        f'{band}<line x1="{x:.1f}" x2="{x + 26:.1f}" y1="{y:.1f}" y2="{y:.1f}"'
+        f' stroke="{style.colour}" stroke-width="3"{_dash(style)}/>'
+    )
+
+
+def _legend(entries: Sequence[LegendEntry], top: float, width: int) -> list[str]:
+    columns = legend_columns(width, [entry.label for entry in entries])
     column_width = (width - LEFT) / columns
     parts = []
-    for index, (name, style) in enumerate(entries):
+    for index, entry in enumerate(entries):
         row, column = divmod(index, columns)
         x = LEFT + column * column_width
         y = top + row * LEGEND_ROW
         parts.append(
-            f'<g class="legend-entry"><title>{_attr(name)}</title>'
-            f'<line x1="{x:.1f}" x2="{x + 26:.1f}" y1="{y:.1f}" y2="{y:.1f}"'
-            f' stroke="{style.colour}" stroke-width="3"{_dash(style)}/>'
+            f'<g class="legend-entry"><title>{_attr(entry.label)}</title>{_swatch(entry, x, y)}'
             f'<text x="{x + LEGEND_SWATCH:.1f}" y="{y + 4:.1f}" fill="#111827">'
-            f"{_attr(legend_label(name))}</text></g>"
+            f"{_attr(legend_label(entry.label))}</text></g>"
         )
     return parts
 
@@ -407,64 +519,179 @@ def _finite(points: Sequence[Point]) -> list[Point]:
     return [(day, value) for day, value in points if math.isfinite(value)]
 
 
+def _values(curve: Curve) -> list[float]:
+    if isinstance(curve, Bands):
+        return [*curve.low, *curve.high]
+    return [value for _, value in curve]
+
+
+def _dates(curve: Curve) -> Sequence[str]:
+    return curve.dates if isinstance(curve, Bands) else [day for day, _ in curve]
+
+
+@dataclass(frozen=True)
+class Plot:
+    """What one chart draws: curves by name in legend order (a line's points, or a fan's
+    bands), each name's style, how values are written, and the chart's CSS class and title.
+    labels gives a curve another legend label; curves of one label share an entry. reference
+    is the benchmark's line (steps: a value holding until the next); span are values the axis
+    must reach; area fills between each line and this value when set."""
+
+    curves: Mapping[str, Curve]
+    palette: Mapping[str, Style]
+    units: Units
+    kind: str
+    title: str
+    labels: Mapping[str, str]
+    reference: Sequence[Point] = ()
+    reference_label: str = "benchmark"
+    reference_steps: bool = False
+    span: Sequence[float] = ()
+    area: float | None = None
+
+
+def _entries(plot: Plot, curves: Mapping[str, Curve]) -> list[LegendEntry]:
+    entries: dict[str, LegendEntry] = {}
+    for name, curve in curves.items():
+        label = plot.labels.get(name, name)
+        entries.setdefault(label, LegendEntry(label, plot.palette[name], isinstance(curve, Bands)))
+    return list(entries.values())
+
+
+def _drawn(plot: Plot, frame: Frame, curves: Mapping[str, Curve]) -> list[str]:
+    """Every fan's bands first, then the lines, the first curve drawn last (on top)."""
+    behind, lines = [], []
+    for name, curve in reversed(list(curves.items())):
+        style = plot.palette[name]
+        if isinstance(curve, Bands):
+            behind.append(_fan_bands(frame, name, curve, style))
+            lines.append(_fan_median(frame, name, curve, style, plot.units))
+            continue
+        if plot.area is not None:
+            behind.append(_area(frame, name, curve, style, plot.area))
+        lines.append(_line(frame, name, curve, style, "series", plot.units))
+    return [*behind, *lines]
+
+
+def _deepest_marks(plot: Plot, frame: Frame, curves: Mapping[str, Curve]) -> list[str]:
+    """A drawdown chart of one line marks its lowest point."""
+    if plot.area is None or len(curves) != 1:
+        return []
+    ((name, curve),) = curves.items()
+    low = None if isinstance(curve, Bands) else deepest(curve)
+    if low is None or low[1] >= 0:
+        return []
+    title = f"{name}: deepest {plot.units.value(low[1])} on {low[0]}"
+    return [
+        f'<g><title>{_attr(title)}</title><circle class="deepest" cx="{frame.x(low[0]):.1f}"'
+        f' cy="{frame.y(low[1]):.1f}" r="4" fill="{plot.palette[name].colour}"/></g>'
+    ]
+
+
+def draw(plot: Plot, width: int = WIDTH) -> str | None:
+    """The plot as an SVG width units wide; None when no curve has a finite value."""
+    curves = {
+        name: curve if isinstance(curve, Bands) else _finite(curve)
+        for name, curve in plot.curves.items()
+    }
+    curves = {name: curve for name, curve in curves.items() if _dates(curve)}
+    if not curves:
+        return None
+    reference = _finite(plot.reference)
+    values = [value for curve in curves.values() for value in _values(curve)]
+    values += [value for _, value in reference] + list(plot.span)
+    ticks = nice_ticks(min(values), max(values))
+    labels = plot.units.tick_labels(ticks)
+    left = max(LEFT, math.ceil(max(map(text_width, labels)) + 2 * LABEL_GAP))
+    dates = {day for curve in curves.values() for day in _dates(curve)}
+    frame = Frame(sorted(dates | {day for day, _ in reference}), ticks, width, left)
+    entries = _entries(plot, curves)
+    drawn = _drawn(plot, frame, curves)
+    if reference:
+        entries.append(LegendEntry(plot.reference_label, BENCHMARK_STYLE))
+        kind = "series benchmark"
+        drawn.append(
+            _line(
+                frame,
+                plot.reference_label,
+                reference,
+                BENCHMARK_STYLE,
+                kind,
+                plot.units,
+                plot.reference_steps,
+            )
+        )
+    intraday = not all(map(is_day, frame.dates))
+    legend_top = TOP + PLOT_HEIGHT + AXIS_SPACE + (MONTH_ROW if intraday else 0) + 6
+    columns = legend_columns(width, [entry.label for entry in entries])
+    height = legend_top + math.ceil(len(entries) / columns) * LEGEND_ROW
+    title = f"{plot.title}, {frame.dates[0]} to {frame.dates[-1]}"
+    spans = day_spans(frame) if intraday else []
+    x_axis = _day_axis(frame, spans) if intraday else _x_axis(frame)
+    axes = [*_day_bands(spans), *_y_axis(frame, labels, plot.units.unit), *x_axis]
+    marks = _deepest_marks(plot, frame, curves)
+    body = [*axes, *drawn, *marks, *_legend(entries, legend_top, width)]
+    return (
+        f'<svg xmlns="{SVG_NAMESPACE}" class="{plot.kind}" viewBox="0 0 {width} {height}"'
+        f' role="img" font-family="{_attr(FONT)}" font-size="13">'
+        f"<title>{_attr(title)}</title>{''.join(body)}</svg>"
+    )
+
+
 def equity_chart(
-    series: Mapping[str, Sequence[Point]],
+    series: Mapping[str, Curve],
     benchmark: Sequence[Point] = (),
     benchmark_label: str = "benchmark",
     width: int = WIDTH,
     palette: Mapping[str, Style] | None = None,
     currency: str = "USD",
     benchmark_steps: bool = False,
+    labels: Mapping[str, str] | None = None,
 ) -> str | None:
     """An SVG of each model's value over time and the benchmark; None when no model has data.
 
     The legend lists the models in the order of series (give them in rank order); the first is
-    drawn last, on top. palette is each model's style (default: by its place in series).
-    width is in SVG units: the picture scales to its box, so a narrow width (COMPACT_WIDTH)
-    gives a phone bigger text and a one-column legend rather than a shrunken wide chart.
-    Values are in currency: the value axis' margin grows to fit its widest label.
-    Bars of a day (keys with a time) are grouped: every other day shaded, labelled by day.
-    benchmark_steps draws the benchmark as a step line (a value known at some bars only, such
-    as a daily close, holds until the next).
+    drawn last, on top. A model given as Bands (its repeats) is drawn as a fan: its range and
+    interquartile bands, under every line, and its median line. palette is each model's style
+    (default: by its place in series); labels renames legend entries (those of one label
+    share an entry: the windows of a model). width is in SVG units: the picture scales to its
+    box, so a narrow width (COMPACT_WIDTH) gives a phone bigger text and a one-column legend
+    rather than a shrunken wide chart. Values are in currency: the value axis' margin grows
+    to fit its widest label. Bars of a day (keys with a time) are grouped: every other day
+    shaded, labelled by day. benchmark_steps draws the benchmark as a step line (a value known
+    at some bars only, such as a daily close, holds until the next).
     """
-    lines = {name: _finite(points) for name, points in series.items()}
-    lines = {name: points for name, points in lines.items() if points}
-    if not lines:
-        return None
-    reference = _finite(benchmark)
-    every = [point for points in [*lines.values(), reference] for point in points]
-    values = [value for _, value in every]
-    ticks = nice_ticks(min(values), max(values))
-    labels = tick_labels(ticks, currency)
-    left = max(LEFT, math.ceil(max(map(text_width, labels)) + 2 * LABEL_GAP))
-    frame = Frame(sorted({day for day, _ in every}), ticks, width, left)
-    palette = palette or styles(list(series))
-    entries = [(name, palette[name]) for name in lines]
-    drawn = [
-        _line(frame, name, points, palette[name], "series", currency)
-        for name, points in reversed(lines.items())
-    ]
-    if reference:
-        entries.append((benchmark_label, BENCHMARK_STYLE))
-        kind = "series benchmark"
-        drawn.append(
-            _line(
-                frame, benchmark_label, reference, BENCHMARK_STYLE, kind, currency, benchmark_steps
-            )
-        )
-    intraday = not all(map(is_day, frame.dates))
-    legend_top = TOP + PLOT_HEIGHT + AXIS_SPACE + (MONTH_ROW if intraday else 0) + 6
-    columns = legend_columns(width, [name for name, _ in entries])
-    height = legend_top + math.ceil(len(entries) / columns) * LEGEND_ROW
-    title = (
-        f"Portfolio value per model and {benchmark_label}, {frame.dates[0]} to {frame.dates[-1]}"
+    plot = Plot(
+        curves=series,
+        palette=palette or styles(list(series)),
+        units=money_units(currency),
+        kind="equity-chart",
+        title=f"Portfolio value per model and {benchmark_label}",
+        labels=labels or {},
+        reference=benchmark,
+        reference_label=benchmark_label,
+        reference_steps=benchmark_steps,
     )
-    spans = day_spans(frame) if intraday else []
-    x_axis = _day_axis(frame, spans) if intraday else _x_axis(frame)
-    axes = [*_day_bands(spans), *_y_axis(frame, labels, currency), *x_axis]
-    body = [*axes, *drawn, *_legend(entries, legend_top, width)]
-    return (
-        f'<svg xmlns="{SVG_NAMESPACE}" class="equity-chart" viewBox="0 0 {width} {height}"'
-        f' role="img" font-family="{_attr(FONT)}" font-size="13">'
-        f"<title>{_attr(title)}</title>{''.join(body)}</svg>"
+    return draw(plot, width)
+
+
+def drawdown_chart(
+    curves: Mapping[str, Curve],
+    width: int = WIDTH,
+    palette: Mapping[str, Style] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str | None:
+    """An SVG of drawdown curves (percent below the running peak, service.results.drawdown):
+    a line each, or a fan for Bands; a single line is filled down from zero and its deepest
+    point marked. None when no curve has data."""
+    plot = Plot(
+        curves=curves,
+        palette=palette or styles(list(curves)),
+        units=PERCENT,
+        kind="drawdown-chart",
+        title="Drawdown from the running peak",
+        labels=labels or {},
+        span=(SHALLOWEST_DRAWDOWN, 0.0),
+        area=0.0 if len(curves) == 1 else None,
     )
+    return draw(plot, width)
