@@ -6,7 +6,7 @@ import itertools
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,8 +17,10 @@ from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.portfolio.positions import latest_date, registration_day, stored_models
 from service.resources.dashboard.chart import Point
+from service.resources.dashboard.runs import Chartable, chartable
+from service.resources.dashboard.statistics import BarScale, bar_scale, interval_ends, interval_of
 from service.results.benchmark import benchmark_series
-from service.results.leaderboard import leaderboard
+from service.results.leaderboard import LeaderboardOptions, leaderboard
 from service.results.performance import end_of_day_series
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -47,11 +49,44 @@ class Dashboard:
     example_end: str
     palette_order: list[str]
     benchmark_steps: bool = False
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
+    deflated_sharpe: dict[str, Any] | None = None
 
     @property
     def ranked_series(self) -> dict[str, list[Point]]:
         """The models' value series in rank order (the chart's legend follows the table)."""
         return {row["model"]: self.series[row["model"]] for row in self.rankings}
+
+    @property
+    def chart_curves(self) -> Chartable:
+        """The ranked series as the chart draws them: a model's repeats as one fan."""
+        return chartable(self.ranked_series)
+
+    @property
+    def has_runs(self) -> bool:
+        """Whether a model has several timelines (repeats or windows) ranked."""
+        return any(group["runs"] > 1 for group in self.groups)
+
+    @property
+    def return_scale(self) -> BarScale:
+        """One scale for the error bars of the rankings' returns."""
+        intervals = [interval_of(row, "total_return_pct") for row in self.rankings]
+        points = [row["cumulative_return_pct"] for row in self.rankings]
+        return bar_scale([*points, *interval_ends(intervals)])
+
+    @property
+    def group_scale(self) -> BarScale:
+        """One scale for the error bars of the groups' mean returns."""
+        summaries = [group["total_return_pct"] for group in self.groups]
+        means = [summary["mean"] for summary in summaries]
+        return bar_scale([*means, *interval_ends(summary["interval"] for summary in summaries)])
+
+    @property
+    def shown_comparisons(self) -> list[dict[str, Any]]:
+        """The pairs of models compared over more than one pair of runs (a single pair of
+        single runs says no more than their rows)."""
+        return [pair for pair in self.comparisons if pair["pairs"] > 1]
 
 
 def parse_day(text: str) -> str:
@@ -237,13 +272,18 @@ def carried_benchmark(prices: PriceData, rules: MarketRules, points: Sequence[Po
 
 
 def gather(
-    conn: sqlite3.Connection, prices: PriceData, rules: MarketRules, day: str | None = None
+    conn: sqlite3.Connection,
+    prices: PriceData,
+    rules: MarketRules,
+    day: str | None = None,
+    options: LeaderboardOptions | None = None,
 ) -> Dashboard:
     """The leaderboard on day (default: the newest stored day; on an intraday market a day
-    is its last bar, or day names a bar) and everything around it."""
+    is its last bar, or day names a bar) with what options add, and everything around it."""
     latest = latest_date(conn, rules.name)
     day = shown_key(prices, rules, day, latest)
-    board = leaderboard(conn, prices, rules, day) if day else None
+    options = options or LeaderboardOptions()
+    board = leaderboard(conn, prices, rules, day, options) if day else None
     rankings = board["rankings"] if board else []
     series = model_series(conn, [row["model"] for row in rankings], day) if day else {}
     reference = _reference(prices, rules, board, series)
@@ -260,6 +300,9 @@ def gather(
         example_end=example_end,
         palette_order=palette_order(conn, rules.name),
         benchmark_steps=carried_benchmark(prices, rules, reference),
+        groups=board.get("groups", []) if board else [],
+        comparisons=board.get("comparisons", []) if board else [],
+        deflated_sharpe=board.get("deflated_sharpe") if board else None,
     )
 
 

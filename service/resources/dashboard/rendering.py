@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -25,6 +26,24 @@ from service.resources.dashboard.page import (
     token_detail,
     total_tokens,
 )
+from service.resources.dashboard.runs import run_description, runs_kind
+from service.resources.dashboard.statistics import (
+    PAGE_RESAMPLES,
+    comparison_sentence,
+    deflated_sentence,
+    error_bar,
+    interval_of,
+    interval_text,
+    p_text,
+    percent,
+    reason_of,
+    signed,
+    verdict_class,
+    verdict_sentence,
+    verdict_short,
+    verdict_words,
+)
+from service.run_names import parse_run
 
 # Everything a page loads comes from this server: inline code carries the nonce, and the
 # polling goes to the same origin. A browser refuses anything else.
@@ -44,14 +63,26 @@ def dashboard_url(market: str | None = None, **query: Any) -> str:
 
 def breakable(name: str) -> Markup:
     """A signature that a narrow column may wrap after its underscores too (as at its
-    hyphens): 'nasdaq100_hourly-…' would otherwise push its swatch onto a line of its own."""
-    return Markup("_<wbr>").join(escape(part) for part in name.split("_"))
+    hyphens): 'nasdaq100_hourly-…' would otherwise push its swatch onto a line of its own;
+    and a run's before its colons ('momentum-20' / ':w2025-09-04')."""
+    wrapped = Markup("_<wbr>").join(escape(part) for part in name.split("_"))
+    return Markup("<wbr>:").join(wrapped.split(":"))
 
 
 def leaderboard_json(market: str) -> str:
     """The URL of the market's leaderboard in JSON."""
     query = f"?market={market}" if market != DEFAULT_MARKET else ""
     return f"{request.script_root}/leaderboard{query}"
+
+
+def uncertainty_json(market: str, day: str | None) -> str:
+    """The URL of the market's leaderboard on day in JSON as the pages compute it: with the
+    uncertainty of the pages' bootstrap and the runs aggregated."""
+    query = {"with": "uncertainty", "resamples": PAGE_RESAMPLES, "aggregate": "true"}
+    if day:
+        query["date"] = day
+    separator = "&" if "?" in leaderboard_json(market) else "?"
+    return f"{leaderboard_json(market)}{separator}{urlencode(query)}"
 
 
 def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue:
@@ -70,7 +101,25 @@ def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue
         format_price=format_price,
         format_quantity=format_quantity,
         lots_text=lots_text,
+        error_bar=error_bar,
+        interval_of=interval_of,
+        interval_text=interval_text,
+        signed=signed,
+        percent=percent,
+        reason_of=reason_of,
+        p_text=p_text,
+        verdict_words=verdict_words,
+        verdict_class=verdict_class,
+        verdict_sentence=verdict_sentence,
+        verdict_short=verdict_short,
+        deflated_sentence=deflated_sentence,
+        comparison_sentence=comparison_sentence,
+        run_description=run_description,
+        runs_kind=runs_kind,
+        parse_run=parse_run,
+        resamples=PAGE_RESAMPLES,
         dashboard_url=dashboard_url,
+        uncertainty_json=uncertainty_json,
         breakable=breakable,
         default_market=DEFAULT_MARKET,
         key_cookie=KEY_COOKIE,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -23,11 +23,14 @@ from service.resources.dashboard.chart import (
     BENCHMARK_STYLE,
     COMPACT_WIDTH,
     WIDTH,
+    Style,
+    drawdown_chart,
     equity_chart,
-    styles,
 )
 from service.resources.dashboard.conversation import MONEY_DECIMALS
 from service.resources.dashboard.model_day import model_day
+from service.resources.dashboard.model_runs import model_runs
+from service.resources.dashboard.model_statistics import INTERVAL_FIGURES, timeline_statistics
 from service.resources.dashboard.page import (
     bar_period,
     bar_place,
@@ -44,6 +47,9 @@ from service.resources.dashboard.rendering import (
     leaderboard_json,
     message_page,
 )
+from service.resources.dashboard.runs import Chartable, run_styles
+from service.resources.dashboard.statistics import page_options
+from service.results.aggregate import runs_of
 
 blp = Blueprint(BLUEPRINT, __name__, template_folder="templates")
 LATEST = "The latest leaderboard"
@@ -107,22 +113,23 @@ def dashboard() -> ResponseReturnValue:
         return message_page(400, "Bad request", str(error), [(LATEST, dashboard_url(name))])
     conn = get_db()
     prices = source.prices()
-    data = gather(conn, prices, rules, day)
-    palette = styles(data.palette_order)
-    ranked = data.ranked_series
+    data = gather(conn, prices, rules, day, page_options(settings().risk_free_rate))
+    palette = run_styles(data.palette_order)
+    curves = data.chart_curves
     label = f"{rules.benchmark} (benchmark)"
     specs = _config_models()
     job_markets = [rules.label for rules in _job_markets(data.job, specs)]
 
     def chart(width: int) -> str | None:
         return equity_chart(
-            ranked,
+            curves.curves,
             data.benchmark_series,
             label,
             width,
             palette,
             currency=rules.currency,
             benchmark_steps=data.benchmark_steps,
+            labels=curves.labels,
         )
 
     return html_page(
@@ -131,6 +138,7 @@ def dashboard() -> ResponseReturnValue:
         data=data,
         chart=chart(WIDTH),
         compact_chart=chart(COMPACT_WIDTH),
+        curves=curves,
         rules=rules,
         rules_text=rules_summary(rules),
         currency=rules.currency,
@@ -185,6 +193,9 @@ def model_page(signature: str) -> ResponseReturnValue:
         return message_page(400, "Bad request", str(error), links)
     decimals = max(MONEY_DECIMALS, rules.quantity_decimals)
     found = model_day(conn, source.prices(), signature, day, decimals)
+    if found is None and name is None and runs_of(conn, signature):
+        # A model run only as repeats or windows has no timeline of its own: its runs' page.
+        return redirect(url_for(".runs_page", base=signature, date=request.args.get("date")))
     if found is None:
         known = signature in stored_models(conn)
         if known:
@@ -196,12 +207,20 @@ def model_page(signature: str) -> ResponseReturnValue:
         )
         return message_page(404, "Not found", what + ".", links)
     spec = _config_models().get(signature)
+    style = run_styles(palette_order(conn, rules.name))[signature]
+    stats = timeline_statistics(
+        conn, source.prices(), rules, signature, found.day, settings().risk_free_rate
+    )
+    drawn = Chartable({signature: stats.drawdown}, {}) if stats else None
     return html_page(
         "model_day.html",
         200,
         md=found,
         name=spec.name if spec else None,
-        style=styles(palette_order(conn, rules.name))[signature],
+        style=style,
+        stats=stats,
+        interval_figures=INTERVAL_FIGURES,
+        drawdown=_drawdown_charts(drawn, {signature: style}),
         rules=rules,
         rules_text=rules_summary(rules),
         currency=rules.currency,
@@ -209,6 +228,70 @@ def model_page(signature: str) -> ResponseReturnValue:
         bar=_bar_names(found.day, rules, source.prices().trading_days),
         times=bar_times(found.days),
         decimals=decimals,
+        leaderboard_json=leaderboard_json(rules.name),
+    )
+
+
+def _drawdown_charts(drawn: Chartable | None, palette: dict[str, Style]) -> dict[str, str | None]:
+    """The drawdown chart, wide and for phones (none without curves)."""
+    if drawn is None:
+        return {"wide": None, "compact": None}
+    return {
+        size: drawdown_chart(drawn.curves, width, palette, drawn.labels)
+        for size, width in (("wide", WIDTH), ("compact", COMPACT_WIDTH))
+    }
+
+
+@blp.get("/dashboard/models/<string:base>/runs")
+def runs_page(base: str) -> ResponseReturnValue:
+    """A model's runs (its repeats and windows, service.run_names) ranked on a day (?date=,
+    default the newest stored one): how they spread, their aggregate, each one's interval."""
+    conn = get_db()
+    members = runs_of(conn, base)
+    name = timeline_market(conn, members[0]) if members else None
+    links = [(LATEST, dashboard_url(name))]
+    if name is None:
+        return message_page(404, "Not found", f"No runs of {base}.", links)
+    source = market(name)
+    rules, prices = source.rules, source.prices()
+    try:
+        day = _date_argument(rules)
+    except ValueError as error:
+        return message_page(400, "Bad request", str(error), links)
+    risk_free_rate = settings().risk_free_rate
+    data = gather(conn, prices, rules, day, page_options(risk_free_rate))
+    found = model_runs(conn, source, base, data, risk_free_rate)
+    if found is None or data.day is None:
+        return message_page(404, "Not found", f"No run of {base} on or before {day}.", links)
+    palette = run_styles(data.palette_order)
+    label = f"{rules.benchmark} (benchmark)"
+    charts = {
+        size: equity_chart(
+            found.equity.curves,
+            found.benchmark_series,
+            label,
+            width,
+            palette,
+            currency=rules.currency,
+            labels=found.equity.labels,
+        )
+        for size, width in (("wide", WIDTH), ("compact", COMPACT_WIDTH))
+    }
+    specs = _config_models()
+    return html_page(
+        "runs.html",
+        200,
+        runs=found,
+        day=data.day,
+        latest_day=data.latest_day,
+        equity=charts,
+        drawdown=_drawdown_charts(found.drawdown, palette),
+        styles=palette,
+        rules=rules,
+        rules_text=rules_summary(rules),
+        currency=rules.currency,
+        period=_period(rules),
+        names={signature: spec.name for signature, spec in specs.items()},
         leaderboard_json=leaderboard_json(rules.name),
     )
 
