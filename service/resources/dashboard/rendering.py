@@ -37,13 +37,11 @@ from service.resources.dashboard.statistics import (
     p_text,
     percent,
     reason_of,
-    signed,
     verdict_class,
     verdict_sentence,
     verdict_short,
     verdict_words,
 )
-from service.run_names import parse_run
 
 # Everything a page loads comes from this server: inline code carries the nonce, and the
 # polling goes to the same origin. A browser refuses anything else.
@@ -104,7 +102,6 @@ def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue
         error_bar=error_bar,
         interval_of=interval_of,
         interval_text=interval_text,
-        signed=signed,
         percent=percent,
         reason_of=reason_of,
         p_text=p_text,
@@ -116,7 +113,6 @@ def html_page(template: str, status: int, **context: Any) -> ResponseReturnValue
         comparison_sentence=comparison_sentence,
         run_description=run_description,
         runs_kind=runs_kind,
-        parse_run=parse_run,
         resamples=PAGE_RESAMPLES,
         dashboard_url=dashboard_url,
         uncertainty_json=uncertainty_json,
