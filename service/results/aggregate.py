@@ -30,7 +30,7 @@ from scipy import stats
 
 from service.portfolio.positions import stored_models
 from service.results.uncertainty import SIGNIFICANCE
-from service.run_names import parse_run
+from service.run_names import RunName, parse_run
 from service.stats.bootstrap import LEVEL
 
 RANKED_BY = "total_return_pct"
@@ -128,6 +128,11 @@ def _group(base: str, members: list[RunResult], benchmark: str) -> dict[str, Any
     }
 
 
+def _kind(name: RunName) -> str:
+    """What the group's runs are called: windows (with or without repeats), repeats, runs."""
+    return "windows" if name.window else "repeats" if name.repeat is not None else "runs"
+
+
 def _run_order(signature: str) -> tuple[str, int]:
     """Windows by day, repeats by number (r2 before r10)."""
     name = parse_run(signature)
@@ -153,7 +158,7 @@ def _sentence(
 ) -> str:
     """E.g. "momentum-20 beat QQQ in 7 of 10 windows; the difference is not significant at
     95 % (p = 0.31)"."""
-    kinds = {"windows" if parse_run(run.signature).window else "runs" for run in members}
+    kinds = {_kind(parse_run(run.signature)) for run in members}
     kind = kinds.pop() if len(kinds) == 1 else "runs"
     if beat is None:
         return f"{base}: {len(members)} {kind}; no benchmark return to compare with"

@@ -64,7 +64,7 @@ def test_the_sentence_says_what_was_found() -> None:
     }
     assert groups["b"]["excess_p_value"] == pytest.approx(0.0033, abs=1e-4)
     assert groups["b"]["summary"] == (
-        "b beat QQQ in 3 of 3 runs; the difference is significant at 95 % (p = 0.0033)"
+        "b beat QQQ in 3 of 3 repeats; the difference is significant at 95 % (p = 0.0033)"
     )
     assert groups["a"]["summary"] == (
         "a beat QQQ in 2 of 3 windows; the difference is not significant at 95 % (p = 0.48)"
@@ -75,11 +75,15 @@ def test_sentences_without_a_test() -> None:
     single = aggregate_runs(runs("a", [1.0], [0.5], windows=False), "QQQ")[0]
     assert (
         single["summary"]
-        == "a beat QQQ in 1 of 1 runs; too few runs that differ to test the difference"
+        == "a beat QQQ in 1 of 1 repeats; too few runs that differ to test the difference"
     )
     unknown = aggregate_runs(runs("a", [1.0, 2.0], [0.5, None], windows=False), "QQQ")[0]
     assert unknown["beat_benchmark"] is None and unknown["excess_return_pct"] is None
-    assert unknown["summary"] == "a: 2 runs; no benchmark return to compare with"
+    assert unknown["summary"] == "a: 2 repeats; no benchmark return to compare with"
+    plain = aggregate_runs(
+        [RunResult("a", {"total_return_pct": 1.0, "excess_return_pct": 0.5})], "QQQ"
+    )
+    assert plain[0]["summary"].startswith("a beat QQQ in 1 of 1 runs;")
 
 
 def test_pairwise_compares_runs_on_the_same_window_only() -> None:
