@@ -423,9 +423,12 @@ def hourly_lines(section: dict[str, Any]) -> list[str]:
 
 def _seq_cells(figures: dict[str, Any] | None) -> str:
     if figures is None:
-        return f"{'-':>8}{'-':>7}{'-':>7}"
+        return f"{'-':>8}{'-':>7}{'-':>7}{'-':>8}"
     seq = figures["sequential"]
-    return f"{seq['p50_ms']:>8.2f}{seq['p95_ms']:>7.2f}{seq['p99_ms']:>7.2f}"
+    return (
+        f"{seq['p50_ms']:>8.2f}{seq['p95_ms']:>7.2f}{seq['p99_ms']:>7.2f}"
+        f"{figures['server_cpu_ms_per_request']:>8.2f}"
+    )
 
 
 def _marks(name: str, computed: dict[str, Any], cached: dict[str, Any] | None) -> str:
@@ -443,8 +446,8 @@ def _marks(name: str, computed: dict[str, Any], cached: dict[str, Any] | None) -
 def _statistics_table(section: dict[str, Any]) -> list[str]:
     """Computed and cached sequential figures of each endpoint, with its target."""
     lines = [
-        f"{'endpoint':<30}{'computed':>8}{'p95':>7}{'p99':>7} |{'cached':>8}{'p95':>7}{'p99':>7}"
-        f" |{'target':>12}{'bytes':>8}"
+        f"{'endpoint':<30}{'computed':>8}{'p95':>7}{'p99':>7}{'cpu/req':>8} |{'cached':>8}"
+        f"{'p95':>7}{'p99':>7}{'cpu/req':>8} |{'target':>12}{'bytes':>8}"
     ]
     for part in ("intervals", "runs"):
         computed, cached = section[part]["computed"], section[part]["cached"]
@@ -470,9 +473,10 @@ def statistics_lines(section: dict[str, Any]) -> list[str]:
         f" {runs['days']} days of {runs['prices']} ({runs['first']}..{runs['last']},"
         f" {runs['data']['model_days']:,} model-days, filled in"
         f" {runs['data']['generation_seconds']:.1f} s); each its own database.",
-        "Sequential ms, every answer computed (RESPONSE_CACHE_MB=0) and as deployed; target"
-        " on the p50 (new draws: a seed not asked before each time, as after a model's new"
-        " day):",
+        "Sequential ms, every answer computed (RESPONSE_CACHE_MB=0) and as deployed, with the"
+        " gunicorn workers' CPU ms per request (cpu/req, which other programs on the machine"
+        " lengthen far less than the latency); target on the p50 (new draws: a seed not asked"
+        " before each time, as after a model's new day):",
         *_statistics_table(section),
         f"Worker memory (/metrics data set): peak {memory['computed']['peak_mb']:.1f} MB"
         f" computed, {memory['after_new_draws']['peak_mb']:.1f} MB after the new draws,"

@@ -12,7 +12,8 @@ Two data sets, each in its own database and served by its own gunicorn:
   /leaderboard grows with the timelines, not with their days, so a month of them is enough.
 
 Each is measured sequentially, every answer computed (RESPONSE_CACHE_MB=0) and as deployed,
-with the same figures without intervals and without aggregation to compare with. A worker keeps
+with the workers' CPU time per request, and with the same figures without intervals and without
+aggregation to compare with. A worker keeps
 the resamples' indices of the last few (returns, resamples, seed) it drew (bootstrap's
 stationary_indices), so repeating one path measures the answer with its draws kept; with every
 answer computed, /metrics with intervals is also asked with a new seed each time
@@ -33,10 +34,10 @@ from service.market.prices import load_prices
 from service.stats.bootstrap import DEFAULT_RESAMPLES
 from tests.markets import nasdaq
 from tests.performance import datagen, queries
-from tests.performance.load import Timings, time_requests, write_wrk_script
+from tests.performance.load import Timings, time_requests
 from tests.performance.queries import LoadPlan
 from tests.performance.report import STATISTICS_TARGET_MS
-from tests.performance.servers import Service, query_env, web
+from tests.performance.servers import Service, children, query_env, run_nanoseconds, web
 
 
 @dataclass(frozen=True)
@@ -115,36 +116,44 @@ def fill_runs(folder: Path, prices: Path, repeats: int, days: int) -> DataSet:
 
 
 def new_draws(service: Service, path: str, plan: LoadPlan) -> dict[str, Any]:
-    """Sequential figures of path with seed=1, 2, ... (each asked once, so each draws anew)."""
+    """Sequential figures of path with seed=1, 2, ... (each asked once, so each draws anew),
+    with the workers' CPU time per request."""
     timings = Timings()
+    workers = children(service.process.pid)
+    before = run_nanoseconds(workers)
     deadline = time.perf_counter() + plan.sequential_max_seconds
     for seed in range(1, plan.sequential_requests + 1):
         left = deadline - time.perf_counter()
         if left <= 0:
             break
         time_requests(service.base, f"{path}&seed={seed}", 1, left, timings)
-    return {"path": f"{path}&seed=<1..{len(timings.timings)}>", "sequential": timings.summary()}
+    return {
+        "path": f"{path}&seed=<1..{len(timings.timings)}>",
+        "sequential": timings.summary(),
+        "server_cpu_ms_per_request": (run_nanoseconds(workers) - before)
+        / 1e6
+        / len(timings.timings),
+    }
 
 
 def measure(folder: Path, data: DataSet, plan: LoadPlan) -> dict[str, Any]:
-    """Sequential figures of the data set's paths on gunicorn, every answer computed and as
-    deployed, with the largest worker's memory after each; with every answer computed, /metrics
-    with intervals with new draws too (and the memory after them: each worker keeps its last
-    draws)."""
-    script = write_wrk_script(folder)
+    """Sequential figures of the data set's paths on gunicorn, with the workers' CPU time per
+    request (which other programs on the machine lengthen far less than the latency), every
+    answer computed and as deployed, and the largest worker's memory after each; with every
+    answer computed, /metrics with intervals with new draws too (and the memory after them:
+    each worker keeps its last draws)."""
     found: dict[str, Any] = {"memory": {}}
     for label, cache in (("computed", False), ("cached", True)):
         env = query_env(folder, data.prices, data.config, data.database, cache)
         with web(env, folder / f"web-{data.database.stem}-{label}.log") as api:
-            figures = queries.measure(api, data.paths, plan, None, script)
-            endpoints = figures["endpoints"]
+            endpoints = queries.interleaved({label: (api, data.paths)}, plan)[label]
+            found["memory"][label] = queries.largest_worker(api)
             if not cache and "metrics_uncertainty" in endpoints:
                 path = endpoints["metrics_uncertainty"]["path"]
                 endpoints["metrics_uncertainty_new_draws"] = new_draws(api, path, plan)
                 found["memory"]["after_new_draws"] = queries.largest_worker(api)
             found["gunicorn_command"] = api.command
         found[label] = endpoints
-        found["memory"][label] = figures["memory"]["after_sequential"]
     return found
 
 

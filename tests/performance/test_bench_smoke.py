@@ -60,6 +60,7 @@ def check_statistics(report: dict[str, Any], stdout: str) -> None:
         for name, endpoint in figures.items():
             assert endpoint["sequential"]["requests"] > 0, (part, label, name)
             assert endpoint["sequential"]["errors"] == 0, (part, label, name)
+            assert endpoint["server_cpu_ms_per_request"] > 0, (part, label, name)
         # The intervals and the groups are in the answers, which are longer than without.
         richer, plain = RICHER[part]
         assert (
