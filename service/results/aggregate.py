@@ -17,6 +17,7 @@ the same span:
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
 from collections import defaultdict
@@ -26,7 +27,6 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from service.portfolio.positions import stored_models
 from service.results.uncertainty import SIGNIFICANCE
@@ -60,6 +60,20 @@ def aggregate_runs(runs: Iterable[RunResult], benchmark: str) -> list[dict[str, 
     return rows
 
 
+def _student_t() -> Any:
+    """scipy's Student t distribution, imported when first needed: scipy.stats adds about
+    70 MB to a process, which a web worker should pay only if it aggregates runs."""
+    from scipy import stats  # noqa: PLC0415
+
+    return stats.t
+
+
+@functools.lru_cache(maxsize=256)
+def t_quantile(degrees: int) -> float:
+    """t(0.975, degrees): the half-width of a 95 % interval of a mean, in standard errors."""
+    return float(_student_t().ppf((1 + LEVEL) / 2, degrees))
+
+
 def runs_of(conn: sqlite3.Connection, base: str) -> list[str]:
     """The stored timelines of base model: itself, its repeats and its windows."""
     return [model for model in stored_models(conn) if parse_run(model).base == base]
@@ -75,7 +89,7 @@ def summarize(values: list[float | None]) -> dict[str, Any] | None:
     if len(array) < 2:
         return {"n": 1, "mean": mean, "stdev": None, "interval": None}
     stdev = float(array.std(ddof=1))
-    half = float(stats.t.ppf((1 + LEVEL) / 2, len(array) - 1)) * stdev / math.sqrt(len(array))
+    half = t_quantile(len(array) - 1) * stdev / math.sqrt(len(array))
     return {
         "n": len(array),
         "mean": mean,
@@ -143,7 +157,9 @@ def _t_test(excess: list[float]) -> float | None:
     """Two-sided p-value of mean(excess) = 0; None for fewer than 2 runs or no spread."""
     if len(excess) < 2 or float(np.std(excess)) == 0:
         return None
-    return float(stats.ttest_1samp(excess, 0.0).pvalue)
+    array = np.array(excess, dtype=np.float64)
+    statistic = float(array.mean()) / (float(array.std(ddof=1)) / math.sqrt(len(array)))
+    return 2 * float(_student_t().sf(abs(statistic), len(array) - 1))
 
 
 def _overlap(row: dict[str, Any], other: dict[str, Any]) -> bool:

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 Floats = npt.NDArray[np.float64]
-Indices = npt.NDArray[np.intp]
+Indices = npt.NDArray[np.int32]
 
 DEFAULT_RESAMPLES = 2000
 MIN_RESAMPLES = 100
@@ -39,19 +39,24 @@ def mean_block_length(periods: int) -> float:
     return max(1.0, math.pow(periods, 1 / 3))
 
 
-# A resample matrix of more cells is drawn and used in chunks of about this many (8 MB of
-# indices and as many of resampled returns), and not kept: 10,000 resamples of a year of
-# hourly bars would otherwise hold 120 MB per request.
-CHUNK_CELLS = 1_000_000
+# Resamples are used in chunks of about WORK_CELLS cells: a request's resampled returns then
+# stay under half a megabyte at a time, which the allocator keeps for the next chunk and the
+# next request (a 4 MB array was handed back to the system and faulted in again, page by page:
+# 9 of the 24 ms of a year's intervals). A matrix of up to CACHE_CELLS indices (4 MB) is kept
+# for the next model with as many periods; a larger one is drawn chunk by chunk, not kept.
+WORK_CELLS = 65_536
+CACHE_CELLS = 1_000_000
 
 
 def resample_chunks(periods: int, resamples: int, seed: int) -> Iterator[Indices]:
     """The resamples' period indices in chunks of rows, together the same rows as one draw."""
-    if periods * resamples <= CHUNK_CELLS:
-        yield stationary_indices(periods, resamples, seed)
+    rows = max(1, WORK_CELLS // periods)
+    if periods * resamples <= CACHE_CELLS:
+        indices = stationary_indices(periods, resamples, seed)
+        for first in range(0, resamples, rows):
+            yield indices[first : first + rows]
         return
     rng = np.random.default_rng(seed)
-    rows = max(1, CHUNK_CELLS // periods)
     for first in range(0, resamples, rows):
         yield _draw(rng, periods, min(rows, resamples - first))
 
@@ -61,7 +66,7 @@ def stationary_indices(periods: int, resamples: int, seed: int) -> Indices:
     """The period indices of each resample, one row per resample (read-only).
 
     Cached: every model with as many periods shares one matrix for a seed (resample_chunks
-    asks for matrices of at most CHUNK_CELLS cells only).
+    asks for matrices of at most CACHE_CELLS cells only).
     """
     indices = _draw(np.random.default_rng(seed), periods, resamples)
     indices.flags.writeable = False
@@ -83,9 +88,10 @@ def _draw(rng: np.random.Generator, periods: int, rows: int) -> Indices:
     positions = np.arange(periods, dtype=np.intp)
     block_began = np.maximum.accumulate(np.where(draws < chance, positions, 0), axis=1)
     starts = np.minimum((draws / chance * periods).astype(np.intp), periods - 1)
-    indices: Indices = np.take_along_axis(starts, block_began, axis=1) + (positions - block_began)
+    indices = np.take_along_axis(starts, block_began, axis=1) + (positions - block_began)
     indices[indices >= periods] -= periods
-    return indices
+    # 4 bytes an index rather than 8: a cached matrix holds half the memory.
+    return indices.astype(np.int32)
 
 
 def percentile_interval(samples: Floats, level: float = LEVEL) -> tuple[float, float] | None:

@@ -41,12 +41,16 @@ def test_indices_are_those_of_the_written_out_resampling() -> None:
     assert stationary_indices(30, 50, 7).tolist() == loop_indices(30, 50, 7)
 
 
-def test_large_draws_come_in_chunks_of_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_draws_come_in_chunks_of_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     whole = stationary_indices(30, 50, 7)
-    monkeypatch.setattr(bootstrap, "CHUNK_CELLS", 30 * 8)  # chunks of 8 rows
-    chunks = list(resample_chunks(30, 50, 7))
-    assert [len(chunk) for chunk in chunks] == [8, 8, 8, 8, 8, 8, 2]
-    assert np.array_equal(np.concatenate(chunks), whole)
+    monkeypatch.setattr(bootstrap, "WORK_CELLS", 30 * 8)  # chunks of 8 rows
+    cached = list(resample_chunks(30, 50, 7))
+    monkeypatch.setattr(bootstrap, "CACHE_CELLS", 100)  # too many cells to keep
+    drawn = list(resample_chunks(30, 50, 7))
+    assert [len(chunk) for chunk in drawn] == [8, 8, 8, 8, 8, 8, 2]
+    assert [len(chunk) for chunk in cached] == [8, 8, 8, 8, 8, 8, 2]
+    assert np.array_equal(np.concatenate(drawn), whole)
+    assert np.array_equal(np.concatenate(cached), whole)
 
 
 def test_the_same_seed_draws_the_same_resamples() -> None:
