@@ -85,13 +85,18 @@ def _draw(rng: np.random.Generator, periods: int, rows: int) -> Indices:
     chance = 1 / mean_block_length(periods)
     draws = rng.random((rows, periods))
     draws[:, 0] *= chance
-    positions = np.arange(periods, dtype=np.intp)
-    block_began = np.maximum.accumulate(np.where(draws < chance, positions, 0), axis=1)
-    starts = np.minimum((draws / chance * periods).astype(np.intp), periods - 1)
-    indices = np.take_along_axis(starts, block_began, axis=1) + (positions - block_began)
+    # In place wherever it can: each new array of a big draw costs its page faults.
+    positions = np.arange(periods, dtype=np.int32)
+    block_began = np.where(draws < chance, positions, np.int32(0))
+    np.maximum.accumulate(block_began, axis=1, out=block_began)
+    draws *= periods / chance
+    starts = draws.astype(np.int32)
+    np.minimum(starts, periods - 1, out=starts)
+    indices: Indices = np.take_along_axis(starts, block_began, axis=1)
+    indices += positions
+    indices -= block_began
     indices[indices >= periods] -= periods
-    # 4 bytes an index rather than 8: a cached matrix holds half the memory.
-    return indices.astype(np.int32)
+    return indices
 
 
 def percentile_interval(samples: Floats, level: float = LEVEL) -> tuple[float, float] | None:
