@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ CEILING_APP = "tests.performance.ceiling:app"
 BUSY_LOAD = 0.5  # 1-minute load average above which other work disturbs the figures
 HOURLY = NASDAQ100_HOURLY.name
 STATISTICS = "statistics"
-SECTIONS = (STATISTICS,)  # the sections --only may run alone
+HOURLY_SECTION = "hourly"
+SECTIONS = (STATISTICS, HOURLY_SECTION)  # the sections --only may run alone
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bin/bench",
         description="Fill databases through the engine, load a real gunicorn and huey_consumer "
-        "on loopback, print the figures as tables and write them as JSON. About 6 minutes "
-        "on 2 cores (--quick: about one).",
+        "on loopback, print the figures as tables and write them as JSON. About 15 minutes "
+        "on 2 cores (--quick: about five).",
     )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument(
@@ -117,7 +119,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         choices=SECTIONS,
-        help="run this section alone: its figures and targets only (about a minute)",
+        help="run this section alone: its figures and targets only (statistics: about a "
+        "minute and a half, hourly: about four)",
     )
     return parser.parse_args(argv)
 
@@ -292,6 +295,7 @@ def hourly_queries(folder: Path, data: HourlyData, found: dict[str, Any], plan: 
         with web(env, folder / f"web-hourly-{label}.log") as api:
             columns = {name: (api, paths) for name, paths in paths_of.items()}
             found[label] = queries.interleaved(columns, plan)
+            found["gunicorn_command"] = api.command
     found["ratios"] = report.market_ratios(found)
 
 
@@ -426,6 +430,20 @@ def statistics_section(folder: Path, mode: Mode) -> dict[str, Any]:
     return stats.section(folder / STATISTICS, JUN_OCT, sizes, mode.plan)
 
 
+def run_hourly(folder: Path, mode: Mode) -> dict[str, Any]:
+    """The hourly data set alone (--only hourly): its queries and its consumer runs."""
+    say(f"[1/2] hourly: 20 built-ins on {HOURLY}'s bars and on as many days of the same bars")
+    hourly, per_hourly = fill_hourly(folder / "hourly", mode)
+    hourly_queries(folder / "hourly", hourly, per_hourly, mode.plan)
+    say(f"[2/2] the hourly data set's model-steps through huey_consumer, {HOURLY} and daily")
+    consumer = hourly_consumer(folder / "hourly", hourly, mode)
+    return {
+        "gunicorn_command": per_hourly["gunicorn_command"],
+        "queries": {"hourly": per_hourly},
+        "simulation": {"consumer_hourly": consumer},
+    }
+
+
 def run_statistics(folder: Path, mode: Mode) -> dict[str, Any]:
     """The statistics section alone (--only statistics), as the report's body."""
     section = statistics_section(folder, mode)
@@ -522,6 +540,37 @@ def statistics_report_lines(result: dict[str, Any]) -> list[str]:
     return [*_machine_lines(result), *report.statistics_lines(section), "", *_target_lines(result)]
 
 
+def hourly_report_lines(result: dict[str, Any]) -> list[str]:
+    """The hourly section's tables, consumer runs and targets (--only hourly)."""
+    return [
+        *_machine_lines(result),
+        *report.hourly_lines(result["queries"]["hourly"]),
+        "",
+        *report.hourly_consumer_lines(result["simulation"]["consumer_hourly"]),
+        "",
+        *_target_lines(result),
+    ]
+
+
+@dataclass(frozen=True)
+class Alone:
+    """A section --only runs: how to run it, its targets and its report."""
+
+    run: Callable[[Path, Mode], dict[str, Any]]
+    targets: Callable[[dict[str, Any]], list[dict[str, Any]]]
+    lines: Callable[[dict[str, Any]], list[str]]
+
+
+ALONE = {
+    STATISTICS: Alone(
+        run_statistics,
+        lambda result: report.statistics_targets(result["queries"][STATISTICS]),
+        statistics_report_lines,
+    ),
+    HOURLY_SECTION: Alone(run_hourly, report.hourly_targets, hourly_report_lines),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print the tables, write the JSON."""
     args = parse_args(argv)
@@ -542,7 +591,9 @@ def main(argv: list[str] | None = None) -> int:
             folder = args.workdir or Path(scratch)
             folder.mkdir(parents=True, exist_ok=True)
             result = (
-                run(folder, mode, wrk_binary) if args.only is None else run_statistics(folder, mode)
+                run(folder, mode, wrk_binary)
+                if args.only is None
+                else ALONE[args.only].run(folder, mode)
             )
     except (RuntimeError, OSError, subprocess.SubprocessError) as error:
         say(f"failed: {error}")
@@ -562,11 +613,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.only is None:
         result["targets"] = report.targets(result)
     else:
-        result["targets"] = report.statistics_targets(result["queries"][STATISTICS])
+        result["targets"] = ALONE[args.only].targets(result)
     out = args.out or Path("bench-results") / f"bench{'-' + args.only if args.only else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print("\n".join(report_lines(result) if args.only is None else statistics_report_lines(result)))
+    lines = report_lines(result) if args.only is None else ALONE[args.only].lines(result)
+    print("\n".join(lines))
     say(f"done in {result['total_seconds']:.0f} s; JSON in {out}")
     return 0
 

@@ -260,7 +260,8 @@ def _market_targets(section: dict[str, Any], against: str | None = None) -> list
     return checks
 
 
-def _hourly_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+def hourly_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The hourly data set's ratios to its daily counterpart and its consumer's rate."""
     consumer = result["simulation"]["consumer_hourly"]
     market = result["queries"]["hourly"]["market"]
     rate = consumer[market]["model_steps_per_s"]
@@ -311,7 +312,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         _endpoint_targets(result["queries"]["bundled"]["endpoints"])
         + _endpoint_targets(result["queries"]["bundled"]["computed"], " (computed)")
         + _market_targets(result["queries"]["markets"])
-        + _hourly_targets(result)
+        + hourly_targets(result)
         + statistics_targets(result["queries"]["statistics"])
         + _simulation_targets(result["simulation"])
         + _process_targets(result)
@@ -519,7 +520,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"{consumer['wall_seconds']:.2f} s = {consumer['model_days_per_s']:.0f} model-days/s"
         f" ({_queue_text(consumer)})",
     ]
-    lines += _hourly_consumer_lines(sim["consumer_hourly"])
+    lines += hourly_consumer_lines(sim["consumer_hourly"])
     lines += [
         f"  bin/simulate, 3 built-ins, {run['prices']}: {run['model_days']} model-days in "
         f"{run['seconds']:.2f} s"
@@ -553,7 +554,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _hourly_consumer_lines(section: dict[str, Any]) -> list[str]:
+def hourly_consumer_lines(section: dict[str, Any]) -> list[str]:
     """The hourly data set's consumer runs: each market's median rate and its runs."""
     return [
         f"  hourly data set through huey_consumer, {market}: {figures['model_steps']} model-steps,"
