@@ -20,7 +20,8 @@ from service.run_names import looks_like_a_run
 from service.strategies import STRATEGIES, check_strategy
 
 SIGNATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-PROVIDERS = ("openai", "builtin", "mock")
+PROVIDERS = ("openai", "builtin", "mock", "http")
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class ModelsConfigError(ValueError):
@@ -66,6 +67,10 @@ class ModelSpec:
     max_concurrency: int | None = None
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
+    # A webhook agent (provider http): where each model-step is POSTed, and the env var holding
+    # the secret its requests are signed with (never the secret itself).
+    agent_url: str | None = None
+    agent_secret_env: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy."""
@@ -149,9 +154,7 @@ class ModelSpecSchema(Schema):
     strategy = fields.String(allow_none=True, validate=validate.OneOf(tuple(STRATEGIES)))
     params = fields.Dict(keys=fields.String(), load_default=dict)
     openai_base_url = fields.Url(allow_none=True, require_tld=False, schemes={"http", "https"})
-    api_key_env = fields.String(
-        load_default="OPENAI_API_KEY", validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]*$")
-    )
+    api_key_env = fields.String(load_default="OPENAI_API_KEY", validate=validate.Regexp(ENV_NAME))
     knowledge_cutoff = fields.Date(format="%Y-%m-%d", allow_none=True)
     market = fields.String(load_default=DEFAULT_MARKET, validate=validate.OneOf(tuple(MARKETS)))
     request_options = fields.Nested(RequestOptionsSchema, load_default=dict)
@@ -163,6 +166,8 @@ class ModelSpecSchema(Schema):
     max_concurrency = fields.Integer(allow_none=True, validate=validate.Range(1, 1000))
     requests_per_minute = fields.Integer(allow_none=True, validate=validate.Range(1, 1_000_000))
     tokens_per_minute = fields.Integer(allow_none=True, validate=validate.Range(1, 1_000_000_000))
+    agent_url = fields.Url(allow_none=True, require_tld=False, schemes={"http", "https"})
+    agent_secret_env = fields.String(allow_none=True, validate=validate.Regexp(ENV_NAME))
 
     @validates("signature")
     def not_a_run(self, value: str, **_: Any) -> None:
@@ -184,6 +189,10 @@ class ModelSpecSchema(Schema):
             raise ValidationError("a builtin model needs a strategy", "strategy")
         if data["provider"] == "openai" and not data.get("basemodel"):
             raise ValidationError("an openai model needs a basemodel", "basemodel")
+        if data["provider"] == "http":
+            for name in ("agent_url", "agent_secret_env"):
+                if not data.get(name):
+                    raise ValidationError(f"an http model needs an {name}", name)
         return ModelSpec(**data)
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import time
+from dataclasses import replace
 from typing import Any
 
-from service.agent.client import ChatClient
-from service.agent.loop import ChatClientProtocol, DayLimits, run_conversation
+from service.agent.client import ChatClient, ToolCall
+from service.agent.loop import ChatClientProtocol, DayLimits, render_call, run_conversation
 from service.agent.mock import MockChatClient
 from service.agent.news import load_news
+from service.agent.observation import build_observation
 from service.agent.prompt import render_system_prompt, user_message
 from service.agent.rate_limits import Limits, model_limiter
 from service.agent.recording import RecordingClient, ResponseLog, with_turns
 from service.agent.request_options import body_options, resolve_headers
 from service.agent.tools import TradingTools
+from service.agent.webhook import AgentAnswer, WebhookAgent, WebhookError
 from service.db import now
-from service.journal import DayRecord, LogEntry
+from service.journal import DayRecord, LogEntry, ToolStat
 from service.market.asof import AsOfView
 from service.models_config import AgentConfig, ModelSpec
 from service.portfolio.engine import OrderBook
@@ -100,6 +105,68 @@ def trade_llm(
     )
 
 
+def webhook_agent(spec: ModelSpec, agent: AgentConfig, settings: Settings) -> WebhookAgent:
+    """The model's webhook agent, signing with the secret its agent_secret_env names."""
+    secret = settings.secrets.get(spec.agent_secret_env or "")
+    if not secret:
+        raise WebhookError(
+            f"the environment variable {spec.agent_secret_env} holding the secret of"
+            f" {spec.signature}'s agent is not set"
+        )
+    return WebhookAgent(
+        spec.agent_url or "",
+        secret,
+        spec.signature,
+        max_retries=agent.max_retries,
+        base_delay=agent.base_delay,
+        timeout=agent.timeout,
+    )
+
+
+def place_orders(tools: TradingTools, answer: AgentAnswer) -> tuple[list[ToolCall], DayRecord]:
+    """Send the answer's orders to the book in order; each result (a fill or a rejection with
+    its reason) is logged as the tool result of an LLM's buy or sell is."""
+    calls, record = [], DayRecord()
+    for index, order in enumerate(answer.orders):
+        arguments = {"symbol": order.symbol, "amount": order.amount}
+        call = ToolCall(f"order_{index}", order.action, arguments, json.dumps(arguments))
+        started = time.perf_counter()
+        result = tools.call(order.action, arguments)
+        stat = record.tool_usage.setdefault(order.action, ToolStat())
+        stat.call_count += 1
+        stat.total_duration_seconds += time.perf_counter() - started
+        calls.append(call)
+        record.logs.append(LogEntry(1, "tool", result.content, order.action, now()))
+    return calls, record
+
+
+def trade_http(
+    spec: ModelSpec, agent: AgentConfig, book: OrderBook, settings: Settings, log: ResponseLog
+) -> DayRecord:
+    """POST the step's observation to the model's agent and place the orders it answers.
+
+    The record holds the observation sent (the user message, JSON), the agent's reasoning and
+    orders (the assistant message) and each order's result (a tool message), never the secret.
+    """
+    if log.replaying:
+        # The agent's answers are not recorded: a replay, which asks no one, has none.
+        raise WebhookError(
+            f"{spec.signature} is a webhook agent: its model-steps cannot be replayed"
+        )
+    client = webhook_agent(spec, agent, settings)
+    tools = TradingTools(book, load_news(settings.news_data))
+    observation = build_observation(spec.signature, tools)
+    sent = LogEntry(0, "user", json.dumps(observation, indent=2), None, now())
+    answer = client.decide(book.view.day, observation)
+    calls, record = place_orders(tools, answer)
+    text = "\n".join(line for line in [answer.reasoning, *map(render_call, calls)] if line)
+    said = LogEntry(1, "assistant", text or "(no orders)", None, now())
+    record.logs = [
+        replace(entry, content=client.mask(entry.content)) for entry in [sent, said, *record.logs]
+    ]
+    return record
+
+
 def trade_day(
     spec: ModelSpec,
     agent: AgentConfig,
@@ -112,4 +179,6 @@ def trade_day(
     through the log of recorded responses."""
     if spec.provider == "builtin":
         return trade_builtin(spec, book, day_number)
+    if spec.provider == "http":
+        return trade_http(spec, agent, book, settings, log)
     return trade_llm(spec, agent, book, settings, log)
