@@ -49,16 +49,14 @@ CACHE_CELLS = 1_000_000
 
 
 def resample_chunks(periods: int, resamples: int, seed: int) -> Iterator[Indices]:
-    """The resamples' period indices in chunks of rows, together the same rows as one draw."""
-    rows = max(1, WORK_CELLS // periods)
+    """The resamples' period indices in chunks of rows: the rows of stationary_indices."""
     if periods * resamples <= CACHE_CELLS:
         indices = stationary_indices(periods, resamples, seed)
+        rows = _chunk_rows(periods)
         for first in range(0, resamples, rows):
             yield indices[first : first + rows]
         return
-    rng = np.random.default_rng(seed)
-    for first in range(0, resamples, rows):
-        yield _draw(rng, periods, min(rows, resamples - first))
+    yield from _draws(periods, resamples, seed)
 
 
 @functools.lru_cache(maxsize=8)
@@ -68,34 +66,50 @@ def stationary_indices(periods: int, resamples: int, seed: int) -> Indices:
     Cached: every model with as many periods shares one matrix for a seed (resample_chunks
     asks for matrices of at most CACHE_CELLS cells only).
     """
-    indices = _draw(np.random.default_rng(seed), periods, resamples)
+    indices = np.concatenate(list(_draws(periods, resamples, seed)))
     indices.flags.writeable = False
     return indices
+
+
+def _chunk_rows(periods: int) -> int:
+    return max(1, WORK_CELLS // periods)
+
+
+def _draws(periods: int, resamples: int, seed: int) -> Iterator[Indices]:
+    """The resamples, drawn chunk after chunk of rows from one generator seeded by seed."""
+    rng = np.random.default_rng(seed)
+    rows = _chunk_rows(periods)
+    for first in range(0, resamples, rows):
+        yield _draw(rng, periods, min(rows, resamples - first))
 
 
 def _draw(rng: np.random.Generator, periods: int, rows: int) -> Indices:
     """rows resamples of periods indices.
 
-    Position t of a row starts a new block when its uniform draw u is below p = 1/L (always at
-    t = 0); the block then starts at period floor(u / p * n), u / p being uniform itself given
-    u < p, so one draw serves both. Its index is the block's start plus the offset of t in the
-    block, modulo n. The draws are taken row after row, so chunks of rows from one generator
-    are the rows of one matrix.
+    The rows are laid end to end, cells = rows * n positions. Blocks begin at position 0, at
+    each row's first position and after each gap of a geometric length with mean L (success
+    probability 1/L) from the one before; a row is thus cut into blocks of geometric lengths,
+    independent of the other rows, the geometric being memoryless. Each block begins at a
+    uniformly drawn period f; position t of a block that began at b holds (f + t - b) mod n,
+    written as a running sum: 1 a step, and at each block's beginning the jump to its f.
     """
     chance = 1 / mean_block_length(periods)
-    draws = rng.random((rows, periods))
-    draws[:, 0] *= chance
-    # In place wherever it can: each new array of a big draw costs its page faults.
-    positions = np.arange(periods, dtype=np.int32)
-    block_began = np.where(draws < chance, positions, np.int32(0))
-    np.maximum.accumulate(block_began, axis=1, out=block_began)
-    draws *= periods / chance
-    starts = draws.astype(np.int32)
-    np.minimum(starts, periods - 1, out=starts)
-    indices: Indices = np.take_along_axis(starts, block_began, axis=1)
-    indices += positions
-    indices -= block_began
-    indices[indices >= periods] -= periods
+    cells = rows * periods
+    # Enough gaps, almost always at the first draw: their mean sum is 1.2 times the cells.
+    ends = np.cumsum(rng.geometric(chance, size=int(cells * chance * 1.2) + 16))
+    while ends[-1] < cells:
+        ends = np.concatenate([ends, ends[-1] + np.cumsum(rng.geometric(chance, len(ends)))])
+    begins = np.zeros(cells, dtype=bool)
+    begins[ends[ends < cells]] = True
+    begins[::periods] = True
+    starts = np.flatnonzero(begins)
+    firsts = rng.integers(0, periods, size=len(starts), dtype=np.int32)
+    steps = np.ones(cells, dtype=np.int32)
+    steps[0] = firsts[0]
+    steps[starts[1:]] = firsts[1:] - firsts[:-1] - (starts[1:] - starts[:-1]) + 1
+    np.cumsum(steps, out=steps)
+    steps %= periods
+    indices: Indices = steps.reshape(rows, periods)
     return indices
 
 

@@ -22,31 +22,29 @@ from service.stats.bootstrap import (
 pytestmark = pytest.mark.unit
 
 
-def loop_indices(periods: int, resamples: int, seed: int) -> list[list[int]]:
-    """Politis & Romano's resampling written out: the same draws, one period at a time."""
-    chance = 1 / mean_block_length(periods)
-    draws = np.random.default_rng(seed).random((resamples, periods))
-    rows = []
-    for row in draws:
-        index = math.floor(row[0] * chance / chance * periods)
-        indices = [index]
-        for draw in row[1:]:
-            index = math.floor(draw / chance * periods) if draw < chance else (index + 1) % periods
-            indices.append(index)
-        rows.append(indices)
-    return rows
+def test_every_period_is_as_likely_at_every_position() -> None:
+    indices = stationary_indices(343, 2000, 11)
+    counts = np.bincount(indices.ravel(), minlength=343)
+    assert counts.min() > 0.85 * counts.mean() and counts.max() < 1.15 * counts.mean()
+    assert indices[:, 0].mean() == pytest.approx(171, rel=0.05)
+    assert indices[:, -1].mean() == pytest.approx(171, rel=0.05)
 
 
-def test_indices_are_those_of_the_written_out_resampling() -> None:
-    assert stationary_indices(30, 50, 7).tolist() == loop_indices(30, 50, 7)
+def test_each_row_begins_a_block_of_its_own() -> None:
+    # A row's first period does not continue the previous row's last: rows are independent.
+    indices = stationary_indices(50, 4000, 2)
+    continued = indices[1:, 0] == (indices[:-1, -1] + 1) % 50
+    assert continued.mean() == pytest.approx(1 / 50, abs=0.01)
 
 
 def test_draws_come_in_chunks_of_the_same_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    whole = stationary_indices(30, 50, 7)
     monkeypatch.setattr(bootstrap, "WORK_CELLS", 30 * 8)  # chunks of 8 rows
+    stationary_indices.cache_clear()
+    whole = stationary_indices(30, 50, 7)
     cached = list(resample_chunks(30, 50, 7))
     monkeypatch.setattr(bootstrap, "CACHE_CELLS", 100)  # too many cells to keep
     drawn = list(resample_chunks(30, 50, 7))
+    stationary_indices.cache_clear()
     assert [len(chunk) for chunk in drawn] == [8, 8, 8, 8, 8, 8, 2]
     assert [len(chunk) for chunk in cached] == [8, 8, 8, 8, 8, 8, 2]
     assert np.array_equal(np.concatenate(drawn), whole)
