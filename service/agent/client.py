@@ -84,7 +84,8 @@ def strip_think(text: str) -> str:
     return text.strip()
 
 
-def _shorten(text: str) -> str:
+def shorten(text: str) -> str:
+    """text on one line, cut after TEXT_LIMIT characters: what an error message quotes."""
     text = " ".join(text.split())
     return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + "..."
 
@@ -100,9 +101,9 @@ def _arguments(raw: Any) -> tuple[dict[str, Any] | None, str, str | None]:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as error:
-        return None, raw, f"arguments are not valid JSON ({error.msg}): {_shorten(raw)}"
+        return None, raw, f"arguments are not valid JSON ({error.msg}): {shorten(raw)}"
     if not isinstance(value, dict):
-        return None, raw, f"arguments must be a JSON object, got {_shorten(raw)}"
+        return None, raw, f"arguments must be a JSON object, got {shorten(raw)}"
     return value, raw, None
 
 
@@ -151,16 +152,17 @@ def provider_message(body: Any, text: str) -> str:
     """The provider's error message from an error body, else the shortened body text."""
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, dict) and isinstance(error.get("message"), str):
-        return _shorten(error["message"])
+        return shorten(error["message"])
     if isinstance(error, str):
-        return _shorten(error)
+        return shorten(error)
     for key in ("message", "detail"):
         if isinstance(body, dict) and isinstance(body.get(key), str):
-            return _shorten(body[key])
-    return _shorten(text) or "(empty body)"
+            return shorten(body[key])
+    return shorten(text) or "(empty body)"
 
 
-def _json_body(response: requests.Response) -> Any:
+def json_body(response: requests.Response) -> Any:
+    """The decoded JSON body, or None when it is not JSON."""
     try:
         return response.json()
     except ValueError:
@@ -181,12 +183,24 @@ def used_tokens(usage: Mapping[str, int] | None) -> int | None:
     return usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """The server's Retry-After in seconds, if it sent a usable one."""
     try:
         seconds = float(response.headers.get("Retry-After", ""))
     except ValueError:
         return None
     return seconds if seconds >= 0 else None
+
+
+def backoff_delay(
+    base_delay: float, attempt: int, retry_after: float | None, rng: random.Random
+) -> float:
+    """The wait before retry attempt+1: the server's Retry-After, else base_delay doubled per
+    attempt plus as much jitter at most; never more than MAX_DELAY."""
+    if retry_after is not None:
+        return min(retry_after, MAX_DELAY)
+    delay = base_delay * 2.0**attempt
+    return min(delay + rng.uniform(0, delay), MAX_DELAY)
 
 
 class ChatClient:
@@ -261,16 +275,16 @@ class ChatClient:
                 self.url, json=payload, headers=self._headers(), timeout=self.timeout
             )
         except (requests.Timeout, requests.ConnectionError) as error:
-            detail = f"{type(error).__name__}: {_shorten(str(error))}"
+            detail = f"{type(error).__name__}: {shorten(str(error))}"
             return None, f"{self.model} at {self.url}: {detail}", None
         except requests.RequestException as error:
-            raise self._error(f"{self.model} at {self.url}: {_shorten(str(error))}") from None
+            raise self._error(f"{self.model} at {self.url}: {shorten(str(error))}") from None
         if response.ok:
             return response, "", None
         failure = self._http_failure(response)
         if response.status_code not in RETRYABLE_STATUS:
             raise self._error(failure)
-        return None, failure, _retry_after(response)
+        return None, failure, retry_after_seconds(response)
 
     def _lease(self, estimate: int) -> AbstractContextManager[TokenCount]:
         """The gate's lease; a failed attempt counts for its estimate."""
@@ -283,19 +297,16 @@ class ChatClient:
         return headers
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, MAX_DELAY)
-        delay = self.base_delay * 2.0**attempt
-        return min(delay + self.rng.uniform(0, delay), MAX_DELAY)
+        return backoff_delay(self.base_delay, attempt, retry_after, self.rng)
 
     def _http_failure(self, response: requests.Response) -> str:
-        detail = provider_message(_json_body(response), response.text)
+        detail = provider_message(json_body(response), response.text)
         return f"{self.model} at {self.url}: HTTP {response.status_code}: {detail}"
 
     def _parse(self, response: requests.Response) -> ChatResponse:
-        body = _json_body(response)
+        body = json_body(response)
         if body is None:
-            raise self._error(f"{self.model}: response is not JSON: {_shorten(response.text)}")
+            raise self._error(f"{self.model}: response is not JSON: {shorten(response.text)}")
         choices = body.get("choices") if isinstance(body, dict) else None
         if not isinstance(choices, list) or not choices:
             detail = provider_message(body, response.text)

@@ -31,12 +31,12 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 # The chat client's helpers: an agent's failures are read and retried as a provider's are.
 from service.agent.client import (
-    MAX_DELAY,
     RETRYABLE_STATUS,
-    _json_body,
-    _retry_after,
-    _shorten,
+    backoff_delay,
+    json_body,
     provider_message,
+    retry_after_seconds,
+    shorten,
 )
 
 SIGNATURE_HEADER = "X-AI-Trader-Signature"
@@ -157,7 +157,7 @@ class WebhookAgent:
         failure, retry_after = "", None
         for attempt in range(self.max_retries + 1):
             if attempt:
-                self.sleep(self._delay(attempt - 1, retry_after))
+                self.sleep(backoff_delay(self.base_delay, attempt - 1, retry_after, self.rng))
             response, failure, retry_after = self._attempt(step, body)
             if response is not None:
                 return self._parse(response)
@@ -186,26 +186,20 @@ class WebhookAgent:
             raise self._error(f"{self._where}: {type(error).__name__}") from None
         if response.ok:
             return response, "", None
-        detail = provider_message(_json_body(response), response.text)
+        detail = provider_message(json_body(response), response.text)
         failure = f"{self._where}: HTTP {response.status_code}: {detail}"
         if response.status_code not in RETRYABLE_STATUS:
             raise self._error(failure)
-        return None, failure, _retry_after(response)
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, MAX_DELAY)
-        delay = self.base_delay * 2.0**attempt
-        return min(delay + self.rng.uniform(0, delay), MAX_DELAY)
+        return None, failure, retry_after_seconds(response)
 
     def _parse(self, response: requests.Response) -> AgentAnswer:
-        body = _json_body(response)
+        body = json_body(response)
         if body is None:
-            raise self._error(f"{self._where}: answer is not JSON: {_shorten(response.text)}")
+            raise self._error(f"{self._where}: answer is not JSON: {shorten(response.text)}")
         try:
             return parse_answer(body)
         except ValidationError as error:
-            problem = _shorten(json.dumps(error.messages))
+            problem = shorten(json.dumps(error.messages))
             raise self._error(f"{self._where}: invalid answer: {problem}") from None
 
     def mask(self, text: str) -> str:
