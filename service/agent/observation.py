@@ -13,7 +13,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from service.agent.prompt import _order_rule
+from service.agent.prompt import order_rule
 from service.agent.tools import TradingTools, settlement_rule
 from service.agent.wording import starts_at
 from service.market.asof import AsOfView
@@ -44,7 +44,7 @@ def _rules(rules: MarketRules) -> dict[str, Any]:
         "quantity_step": rules.step,
         "lot_size": rules.lot_size,
         "settlement_days": rules.settlement_days,
-        "order_rule": _order_rule(rules),
+        "order_rule": order_rule(rules),
         "settlement_rule": settlement_rule(rules),
     }
 

@@ -54,7 +54,8 @@ def _market(view: AsOfView) -> str:
     )
 
 
-def _order_rule(rules: MarketRules) -> str:
+def order_rule(rules: MarketRules) -> str:
+    """The rule an order's amount follows on the market, in a sentence."""
     if rules.quantity_decimals:
         rule = (
             f"Orders are in {rules.unit}s, in steps of {rules.step:g}: amount is a multiple of it"
@@ -131,7 +132,7 @@ def render_system_prompt(view: AsOfView, holdings: Holdings) -> str:
         universe=view.rules.label,
         currency=view.rules.currency,
         unit=view.rules.unit,
-        order_rule=_order_rule(view.rules),
+        order_rule=order_rule(view.rules),
         settlement=_settlement(view.rules),
         cash=f"{holdings.cash:.2f}",
         holdings=_holdings(view, holdings),

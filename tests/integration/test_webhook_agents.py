@@ -97,7 +97,7 @@ def test_agent_trades_and_everything_it_sent_and_got_is_shown(hook_app: Flask) -
     results = [json.loads(entry["content"]) for entry in day["reasoning"][2:]]
     assert results[0]["amount"] == 3 and results[0]["price"] > 0
     assert results[1] == {"error": "unknown symbol NOPE: it is not in the universe"}
-    assert "error" in results[2]
+    assert "is larger than 10000000 shares" in results[2]["error"]
     assert {u["tool_name"]: u["call_count"] for u in day["tool_usage"]} == {"buy": 3}
     later = payload(client.get("/results?model=hook-agent&date=2025-10-03&detail=full"))[0]
     assert later["holdings"] == {"AAPL": 2}
