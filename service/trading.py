@@ -120,6 +120,7 @@ def webhook_agent(spec: ModelSpec, agent: AgentConfig, settings: Settings) -> We
         max_retries=agent.max_retries,
         base_delay=agent.base_delay,
         timeout=agent.timeout,
+        max_seconds=agent.max_seconds_per_day,
     )
 
 

@@ -8,7 +8,8 @@ and the bar key. The agent answers {"orders": [{"action", "symbol", "amount"}], 
 
 Failures follow the chat client's rules (service/agent/client.py): timeouts, connection errors,
 429 and 5xx are retried max_retries times with exponential backoff and jitter (or the server's
-Retry-After), then the model-day fails; any other status, and an answer that is not JSON or not
+Retry-After), then the model-day fails, as it does when retrying would pass
+max_seconds_per_day; any other status, and an answer that is not JSON or not
 of the answer's form, fails it at once, as a chat answer without choices does. Messages never
 hold the secret, nor the URL's credentials or query.
 """
@@ -29,7 +30,6 @@ from urllib.parse import urlsplit
 import requests
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-# The chat client's helpers: an agent's failures are read and retried as a provider's are.
 from service.agent.client import (
     RETRYABLE_STATUS,
     backoff_delay,
@@ -38,6 +38,9 @@ from service.agent.client import (
     retry_after_seconds,
     shorten,
 )
+
+# The chat client's helpers: an agent's failures are read and retried as a provider's are.
+from service.agent.loop import TimeLimitExceeded
 
 SIGNATURE_HEADER = "X-AI-Trader-Signature"
 MODEL_HEADER = "X-AI-Trader-Model"
@@ -137,6 +140,8 @@ class WebhookAgent:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
+        max_seconds: float | None = None,
+        elapsed: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.url = url
         self._secret = secret
@@ -148,6 +153,8 @@ class WebhookAgent:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.clock = clock
+        self.max_seconds = max_seconds
+        self.elapsed = elapsed
         self._where = f"agent of {model} at {public_url(url)}"
 
     def decide(self, step: str, observation: Mapping[str, Any]) -> AgentAnswer:
@@ -155,13 +162,23 @@ class WebhookAgent:
         exhausted or on a hard error."""
         body = encode(observation)
         failure, retry_after = "", None
+        started = self.elapsed()
         for attempt in range(self.max_retries + 1):
             if attempt:
                 self.sleep(backoff_delay(self.base_delay, attempt - 1, retry_after, self.rng))
+            self._check_time(self.elapsed() - started, attempt + 1)
             response, failure, retry_after = self._attempt(step, body)
             if response is not None:
                 return self._parse(response)
         raise self._error(f"{failure}; gave up after {self.max_retries + 1} attempts")
+
+    def _check_time(self, seconds: float, attempt: int) -> None:
+        """Retries stop at max_seconds_per_day, as an LLM's model calls do."""
+        if self.max_seconds is not None and seconds > self.max_seconds:
+            raise TimeLimitExceeded(
+                f"the model-day ran longer than max_seconds_per_day ({self.max_seconds:g} s):"
+                f" stopped after {seconds:.1f} s, before attempt {attempt}"
+            )
 
     def headers(self, step: str, body: bytes) -> dict[str, str]:
         """The headers of one attempt, signed now (each retry gets a fresh timestamp)."""

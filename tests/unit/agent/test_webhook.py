@@ -14,6 +14,7 @@ import pytest
 import requests
 import responses
 
+from service.agent.loop import TimeLimitExceeded
 from service.agent.webhook import (
     MAX_ORDERS,
     MODEL_HEADER,
@@ -157,6 +158,26 @@ class TestRetries:
             agent.decide("2025-10-01", OBSERVATION)
         assert "pw" not in str(error.value) and "token" not in str(error.value)
         assert "ConnectionError; gave up after 1 attempts" in str(error.value)
+
+    def test_retries_stop_at_max_seconds_per_day(
+        self, sleeps: Sleeps, mocked: responses.RequestsMock
+    ) -> None:
+        seconds = iter([0.0, 1.0, 9.0])
+        agent = WebhookAgent(
+            URL,
+            SECRET,
+            "bot",
+            max_retries=5,
+            sleep=sleeps,
+            max_seconds=5,
+            elapsed=lambda: next(seconds),
+        )
+        mocked.post(URL, status=503)
+        with pytest.raises(
+            TimeLimitExceeded, match=r"max_seconds_per_day \(5 s\): stopped after 9.0"
+        ):
+            agent.decide("2025-10-01", OBSERVATION)
+        assert len(mocked.calls) == 1
 
 
 class TestAnswers:
