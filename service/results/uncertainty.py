@@ -37,7 +37,7 @@ from service.stats.bootstrap import (
     mean_block_length,
     mean_p_value,
     percentile_interval,
-    resample_chunks,
+    resample_counts,
     sharpe_ratios,
     total_returns_pct,
 )
@@ -125,22 +125,21 @@ def verdict(p_value: float, mean_difference: float) -> Verdict:
 
 def _bootstrapped(run: RunReturns, options: BootstrapOptions) -> tuple[Figures, Reasons]:
     totals, sharpes, benchmark_totals, means = [], [], [], []
-    differences = None if run.benchmark is None else run.returns - run.benchmark
-    for indices in resample_chunks(len(run.returns), options.resamples, options.seed):
-        resampled = run.returns[indices]
-        totals.append(total_returns_pct(resampled))
-        sharpes.append(sharpe_ratios(resampled, run.per_period_rf, run.periods_per_year))
-        if run.benchmark is not None and differences is not None:
-            benchmark_totals.append(total_returns_pct(run.benchmark[indices]))
-            means.append(centred_means(differences, indices))
+    benchmark = run.benchmark
+    for counts in resample_counts(len(run.returns), options.resamples, options.seed):
+        totals.append(total_returns_pct(counts, run.returns))
+        sharpes.append(sharpe_ratios(counts, run.returns, run.per_period_rf, run.periods_per_year))
+        if benchmark is not None:
+            benchmark_totals.append(total_returns_pct(counts, benchmark))
+            means.append(centred_means(counts, run.returns - benchmark))
     total = np.concatenate(totals)
     figures: Figures = {
         "total_return_pct": _interval(total),
         "sharpe": _interval(np.concatenate(sharpes)),
     }
-    if differences is None:
+    if benchmark is None:
         return figures, dict.fromkeys(BENCHMARKED, "the benchmark has no price on some period")
-    observed = float(differences.mean())
+    observed = float((run.returns - benchmark).mean())
     p_value = mean_p_value(observed, np.concatenate(means))
     figures["excess_return_pct"] = _interval(total - np.concatenate(benchmark_totals))
     figures["excess_p_value"] = p_value
