@@ -85,6 +85,11 @@ SHARPE_FIGURES = (
     "probabilistic_sharpe_vs_benchmark",
     "min_track_record_periods",
 )
+OWN_SHARPE_FIGURES = (
+    "probabilistic_sharpe",
+    "probabilistic_sharpe_vs_benchmark",
+    "min_track_record_periods",
+)
 VERSUS_BENCHMARK = ("benchmark_sharpe", "probabilistic_sharpe_vs_benchmark")
 FIGURES = (*BOOTSTRAPPED, *SHARPE_FIGURES)
 
@@ -154,26 +159,23 @@ def _interval(samples: Floats) -> dict[str, float] | None:
 
 def _sharpe_inference(run: RunReturns) -> tuple[Figures, Reasons]:
     """PSR against 0 and the benchmark's Sharpe ratio, and MinTRL against 0."""
-    sample = sharpe_sample(run.returns, run.per_period_rf)
-    if sample is None:
-        reason = "the Sharpe ratio needs at least 2 returns that vary"
-        return {}, dict.fromkeys(SHARPE_FIGURES, reason)
-    figures: Figures = {
-        "probabilistic_sharpe": probabilistic_sharpe(sample),
-        "min_track_record_periods": min_track_record(sample),
-    }
+    figures: Figures = {}
     reasons: Reasons = {"min_track_record_periods": "defined only for a Sharpe ratio above 0"}
     benchmark = None if run.benchmark is None else sharpe_sample(run.benchmark, run.per_period_rf)
     if benchmark is None:
         reason = "the benchmark's returns are missing or do not vary"
-        reasons.update(
-            dict.fromkeys(("benchmark_sharpe", "probabilistic_sharpe_vs_benchmark"), reason)
-        )
+        reasons.update(dict.fromkeys(VERSUS_BENCHMARK, reason))
     else:
         figures["benchmark_sharpe"] = benchmark.sharpe * math.sqrt(run.periods_per_year)
-        figures["probabilistic_sharpe_vs_benchmark"] = probabilistic_sharpe(
-            sample, benchmark.sharpe
-        )
+    sample = sharpe_sample(run.returns, run.per_period_rf)
+    if sample is None:
+        reason = "the Sharpe ratio needs at least 2 returns that vary"
+        return figures, {**reasons, **dict.fromkeys(OWN_SHARPE_FIGURES, reason)}
+    figures["probabilistic_sharpe"] = probabilistic_sharpe(sample)
+    figures["min_track_record_periods"] = min_track_record(sample)
+    if benchmark is not None:
+        versus = probabilistic_sharpe(sample, benchmark.sharpe)
+        figures["probabilistic_sharpe_vs_benchmark"] = versus
     return figures, reasons
 
 

@@ -100,6 +100,7 @@ def test_a_flat_run_has_no_sharpe_inference() -> None:
     assert answer["sharpe"] is None  # no resample varies
     assert answer["probabilistic_sharpe"] is None
     assert "vary" in answer["reasons"]["probabilistic_sharpe"]
+    assert answer["benchmark_sharpe"] is not None  # the benchmark's own returns vary
     assert answer["total_return_pct"] == {"low": 0.0, "high": 0.0}
 
 
