@@ -159,3 +159,19 @@ def test_missing_secret_fails_the_day_without_a_request(
     assert (
         "HOOK_AGENT_SECRET holding the secret of hook-agent's agent is not set" in failed["error"]
     )
+
+
+def test_models_lists_a_webhook_agent_without_the_secrets_of_its_url(
+    make_app: AppFactory, models_file: ModelsFile
+) -> None:
+    config = models_file.read()
+    url = "https://user:pw@agents.example/step?token=abc"
+    config["models"].append({**AGENT, "agent_url": url})
+    models_file.write(config)
+    client = make_app(config_path=str(models_file.path)).test_client()
+    answer = client.get("/models")
+    listed = {m["signature"]: m for m in payload(answer)}
+    assert listed["hook-agent"]["provider"] == "http"
+    assert listed["hook-agent"]["agent_url"] == "https://agents.example/step"
+    assert listed["hook-agent"]["agent_secret_env"] == "HOOK_AGENT_SECRET"
+    assert "pw" not in answer.get_data(as_text=True) and "abc" not in answer.get_data(as_text=True)

@@ -8,6 +8,8 @@ from flask.views import MethodView
 from marshmallow import fields
 
 from service.agent.request_options import REASONING_EFFORTS
+from service.agent.webhook import public_url
+from service.models_config import PROVIDERS
 from service.portfolio.positions import timeline_bounds
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, models_config
@@ -47,13 +49,21 @@ class ModelSchema(RowSchema):
 
     signature = fields.String()
     name = fields.String()
-    provider = fields.String(metadata={"enum": ["openai", "builtin", "mock"]})
+    provider = fields.String(metadata={"enum": list(PROVIDERS)})
     basemodel = fields.String(allow_none=True)
     enabled = fields.Boolean()
     strategy = fields.String(allow_none=True)
     params = fields.Dict()
     openai_base_url = fields.String(allow_none=True)
     api_key_env = fields.String(metadata={"description": "Name of the env var with the key"})
+    agent_url = fields.String(
+        allow_none=True,
+        metadata={"description": "A webhook agent's URL, without credentials or query"},
+    )
+    agent_secret_env = fields.String(
+        allow_none=True,
+        metadata={"description": "Name of the env var with a webhook agent's signing secret"},
+    )
     knowledge_cutoff = fields.String(allow_none=True)
     request_options = fields.Nested(ModelRequestOptionsSchema)
     market = fields.String()
@@ -80,5 +90,8 @@ class ModelsView(MethodView):
         answer = []
         for model in models_config().models:
             bounds = timeline_bounds(conn, model.signature) or (None, None)
-            answer.append({**model.to_dict(), "first_date": bounds[0], "last_date": bounds[1]})
+            shown = {**model.to_dict(), "first_date": bounds[0], "last_date": bounds[1]}
+            if model.agent_url:
+                shown["agent_url"] = public_url(model.agent_url)
+            answer.append(shown)
         return answer
