@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -61,20 +61,12 @@ class Risk:
 
 
 @dataclass(frozen=True, slots=True)
-class Metrics:
+class Metrics(Risk):
     """Risk and return metrics over a series; None marks a value that is undefined."""
 
     start_date: str
     end_date: str
     trading_days: int
-    total_return_pct: float | None
-    annualized_return_pct: float | None
-    volatility_pct: float | None
-    sharpe: float | None
-    sortino: float | None
-    max_drawdown_pct: float
-    calmar: float | None
-    win_rate_pct: float | None
     trades: int
     turnover: float | None
     benchmark_return_pct: float | None
@@ -105,17 +97,10 @@ def compute_metrics(
     benchmark = _percent_change(benchmark_end, benchmark_start)
     total = risk.total_return_pct
     return Metrics(
+        **{field.name: getattr(risk, field.name) for field in fields(Risk)},
         start_date=series[0].date,
         end_date=series[-1].date,
         trading_days=len(series),
-        total_return_pct=total,
-        annualized_return_pct=risk.annualized_return_pct,
-        volatility_pct=risk.volatility_pct,
-        sharpe=risk.sharpe,
-        sortino=risk.sortino,
-        max_drawdown_pct=risk.max_drawdown_pct,
-        calmar=risk.calmar,
-        win_rate_pct=risk.win_rate_pct,
         trades=trades,
         turnover=_ratio(traded_value, float(values.mean())),
         benchmark_return_pct=benchmark,
