@@ -203,7 +203,28 @@ def backoff_delay(
     return min(delay + rng.uniform(0, delay), MAX_DELAY)
 
 
-class ChatClient:
+class RetryingClient:
+    """What a client of a service outside retries with: how often, from which delay, how long a
+    request may take, its session, and the sleep and dice of its backoff (replaced in tests)."""
+
+    def __init__(
+        self,
+        max_retries: int,
+        base_delay: float,
+        timeout: float,
+        session: requests.Session | None,
+        sleep: Callable[[float], None],
+        rng: random.Random | None,
+    ) -> None:
+        self.max_retries = max(0, max_retries)
+        self.base_delay = base_delay
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+
+
+class ChatClient(RetryingClient):
     """Calls POST {base_url}/chat/completions for one model, retrying transient failures.
 
     body_extras are added to every request body and headers to its headers, as they are;
@@ -227,15 +248,10 @@ class ChatClient:
         hidden: tuple[str, ...] = (),
         gate: RequestGate | None = None,
     ) -> None:
+        super().__init__(max_retries, base_delay, timeout, session, sleep, rng)
         self.url = f"{base_url.rstrip('/')}/chat/completions"
         self._api_key = api_key
         self.model = model
-        self.max_retries = max(0, max_retries)
-        self.base_delay = base_delay
-        self.timeout = timeout
-        self.session = session or requests.Session()
-        self.sleep = sleep
-        self.rng = rng or random.Random()
         self.body_extras = dict(body_extras or {})
         self.extra_headers = dict(headers or {})
         self._hidden = tuple(value for value in (api_key, *hidden) if value)

@@ -32,6 +32,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from service.agent.client import (
     RETRYABLE_STATUS,
+    RetryingClient,
     backoff_delay,
     json_body,
     provider_message,
@@ -125,7 +126,7 @@ def public_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
-class WebhookAgent:
+class WebhookAgent(RetryingClient):
     """POSTs signed observations to one model's agent and validates its answers."""
 
     def __init__(
@@ -143,15 +144,10 @@ class WebhookAgent:
         max_seconds: float | None = None,
         elapsed: Callable[[], float] = time.perf_counter,
     ) -> None:
+        super().__init__(max_retries, base_delay, timeout, session, sleep, rng)
         self.url = url
         self._secret = secret
         self.model = model
-        self.max_retries = max(0, max_retries)
-        self.base_delay = base_delay
-        self.timeout = timeout
-        self.session = session or requests.Session()
-        self.sleep = sleep
-        self.rng = rng or random.Random()
         self.clock = clock
         self.max_seconds = max_seconds
         self.elapsed = elapsed
