@@ -24,13 +24,16 @@ CREATE INDEX IF NOT EXISTS idx_jobs_status ON jobs (status, created_at);
 -- Columns added by a migration carry no comment here (an upgraded table could not have it):
 -- cached_tokens are those of prompt_tokens the provider had cached, reasoning_tokens those of
 -- completion_tokens spent reasoning, cost_usd comes from the model's pricing (NULL without).
+-- A pull agent's model-step waits in awaiting_agent with a session: its id, the SHA-256 of the
+-- token handed to the agent, when it expires, and what the agent did in it (JSON).
 CREATE TABLE IF NOT EXISTS job_details (
     id                 INTEGER PRIMARY KEY,
     job_id             TEXT NOT NULL REFERENCES jobs (job_id) ON DELETE CASCADE,
     date               TEXT NOT NULL,
     model              TEXT NOT NULL,
     status             TEXT NOT NULL CHECK (status IN
-                           ('pending', 'running', 'completed', 'failed', 'skipped')),
+                           ('pending', 'running', 'awaiting_agent', 'completed', 'failed',
+                            'skipped')),
     reason             TEXT,                 -- why a model-day was skipped
     error              TEXT,
     attempts           INTEGER NOT NULL DEFAULT 0,
@@ -42,12 +45,18 @@ CREATE TABLE IF NOT EXISTS job_details (
     cached_tokens      INTEGER,
     reasoning_tokens   INTEGER,
     cost_usd           REAL,
+    session_id         TEXT,
+    session_token_hash TEXT,
+    session_expires_at TEXT,
+    session            TEXT,
     UNIQUE (job_id, model, date)
 );
 CREATE INDEX IF NOT EXISTS idx_job_details_job_status ON job_details (job_id, status);
 -- A timeline's spending reads only the model-days that reported tokens or a cost.
 CREATE INDEX IF NOT EXISTS idx_job_details_spent ON job_details (model, date)
     WHERE prompt_tokens IS NOT NULL OR completion_tokens IS NOT NULL OR cost_usd IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS idx_job_details_session ON job_details (session_id)
+    WHERE session_id IS NOT NULL;
 
 -- market (added by a migration) is the market the timeline trades on, the same on every row
 -- of a model.

@@ -20,7 +20,7 @@ from service.run_names import looks_like_a_run
 from service.strategies import STRATEGIES, check_strategy
 
 SIGNATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-PROVIDERS = ("openai", "builtin", "mock", "http")
+PROVIDERS = ("openai", "builtin", "mock", "http", "external")
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -68,7 +68,8 @@ class ModelSpec:
     requests_per_minute: int | None = None
     tokens_per_minute: int | None = None
     # A webhook agent (provider http): where each model-step is POSTed, and the env var holding
-    # the secret its requests are signed with (never the secret itself).
+    # the secret its requests are signed with (never the secret itself). A pull agent (provider
+    # external) has no URL: the env var holds the token it polls for its sessions with.
     agent_url: str | None = None
     agent_secret_env: str | None = None
 
@@ -189,10 +190,10 @@ class ModelSpecSchema(Schema):
             raise ValidationError("a builtin model needs a strategy", "strategy")
         if data["provider"] == "openai" and not data.get("basemodel"):
             raise ValidationError("an openai model needs a basemodel", "basemodel")
-        if data["provider"] == "http":
-            for name in ("agent_url", "agent_secret_env"):
-                if not data.get(name):
-                    raise ValidationError(f"an http model needs an {name}", name)
+        needed = {"http": ("agent_url", "agent_secret_env"), "external": ("agent_secret_env",)}
+        for name in needed.get(data["provider"], ()):
+            if not data.get(name):
+                raise ValidationError(f"an {data['provider']} model needs an {name}", name)
         return ModelSpec(**data)
 
 

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import replace
 from typing import Any
 
-from service.agent.client import ChatClient, ToolCall
-from service.agent.loop import ChatClientProtocol, DayLimits, render_call, run_conversation
+from service.agent.client import ChatClient
+from service.agent.loop import ChatClientProtocol, DayLimits, run_conversation
 from service.agent.mock import MockChatClient
 from service.agent.news import load_news
 from service.agent.observation import build_observation
 from service.agent.prompt import render_system_prompt, user_message
+from service.agent.pull import AgentGone, SessionHost, answer_record, trade_external
 from service.agent.rate_limits import Limits, model_limiter
 from service.agent.recording import RecordingClient, ResponseLog, with_turns
 from service.agent.request_options import body_options, resolve_headers
 from service.agent.tools import TradingTools
-from service.agent.webhook import AgentAnswer, WebhookAgent, WebhookError
+from service.agent.webhook import WebhookAgent, WebhookError
 from service.db import now
-from service.journal import DayRecord, LogEntry, ToolStat
+from service.journal import DayRecord, LogEntry
 from service.market.asof import AsOfView
 from service.models_config import AgentConfig, ModelSpec
 from service.portfolio.engine import OrderBook
@@ -124,23 +123,6 @@ def webhook_agent(spec: ModelSpec, agent: AgentConfig, settings: Settings) -> We
     )
 
 
-def place_orders(tools: TradingTools, answer: AgentAnswer) -> tuple[list[ToolCall], DayRecord]:
-    """Send the answer's orders to the book in order; each result (a fill or a rejection with
-    its reason) is logged as the tool result of an LLM's buy or sell is."""
-    calls, record = [], DayRecord()
-    for index, order in enumerate(answer.orders):
-        arguments = {"symbol": order.symbol, "amount": order.amount}
-        call = ToolCall(f"order_{index}", order.action, arguments, json.dumps(arguments))
-        started = time.perf_counter()
-        result = tools.call(order.action, arguments)
-        stat = record.tool_usage.setdefault(order.action, ToolStat())
-        stat.call_count += 1
-        stat.total_duration_seconds += time.perf_counter() - started
-        calls.append(call)
-        record.logs.append(LogEntry(1, "tool", result.content, order.action, now()))
-    return calls, record
-
-
 def trade_http(
     spec: ModelSpec, agent: AgentConfig, book: OrderBook, settings: Settings, log: ResponseLog
 ) -> DayRecord:
@@ -157,14 +139,9 @@ def trade_http(
     client = webhook_agent(spec, agent, settings)
     tools = TradingTools(book, load_news(settings.news_data))
     observation = build_observation(spec.signature, tools)
-    sent = LogEntry(0, "user", json.dumps(observation, indent=2), None, now())
     answer = client.decide(book.view.day, observation)
-    calls, record = place_orders(tools, answer)
-    text = "\n".join(line for line in [answer.reasoning, *map(render_call, calls)] if line)
-    said = LogEntry(1, "assistant", text or "(no orders)", None, now())
-    record.logs = [
-        replace(entry, content=client.mask(entry.content)) for entry in [sent, said, *record.logs]
-    ]
+    record = answer_record(observation, answer, tools, DayRecord())
+    record.logs = [replace(entry, content=client.mask(entry.content)) for entry in record.logs]
     return record
 
 
@@ -175,11 +152,16 @@ def trade_day(
     day_number: int,
     settings: Settings,
     log: ResponseLog,
+    session: SessionHost,
 ) -> DayRecord:
     """Run one model-day through the model's provider; orders go through the book, answers
-    through the log of recorded responses."""
+    through the log of recorded responses, a pull agent's through its session."""
     if spec.provider == "builtin":
         return trade_builtin(spec, book, day_number)
     if spec.provider == "http":
         return trade_http(spec, agent, book, settings, log)
+    if spec.provider == "external":
+        if log.replaying:
+            raise AgentGone(f"{spec.signature} is a pull agent: its model-steps cannot be replayed")
+        return trade_external(spec, agent, book, settings, session)
     return trade_llm(spec, agent, book, settings, log)

@@ -180,14 +180,15 @@ class ToolResult:
 
     content: str
     ok: bool
+    look_ahead: bool = False  # it failed asking for what the step may not see
 
 
 def _success(payload: dict[str, Any]) -> ToolResult:
     return ToolResult(json.dumps(payload), True)
 
 
-def _failure(message: str) -> ToolResult:
-    return ToolResult(json.dumps({"error": message}), False)
+def _failure(message: str, look_ahead: bool = False) -> ToolResult:
+    return ToolResult(json.dumps({"error": message}), False, look_ahead)
 
 
 def check_arguments(name: str, arguments: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -263,7 +264,9 @@ class TradingTools:
             return _success(
                 handler(**check_arguments(name, arguments or {}, self._parameters[name]))
             )
-        except (ToolInputError, OrderError, LookAheadError) as error:
+        except LookAheadError as error:
+            return _failure(str(error), look_ahead=True)
+        except (ToolInputError, OrderError) as error:
             return _failure(str(error))
 
     def get_price_local(self, symbol: str, date: str | None = None) -> dict[str, Any]:

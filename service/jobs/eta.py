@@ -11,7 +11,7 @@ from service.jobs.states import ModelDayStatus
 
 MODEL_PACE_SQL = """
 SELECT model,
-    SUM(status IN (:pending, :running)),
+    SUM(status IN (:pending, :running, :awaiting_agent)),
     SUM(CASE WHEN status = :completed THEN duration_seconds END),
     COUNT(CASE WHEN status = :completed THEN duration_seconds END)
 FROM job_details WHERE job_id = :job_id GROUP BY model

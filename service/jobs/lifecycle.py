@@ -14,8 +14,11 @@ PREVIOUS_DAY_FAILED = "previous day failed"
 CANCELLED = "cancelled"
 ACTIVE_JOB_STATUSES = (JobStatus.PENDING, JobStatus.RUNNING)
 FINAL_JOB_STATUSES = tuple(status for status in JobStatus if status not in ACTIVE_JOB_STATUSES)
-OPEN_DAY_STATUSES = (ModelDayStatus.PENDING, ModelDayStatus.RUNNING)
 PENDING, RUNNING = ModelDayStatus.PENDING, ModelDayStatus.RUNNING
+AWAITING = ModelDayStatus.AWAITING_AGENT
+OPEN_DAY_STATUSES = (PENDING, RUNNING, AWAITING)
+# Taken by an attempt: running, or waiting for a pull agent within the attempt.
+TAKEN_STATUSES = (RUNNING, AWAITING)
 
 # A day may start only when no earlier day of the same model in the job is still open; this
 # keeps a model's days in date order even when a task is delivered twice or out of order.
@@ -26,20 +29,21 @@ WHERE job_id = :job_id AND model = :model AND date = :day AND status = :pending
   AND NOT EXISTS (
     SELECT 1 FROM job_details AS earlier
     WHERE earlier.job_id = job_details.job_id AND earlier.model = job_details.model
-      AND earlier.date < job_details.date AND earlier.status IN (:pending, :running))
+      AND earlier.date < job_details.date
+      AND earlier.status IN (:pending, :running, :awaiting))
 """
 START_JOB_SQL = """
 UPDATE jobs SET status = :job_running, started_at = COALESCE(started_at, :stamp)
 WHERE job_id = :job_id AND status = :job_pending
 """
 ATTEMPT_SQL = "SELECT attempts FROM job_details WHERE job_id = ? AND model = ? AND date = ?"
-OPEN_DAY_SQL = "SELECT 1 FROM job_details WHERE job_id = ? AND status IN (?, ?) LIMIT 1"
+OPEN_DAY_SQL = "SELECT 1 FROM job_details WHERE job_id = ? AND status IN (?, ?, ?) LIMIT 1"
 REQUEUE_SQL = """
 UPDATE job_details SET status = :pending
-WHERE status = :running
+WHERE status IN (:running, :awaiting)
   AND job_id IN (SELECT job_id FROM jobs WHERE status IN (:job_pending, :job_running))
 """
-INTERRUPTED_JOBS_SQL = "SELECT DISTINCT job_id FROM job_details WHERE status = ?"
+INTERRUPTED_JOBS_SQL = "SELECT DISTINCT job_id FROM job_details WHERE status IN (?, ?)"
 NEXT_DAY_SQL = """
 SELECT date FROM job_details WHERE job_id = ? AND model = ? AND status = ?
 ORDER BY date LIMIT 1
@@ -49,6 +53,7 @@ SKIP_SQL = "UPDATE job_details SET status = ?, reason = ?, completed_at = ?"
 STATUS_WORDS = {
     "pending": PENDING,
     "running": RUNNING,
+    "awaiting": AWAITING,
     "job_pending": JobStatus.PENDING,
     "job_running": JobStatus.RUNNING,
 }
@@ -182,7 +187,8 @@ def cancel_job(conn: sqlite3.Connection, job_id: str) -> int | None:
             return None
         skipped = skip_pending_days(conn, job_id, CANCELLED)
         running = conn.execute(
-            "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status = ?", (job_id, RUNNING)
+            "SELECT COUNT(*) FROM job_details WHERE job_id = ? AND status IN (?, ?)",
+            (job_id, *TAKEN_STATUSES),
         ).fetchone()[0]
         conn.execute(
             "UPDATE jobs SET status = ?, completed_at = ? WHERE job_id = ?",
@@ -199,9 +205,10 @@ def requeue_interrupted(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     """
     with transaction(conn):
         conn.execute(REQUEUE_SQL, STATUS_WORDS)
-        cancelled = [row[0] for row in conn.execute(INTERRUPTED_JOBS_SQL, (RUNNING,))]
+        cancelled = [row[0] for row in conn.execute(INTERRUPTED_JOBS_SQL, TAKEN_STATUSES)]
         conn.execute(
-            SKIP_SQL + " WHERE status = ?", (ModelDayStatus.SKIPPED, CANCELLED, now(), RUNNING)
+            SKIP_SQL + " WHERE status IN (?, ?)",
+            (ModelDayStatus.SKIPPED, CANCELLED, now(), *TAKEN_STATUSES),
         )
         for job_id in cancelled:
             finish_job_if_done(conn, job_id)

@@ -9,8 +9,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from service.agent.pull import AgentGone, SessionHost
 from service.agent.recording import ResponseLog
 from service.db import transaction
+from service.jobs.agent_sessions import StepSession
 from service.jobs.budgets import enforce_budgets
 from service.jobs.lifecycle import (
     Claim,
@@ -23,28 +25,20 @@ from service.jobs.lifecycle import (
     next_pending_day,
 )
 from service.jobs.recordings import StoredResponses, replay_source
+from service.jobs.step_book import StepError, step_book
 from service.journal import DayRecord, insert_day_records
-from service.market.asof import AsOfView
 from service.market.directory import Markets
-from service.market.rules import MarketRules
-from service.models_config import AgentConfig, ModelSpec, snapshot_run
+from service.models_config import AgentConfig, ModelSpec
 from service.portfolio.engine import OrderBook
-from service.portfolio.positions import (
-    bought_earlier_that_day,
-    end_of_day_before,
-    insert_rows,
-    timeline_bounds,
-)
+from service.portfolio.positions import insert_rows
 from service.portfolio.timeline import PositionRow, registration_rows, trading_rows
 from service.settings import Settings
 from service.trading import trade_day
 
 log = logging.getLogger(__name__)
-Trader = Callable[[ModelSpec, AgentConfig, OrderBook, int, Settings, ResponseLog], DayRecord]
-
-
-class ModelDayError(RuntimeError):
-    """A model-day that cannot run; the message is stored as its error."""
+Trader = Callable[
+    [ModelSpec, AgentConfig, OrderBook, int, Settings, ResponseLog, SessionHost], DayRecord
+]
 
 
 @dataclass(frozen=True)
@@ -57,14 +51,6 @@ class DayOutcome:
     portfolio_value: float | None = None
     duration: float = 0.0
     error: str | None = None
-
-
-def job_snapshot(
-    conn: sqlite3.Connection, job_id: str, model: str
-) -> tuple[ModelSpec, AgentConfig, MarketRules]:
-    """The model, agent config and market rules the job was triggered with."""
-    row = conn.execute("SELECT config FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-    return snapshot_run(json.loads(row[0]), model)
 
 
 def runs_builtin(conn: sqlite3.Connection, job_id: str, model: str) -> bool:
@@ -90,31 +76,14 @@ def _compute_day(
     claim: Claim,
     trader: Trader,
 ) -> ComputedDay:
-    spec, agent, rules = job_snapshot(conn, claim.job_id, claim.model)
-    prices = markets.prices(spec.market)
-    initial_cash = rules.initial_cash if agent.initial_cash is None else agent.initial_cash
-    previous = end_of_day_before(conn, claim.model, claim.day)
-    if previous is None:
-        return ComputedDay(spec.market, registration_rows(initial_cash), DayRecord())
-    expected = prices.previous_trading_day(claim.day)
-    if previous.date != expected:
-        raise ModelDayError(f"timeline hole: last stored day is {previous.date}, not {expected}")
-    bounds = timeline_bounds(conn, claim.model)
-    first = bounds[0] if bounds else previous.date
-    day_number = len(prices.trading_days_between(first, claim.day)) - 1
-    unsettled = rules.intraday and rules.settlement_days > 0
-    book = OrderBook(
-        AsOfView(prices, claim.day, rules),
-        previous.holdings,
-        fee_bps=agent.fee_bps,
-        slippage_bps=agent.slippage_bps,
-        sell_tax_bps=agent.sell_tax_bps,
-        bought_earlier=bought_earlier_that_day(conn, claim.model, claim.day) if unsettled else None,
-    )
+    step = step_book(conn, markets, *claim.key)
+    if step.previous is None or step.book is None:
+        return ComputedDay(step.spec.market, registration_rows(step.initial_cash), DayRecord())
     responses = StoredResponses(conn, claim, replay_source(conn, claim.job_id, claim.model))
-    record = trader(spec, agent, book, day_number, settings, responses)
-    rows = trading_rows(prices, claim.day, previous, initial_cash, book.fills)
-    return ComputedDay(spec.market, rows, record)
+    session = StepSession(conn, claim)
+    record = trader(step.spec, step.agent, step.book, step.day_number, settings, responses, session)
+    rows = trading_rows(step.prices, claim.day, step.previous, step.initial_cash, step.book.fills)
+    return ComputedDay(step.spec.market, rows, record)
 
 
 def _store_day(conn: sqlite3.Connection, claim: Claim, day: ComputedDay, duration: float) -> None:
@@ -129,7 +98,7 @@ def _store_day(conn: sqlite3.Connection, claim: Claim, day: ComputedDay, duratio
 
 
 def _failure_message(error: Exception) -> str:
-    if isinstance(error, ModelDayError):
+    if isinstance(error, StepError | AgentGone):
         return str(error)
     return f"{type(error).__name__}: {error}"
 

@@ -21,6 +21,7 @@ class ModelDayStatus(enum.StrEnum):
 
     PENDING = "pending"
     RUNNING = "running"
+    AWAITING_AGENT = "awaiting_agent"  # a pull agent's session is open (service/jobs/sessions.py)
     COMPLETED = "completed"
     FAILED = "failed"
     SKIPPED = "skipped"

@@ -131,6 +131,8 @@ def _refuse_large_bodies() -> None:
 
 def register_api(app: Flask) -> None:
     """Create the Api and register every resource's blueprint."""
+    from service.resources.agents.routes import SECURITY_SCHEMES as AGENT_SECURITY
+    from service.resources.agents.routes import blp as agents
     from service.resources.dashboard.routes import blp as dashboard
     from service.resources.health.routes import blp as health
     from service.resources.jobs.routes import blp as jobs
@@ -147,6 +149,8 @@ def register_api(app: Flask) -> None:
     api = ServiceApi(app, spec_kwargs={"marshmallow_plugin": ServiceMarshmallowPlugin()})
     api.spec.components.schema("Metrics", schema=MetricsSchema)
     api.spec.components.schema("MetricsGroup", schema=MetricsGroupSchema)
+    for name, scheme in AGENT_SECURITY.items():
+        api.spec.components.security_scheme(name, scheme)
     resources = (
         simulate,
         jobs,
@@ -156,6 +160,7 @@ def register_api(app: Flask) -> None:
         metrics,
         models,
         markets,
+        agents,
         health,
     )
     for blueprint in resources:

@@ -15,7 +15,8 @@ from service.settings import Settings
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The documentation and the health check stay open so that people and load balancers can use
 # them; the dashboard is a read like any other (behind the key when API_READ_AUTH is on).
-OPEN_PATHS = ("/docs", "/openapi.json", "/health")
+# External agents present their own tokens (service/resources/agents), never the API key.
+OPEN_PATHS = ("/docs", "/openapi.json", "/health", "/agents/")
 SECURITY_SCHEMES = {
     "bearerAuth": {
         "type": "http",

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, pre_load, validate, validates_schema
+from marshmallow import INCLUDE, RAISE, Schema, fields, pre_load, validate, validates_schema
 
 from service.jobs.states import JobStatus
 from service.market.calendar import bar_key, through
@@ -162,6 +162,18 @@ class RowSchema(Schema):
                 value = item[key]
                 row[out] = convert(value) if convert and value is not None else value
         return row
+
+
+class FreeFormSchema(Schema):
+    """An object whose shape is documented elsewhere (a tool's answer, a JSON Schema), dumped
+    as it is."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        """The object itself."""
+        return obj
 
 
 # Fields whose row value already is its JSON (a str-valued enum from SQL included).

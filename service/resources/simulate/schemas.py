@@ -240,6 +240,9 @@ class ProgressSchema(SpendingFields):
     total = fields.Integer()
     pending = fields.Integer()
     running = fields.Integer()
+    awaiting_agent = fields.Integer(
+        metadata={"description": "Model-steps waiting for a pull agent to close its session"}
+    )
     completed = fields.Integer()
     failed = fields.Integer()
     skipped = fields.Integer()

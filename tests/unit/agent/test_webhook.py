@@ -15,6 +15,7 @@ import requests
 import responses
 
 from service.agent.loop import TimeLimitExceeded
+from service.agent.pull import SessionRecord
 from service.agent.webhook import (
     MAX_ORDERS,
     MODEL_HEADER,
@@ -234,6 +235,16 @@ class NoReplay:
         raise AssertionError("a webhook agent records nothing before its day is stored")
 
 
+class NoSession:
+    """A SessionHost a webhook agent must never use: its answer comes back on the request."""
+
+    def open(self, record: SessionRecord, timeout: float) -> None:
+        raise AssertionError("a webhook agent opens no session")
+
+    def wait(self) -> SessionRecord:
+        raise AssertionError("a webhook agent waits for no session")
+
+
 def http_spec(**changes: Any) -> ModelSpec:
     """An http model whose secret is in AGENT_SECRET."""
     fields = {"agent_url": URL, "agent_secret_env": "AGENT_SECRET", **changes}
@@ -257,7 +268,7 @@ class TestTradeDay:
             {"action": "sell", "symbol": "TSLA", "amount": 1},
         ]
         mocked.post(URL, json={"orders": orders, "reasoning": "rotate into Apple"})
-        record = trade_day(http_spec(), FAST, book, 3, SETTINGS, NoReplay())
+        record = trade_day(http_spec(), FAST, book, 3, SETTINGS, NoReplay(), NoSession())
 
         assert [(f.action_type, f.symbol, f.amount) for f in book.fills] == [
             ("sell", "MSFT", 4),
@@ -288,7 +299,7 @@ class TestTradeDay:
     ) -> None:
         order = {"action": "buy", "symbol": SECRET, "amount": 1}
         mocked.post(URL, json={"orders": [order], "reasoning": f"my secret is {SECRET}"})
-        record = trade_day(http_spec(), FAST, make_book(), 3, SETTINGS, NoReplay())
+        record = trade_day(http_spec(), FAST, make_book(), 3, SETTINGS, NoReplay(), NoSession())
         text = "\n".join(entry.content for entry in record.logs)
         assert SECRET.lower() not in text.lower() and "my secret is ***" in text
 
@@ -299,15 +310,15 @@ class TestTradeDay:
         mocked.post(URL, status=500)
         book = make_book()
         with pytest.raises(WebhookError, match="HTTP 500.*gave up after 2 attempts"):
-            trade_day(http_spec(), FAST, book, 3, SETTINGS, NoReplay())
+            trade_day(http_spec(), FAST, book, 3, SETTINGS, NoReplay(), NoSession())
         assert not book.fills
 
     def test_missing_secret_fails_before_any_request(self, make_book: BookFactory) -> None:
         with pytest.raises(WebhookError, match="AGENT_SECRET holding the secret of bot's agent"):
-            trade_day(http_spec(), FAST, make_book(), 3, Settings(), NoReplay())
+            trade_day(http_spec(), FAST, make_book(), 3, Settings(), NoReplay(), NoSession())
 
     def test_a_replay_asks_no_agent(self, make_book: BookFactory) -> None:
         log = NoReplay()
         log.replaying = True
         with pytest.raises(WebhookError, match="cannot be replayed"):
-            trade_day(http_spec(), FAST, make_book(), 3, SETTINGS, log)
+            trade_day(http_spec(), FAST, make_book(), 3, SETTINGS, log, NoSession())

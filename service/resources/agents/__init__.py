@@ -1,0 +1,1 @@
+"""The agents resource: pull agents' sessions and the observation's schema."""
