@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 
 from service.db import connect
 from service.jobs.batch import run_job
-from service.jobs.lifecycle import next_days_to_run
+from service.jobs.lifecycle import next_days_to_run, requeue_interrupted
 from service.market.directory import markets_from
 from tests.integration.conftest import AppFactory, ModelsFile, payload
 
@@ -56,15 +56,22 @@ def worker(app: Flask, **job: Any) -> Iterator[str]:
     would; yields the job's id and waits for the thread at the end."""
     body = {"start_date": "2025-10-01", "end_date": "2025-10-03", "models": ["pull-agent"], **job}
     created = payload(app.test_client().post("/simulate/trigger", json=body))
+    with closing(connect(app.config["SETTINGS"].database_path)) as conn:
+        first = [(model, day) for _, model, day in next_days_to_run(conn)]
+    with worker_of(app, created["job_id"], first):
+        yield str(created["job_id"])
+
+
+@contextmanager
+def worker_of(app: Flask, job_id: str, first: list[tuple[str, str]]) -> Iterator[None]:
+    """Run the job's chains from their first days in a thread until they end."""
     settings = app.config["SETTINGS"]
-    with closing(connect(settings.database_path)) as conn:
-        first = [(model, day) for job_id, model, day in next_days_to_run(conn)]
     thread = threading.Thread(
-        target=run_job, args=(settings, markets_from(settings), created["job_id"], first)
+        target=run_job, args=(settings, markets_from(settings), job_id, first)
     )
     thread.start()
     try:
-        yield str(created["job_id"])
+        yield
     finally:
         thread.join(timeout=60)
         assert not thread.is_alive()
@@ -152,3 +159,127 @@ def test_an_agent_takes_each_step_reads_orders_and_closes(pull_app: Flask) -> No
     }
     assert TOKEN not in dump(pull_app)
     assert first["token"] not in dump(pull_app) and second["token"] not in dump(pull_app)
+
+
+def test_sessions_are_taken_with_the_models_own_token_only(
+    pull_app: Flask, make_app: AppFactory, models_file: ModelsFile
+) -> None:
+    client = pull_app.test_client()
+    url = "/agents/pull-agent/sessions/next"
+    assert client.get(url).status_code == 401
+    wrong = client.get(url, headers={"Authorization": "Bearer not-the-token"})
+    assert (wrong.status_code, payload(wrong)["message"]) == (
+        401,
+        "wrong token: not the token of pull-agent",
+    )
+    for other in ("momentum-20", "nobody"):
+        response = client.get(f"/agents/{other}/sessions/next", headers=MODEL_AUTH)
+        assert response.status_code == 404
+        assert "no pull agent (provider external)" in payload(response)["message"]
+    unset = make_app(config_path=str(models_file.path)).test_client()
+    response = unset.get(url, headers=MODEL_AUTH)
+    assert response.status_code == 401
+    assert "PULL_AGENT_TOKEN is not set" in payload(response)["message"]
+
+
+def test_a_session_token_opens_its_own_session_only(pull_app: Flask) -> None:
+    client = pull_app.test_client()
+    with worker(pull_app, end_date="2025-10-02", repeats=2):
+        one, two = take(client), take(client)
+        assert {one["model"], two["model"]} == {"pull-agent:r1", "pull-agent:r2"}
+        borrowed = {**two, "token": one["token"]}
+        order = {"orders": [{"action": "buy", "symbol": "AAPL", "amount": 1}]}
+        for path, body in (("orders", order), ("tools/get_portfolio", {}), ("close", {})):
+            response = post(client, borrowed, path, body)
+            assert response.status_code == 403, path
+            assert payload(response)["message"] == "this token opens another session"
+        for headers in ({}, {"Authorization": "Bearer guess"}):
+            url = f"/agents/sessions/{two['session_id']}"
+            assert client.get(url, headers=headers).status_code == 401
+        assert (
+            payload(client.get(f"/agents/sessions/{two['session_id']}", headers=auth(two)))[
+                "orders"
+            ]
+            == []
+        )
+        for session in (one, two):
+            payload(post(client, session, "close", {}))
+
+
+def test_hostile_calls_get_clear_answers_and_change_nothing(pull_app: Flask) -> None:
+    client = pull_app.test_client()
+    with worker(pull_app, end_date="2025-10-02"):
+        session = take(client)
+        refusals = [
+            ("tools/get_price_local", {"symbol": "AAPL", "date": "2025-10-03"}, 403, "after"),
+            ("tools/get_price_local", {"symbol": "NOPE"}, 422, "unknown symbol NOPE"),
+            ("tools/get_portfolio", {"model": "momentum-20"}, 422, "Unknown field"),
+            ("tools/place_order", {}, 404, None),
+            ("orders", {"orders": []}, 422, None),
+            ("orders", {"orders": [{"action": "buy", "symbol": "AAPL", "amount": -5}]}, 422, None),
+            (
+                "orders",
+                {
+                    "orders": [
+                        {"action": "buy", "symbol": "AAPL", "amount": 1},
+                        {"action": "buy", "symbol": "NVDA", "amount": 1e15},
+                    ]
+                },
+                422,
+                "no order was placed",
+            ),
+            ("orders", {"orders": [{"action": "sell", "symbol": "TSLA", "amount": 1}]}, 422, None),
+        ]
+        for path, body, code, words in refusals:
+            response = post(client, session, path, body)
+            assert response.status_code == code, (path, body, response.get_json())
+            if words:
+                assert words in str(payload(response)), (path, payload(response))
+        portfolio = payload(post(client, session, "tools/get_portfolio", {}))
+        assert (portfolio["cash"], portfolio["shares"]) == (10_000, {})
+        payload(post(client, session, "close", {"reasoning": "nothing worth it"}))
+        closed = post(client, session, "tools/get_portfolio", {})
+        assert closed.status_code == 409
+        assert "is closed" in payload(closed)["message"]
+    results = payload(client.get("/results?model=pull-agent&detail=full&date=2025-10-02"))
+    assert results[0]["holdings"] == {} and results[0]["trades"] == []
+    log = "\n".join(str(entry["content"]) for entry in results[0]["reasoning"])
+    assert "no order was placed" not in log  # the refusals' own reasons are:
+    assert "NVDA" in log and "nothing worth it" in log
+
+
+def test_an_unanswered_session_expires_and_fails_its_step(
+    pull_app: Flask, models_file: ModelsFile, caplog: pytest.LogCaptureFixture
+) -> None:
+    models_file.update_agent(timeout=1)
+    client = pull_app.test_client()
+    with worker(pull_app) as job_id:
+        session = take(client)
+        time.sleep(1.2)
+        response = post(client, session, "close", {})
+        assert response.status_code == 410
+        assert "expired" in payload(response)["message"]
+    status = payload(client.get(f"/simulate/status/{job_id}"))
+    assert status["status"] == "partial"  # the registration day completed
+    steps = {row["date"]: row for row in status["details"]}
+    assert steps["2025-10-02"]["status"] == "failed"
+    assert "did not close session" in steps["2025-10-02"]["error"]
+    assert steps["2025-10-03"]["reason"] == "previous day failed"
+    assert session["token"] not in caplog.text and TOKEN not in caplog.text
+
+
+def test_a_step_requeued_after_a_crash_opens_a_new_session(pull_app: Flask) -> None:
+    client = pull_app.test_client()
+    settings = pull_app.config["SETTINGS"]
+    with worker(pull_app, end_date="2025-10-02") as job_id:
+        lost = take(client)
+        with closing(connect(settings.database_path)) as conn:
+            # What a consumer starting after a crash does: the step it was waiting on is pending.
+            assert requeue_interrupted(conn) == [(job_id, "pull-agent", "2025-10-02")]
+    response = post(client, lost, "tools/get_portfolio", {})
+    assert response.status_code == 409
+    with worker_of(pull_app, job_id, [("pull-agent", "2025-10-02")]):
+        again = take(client)
+        assert again["session_id"] != lost["session_id"]
+        payload(post(client, again, "close", {}))
+    assert payload(client.get(f"/simulate/status/{job_id}"))["status"] == "completed"
