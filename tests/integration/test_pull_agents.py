@@ -116,6 +116,7 @@ def test_an_agent_takes_each_step_reads_orders_and_closes(pull_app: Flask) -> No
         assert first["observation"]["portfolio"]["cash"] == 10_000
         status = payload(client.get(f"/simulate/status/{job_id}"))
         assert status["progress"]["awaiting_agent"] == 1
+        assert "1 waiting for their agent" in client.get("/dashboard").get_data(as_text=True)
         price = payload(post(client, first, "tools/get_price_local", {"symbol": "AAPL"}))
         assert set(price) >= {"open", "symbol"} and "close" not in price
         placed = payload(
@@ -157,6 +158,8 @@ def test_an_agent_takes_each_step_reads_orders_and_closes(pull_app: Flask) -> No
         "get_price_local": 1,
         "buy": 1,
     }
+    page = client.get("/dashboard/models/pull-agent?date=2025-10-02").get_data(as_text=True)
+    assert "Apple looks cheap" in page and "get_price_local" in page
     assert TOKEN not in dump(pull_app)
     assert first["token"] not in dump(pull_app) and second["token"] not in dump(pull_app)
 

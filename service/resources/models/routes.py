@@ -62,7 +62,10 @@ class ModelSchema(RowSchema):
     )
     agent_secret_env = fields.String(
         allow_none=True,
-        metadata={"description": "Name of the env var with a webhook agent's signing secret"},
+        metadata={
+            "description": "Name of the env var with a webhook agent's signing secret, or with a"
+            " pull agent's token"
+        },
     )
     knowledge_cutoff = fields.String(allow_none=True)
     request_options = fields.Nested(ModelRequestOptionsSchema)

@@ -92,8 +92,9 @@
     status.textContent = job.status;
     status.className = "badge " + job.status;
     text("job-percent", p.percent.toFixed(1) + "%");
+    var waiting = p.awaiting_agent ? p.awaiting_agent + " waiting for their agent, " : "";
     text("job-counts", p.completed + " of " + p.total + " model-days done, " + p.running +
-      " running, " + p.failed + " failed, " + p.skipped + " skipped");
+      " running, " + waiting + p.failed + " failed, " + p.skipped + " skipped");
     text("job-eta", duration(p.eta_seconds));
     text("job-note", "");
   }
