@@ -81,7 +81,11 @@ class OrderSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("buy", "sell")))
     symbol = fields.String(required=True, validate=validate.Length(1, MAX_SYMBOL))
     amount = fields.Float(
-        required=True, allow_nan=False, validate=validate.Range(min=0, min_inclusive=False)
+        required=True,
+        allow_nan=False,
+        validate=validate.Range(min=0, min_inclusive=False),
+        # Documented as OpenAPI 3.0 says "more than 0" (the Range alone reads "at least 0").
+        metadata={"exclusiveMinimum": True},
     )
 
 

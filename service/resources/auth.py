@@ -15,8 +15,7 @@ from service.settings import Settings
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 # The documentation and the health check stay open so that people and load balancers can use
 # them; the dashboard is a read like any other (behind the key when API_READ_AUTH is on).
-# External agents present their own tokens (service/resources/agents), never the API key.
-OPEN_PATHS = ("/docs", "/openapi.json", "/health", "/agents/")
+OPEN_PATHS = ("/docs", "/openapi.json", "/health")
 SECURITY_SCHEMES = {
     "bearerAuth": {
         "type": "http",
@@ -36,9 +35,15 @@ def presented_key() -> str | None:
     return request.headers.get("X-API-Key") or page_cookie_key()
 
 
+def carries_agent_token(path: str) -> bool:
+    """Whether a path is a pull agent's, which presents its own token (service/resources/agents)
+    rather than the API key."""
+    return path.startswith("/agents/") and "/sessions" in path
+
+
 def key_required(config: Settings, method: str, path: str) -> bool:
     """Whether a request needs the key: writes when API_KEY is set, reads too with API_READ_AUTH."""
-    if not config.api_key or path.startswith(OPEN_PATHS):
+    if not config.api_key or path.startswith(OPEN_PATHS) or carries_agent_token(path):
         return False
     return method not in READ_METHODS or config.api_read_auth
 

@@ -7,6 +7,8 @@ installed in (this file imports nothing of the repository):
         trigger -> status until done -> every results page -> leaderboard -> metrics ->
         timeseries -> replay -> repeats over windows and their statistics -> jobs; prints
         the job's id
+    python client_walkthrough.py pull BASE_URL API_KEY SIGNATURE AGENT_TOKEN
+        a job of a pull agent, whose steps the walk-through takes, reads, orders and closes
     python client_walkthrough.py cancel BASE_URL API_KEY JOB_ID   (with no worker running)
         trigger -> status -> cancel -> delete that job, then delete JOB_ID
 
@@ -21,6 +23,12 @@ import time
 from typing import Any
 
 from ai_trader_service_client import AuthenticatedClient, Client
+from ai_trader_service_client.api.agents import (
+    get_agents_signature_sessions_next,
+    post_agents_sessions_session_id_close,
+    post_agents_sessions_session_id_orders,
+    post_agents_sessions_session_id_tools_get_price_local,
+)
 from ai_trader_service_client.api.jobs import delete_jobs_job_id, get_jobs
 from ai_trader_service_client.api.leaderboard import get_leaderboard
 from ai_trader_service_client.api.metrics import get_metrics
@@ -35,11 +43,14 @@ from ai_trader_service_client.api.simulate import (
 from ai_trader_service_client.models import (
     Benchmark,
     CancelResponse,
+    Close,
+    Closed,
     DeflatedSharpe,
     Error,
     GetLeaderboardWith,
     GetMetricsWith,
     Group,
+    Handout,
     Job,
     JobDetail,
     JobStatus,
@@ -47,6 +58,11 @@ from ai_trader_service_client.models import (
     Metrics,
     MetricsGroup,
     ModelDayStatus,
+    OrderInput,
+    OrderInputAction,
+    Orders,
+    Placed,
+    PriceArguments,
     Replay,
     Result,
     Timeseries,
@@ -223,11 +239,59 @@ def cancel_and_delete(base: str, key: str, first_job: str) -> None:
         assert isinstance(gone, Error) and gone.code == 404 and job_id in gone.message
 
 
+def take(agent: AuthenticatedClient, signature: str) -> Handout:
+    """Poll for the pull agent's next session, as an agent does."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        answer = get_agents_signature_sessions_next.sync_detailed(signature, client=agent)
+        if answer.status_code == 200:
+            assert isinstance(answer.parsed, Handout), answer
+            return answer.parsed
+        assert answer.status_code == 204, answer
+        time.sleep(0.1)
+    raise AssertionError("no session was handed out")
+
+
+def pull(base: str, key: str, signature: str, token: str) -> None:
+    """Trigger a pull agent over two steps; take each, read, order (one batch refused) and
+    close through the client; the job completes with the orders stored."""
+    client = AuthenticatedClient(base_url=base, token=key, raise_on_unexpected_status=False)
+    body = Trigger(start_date=START, end_date="2025-09-04", models=[signature])
+    created = post_simulate_trigger.sync(client=client, body=body)
+    assert isinstance(created, TriggerResponse), created
+    agent = AuthenticatedClient(base_url=base, token=token)
+    for _ in range(2):
+        handout = take(agent, signature)
+        assert handout.observation is not None and handout.token and handout.session_id
+        session = AuthenticatedClient(base_url=base, token=handout.token)
+        sid = handout.session_id
+        price = post_agents_sessions_session_id_tools_get_price_local.sync(
+            sid, client=session, body=PriceArguments(symbol="AAPL")
+        )
+        assert not isinstance(price, Error) and price is not None, price
+        huge = Orders(orders=[OrderInput(action=OrderInputAction.BUY, symbol="AAPL", amount=1e15)])
+        refused = post_agents_sessions_session_id_orders.sync(sid, client=session, body=huge)
+        assert isinstance(refused, Error) and refused.code == 422, refused
+        one = Orders(orders=[OrderInput(action=OrderInputAction.BUY, symbol="AAPL", amount=1)])
+        placed = post_agents_sessions_session_id_orders.sync(sid, client=session, body=one)
+        assert isinstance(placed, Placed), placed
+        closed = post_agents_sessions_session_id_close.sync(
+            sid, client=session, body=Close(reasoning="hi")
+        )
+        assert isinstance(closed, Closed) and closed.orders == 1, closed
+        gone = post_agents_sessions_session_id_close.sync(sid, client=session, body=Close())
+        assert isinstance(gone, Error) and gone.code == 409, gone
+    status = wait(client, created.job_id)
+    assert status.status is JobStatus.COMPLETED, status
+
+
 def main(argv: list[str]) -> Any:
     """Run one step of the walk-through."""
     step, base, key, *rest = argv
     if step == "run":
         return walk(base, key)
+    if step == "pull":
+        return pull(base, key, *rest)
     return cancel_and_delete(base, key, *rest)
 
 

@@ -7,6 +7,7 @@ the client is installed in a venv of its own and walks through every operation a
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import sysconfig
@@ -15,10 +16,17 @@ from pathlib import Path
 
 import pytest
 
+from service.settings import DEFAULT_CONFIG_PATH
 from tests.e2e.processes import BIN, Service, running_service, stop
 
 pytestmark = pytest.mark.e2e
 KEY = "client-k3y-9c1e5b2d"
+PULL_TOKEN = "pull-t0ken-5a7e"
+PULL_AGENT = {
+    "signature": "client-pull-agent",
+    "provider": "external",
+    "agent_secret_env": "PULL_AGENT_TOKEN",
+}
 WALK = Path(__file__).with_name("client_walkthrough.py")
 # No formatting of the generated code: it is only imported.
 GENERATOR_CONFIG = "post_hooks: []\n"
@@ -26,9 +34,18 @@ GENERATOR_CONFIG = "post_hooks: []\n"
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """gunicorn and one consumer, with API_KEY and API_READ_AUTH."""
+    """gunicorn and one consumer, with API_KEY and API_READ_AUTH, and a pull agent's model."""
     folder = tmp_path_factory.mktemp("generated-client")
-    with running_service(folder, {"API_KEY": KEY, "API_READ_AUTH": "true"}) as running:
+    config = json.loads(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    config["models"].append(PULL_AGENT)
+    (folder / "models.json").write_text(json.dumps(config), encoding="utf-8")
+    env = {
+        "API_KEY": KEY,
+        "API_READ_AUTH": "true",
+        "CONFIG_PATH": str(folder / "models.json"),
+        "PULL_AGENT_TOKEN": PULL_TOKEN,
+    }
+    with running_service(folder, env) as running:
         yield running
 
 
@@ -95,5 +112,6 @@ def test_the_generator_does_not_warn(generated: tuple[Path, str]) -> None:
 
 def test_the_client_walks_through_the_api(service: Service, client_python: Path) -> None:
     job_id = walk(client_python, "run", service.base, KEY)
+    walk(client_python, "pull", service.base, KEY, PULL_AGENT["signature"], PULL_TOKEN)
     stop(service.workers[0])  # the next job stays pending until it is cancelled
     walk(client_python, "cancel", service.base, KEY, job_id)

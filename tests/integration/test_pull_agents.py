@@ -12,10 +12,12 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from service.agent.observation import observation_schema
 from service.db import connect
 from service.jobs.batch import run_job
 from service.jobs.lifecycle import next_days_to_run, requeue_interrupted
@@ -114,6 +116,9 @@ def test_an_agent_takes_each_step_reads_orders_and_closes(pull_app: Flask) -> No
         assert first["step"] == "2025-10-02"
         assert first["observation"]["step"] == "2025-10-02"
         assert first["observation"]["portfolio"]["cash"] == 10_000
+        schema = payload(client.get("/agents/observation-schema"))
+        assert schema == observation_schema()
+        jsonschema.validate(first["observation"], schema)
         status = payload(client.get(f"/simulate/status/{job_id}"))
         assert status["progress"]["awaiting_agent"] == 1
         assert "1 waiting for their agent" in client.get("/dashboard").get_data(as_text=True)

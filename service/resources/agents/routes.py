@@ -29,6 +29,7 @@ from service.resources.agents.schemas import (
     PriceArgumentsSchema,
     SessionSchema,
 )
+from service.resources.auth import carries_agent_token
 from service.resources.blueprint import Blueprint
 from service.resources.context import get_db, markets, settings
 from service.resources.errors import fail
@@ -66,6 +67,13 @@ def bearer() -> str | None:
     """The token of the Authorization header (never read from the query: URLs are logged)."""
     header = request.headers.get("Authorization", "")
     return header[7:].strip() or None if header[:7].lower() == "bearer " else None
+
+
+@blp.before_request
+def token_first() -> None:
+    """A call without a token is a 401 whatever else it sent: its body is not read."""
+    if carries_agent_token(request.path) and bearer() is None:
+        fail(401, "no token: send Authorization: Bearer <token>")
 
 
 def desk() -> PullDesk:
