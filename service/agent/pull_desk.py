@@ -77,9 +77,10 @@ class Expired(SessionError):
 
 
 class Refused(SessionError):
-    """Arguments or orders the step cannot use; nothing changed."""
+    """A well-formed call the step cannot carry out (an unknown symbol, not enough cash): the
+    API's 400, as for any request that is valid in form but cannot run; nothing changed."""
 
-    status = 422
+    status = 400
 
 
 def token_hash(token: str) -> str:

@@ -271,7 +271,7 @@ def pull(base: str, key: str, signature: str, token: str) -> None:
         assert not isinstance(price, Error) and price is not None, price
         huge = Orders(orders=[OrderInput(action=OrderInputAction.BUY, symbol="AAPL", amount=1e15)])
         refused = post_agents_sessions_session_id_orders.sync(sid, client=session, body=huge)
-        assert isinstance(refused, Error) and refused.code == 422, refused
+        assert isinstance(refused, Error) and refused.code == 400, refused
         one = Orders(orders=[OrderInput(action=OrderInputAction.BUY, symbol="AAPL", amount=1)])
         placed = post_agents_sessions_session_id_orders.sync(sid, client=session, body=one)
         assert isinstance(placed, Placed), placed

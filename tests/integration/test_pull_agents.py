@@ -220,7 +220,7 @@ def test_hostile_calls_get_clear_answers_and_change_nothing(pull_app: Flask) -> 
         session = take(client)
         refusals = [
             ("tools/get_price_local", {"symbol": "AAPL", "date": "2025-10-03"}, 403, "after"),
-            ("tools/get_price_local", {"symbol": "NOPE"}, 422, "unknown symbol NOPE"),
+            ("tools/get_price_local", {"symbol": "NOPE"}, 400, "unknown symbol NOPE"),
             ("tools/get_portfolio", {"model": "momentum-20"}, 422, "Unknown field"),
             ("tools/place_order", {}, 404, None),
             ("orders", {"orders": []}, 422, None),
@@ -233,10 +233,10 @@ def test_hostile_calls_get_clear_answers_and_change_nothing(pull_app: Flask) -> 
                         {"action": "buy", "symbol": "NVDA", "amount": 1e15},
                     ]
                 },
-                422,
+                400,
                 "no order was placed",
             ),
-            ("orders", {"orders": [{"action": "sell", "symbol": "TSLA", "amount": 1}]}, 422, None),
+            ("orders", {"orders": [{"action": "sell", "symbol": "TSLA", "amount": 1}]}, 400, None),
         ]
         for path, body, code, words in refusals:
             response = post(client, session, path, body)

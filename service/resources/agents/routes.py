@@ -169,7 +169,7 @@ def _tool_view(name: str, summary: str, schema: type[Schema]) -> None:
         @session_errors
         @blp.arguments(schema)
         @blp.response(200, FreeFormSchema)
-        @blp.alt_response(422, description="Arguments the tool cannot use (an unknown symbol)")
+        @blp.alt_response(400, description="Arguments the tool cannot use (an unknown symbol)")
         def post(self, arguments: dict[str, Any], session_id: str) -> dict[str, Any]:
             return answered(lambda: desk().call_tool(session_id, bearer(), name, arguments))
 
@@ -198,7 +198,7 @@ class OrdersView(MethodView):
     @session_errors
     @blp.arguments(OrdersSchema)
     @blp.response(200, PlacedSchema)
-    @blp.alt_response(422, description="The book refused an order: none was placed")
+    @blp.alt_response(400, description="The book refused an order: none was placed")
     def post(self, body: dict[str, Any], session_id: str) -> dict[str, Any]:
         """Place orders at the session's bar's open, all or none."""
         orders = [AgentOrder(o["action"], o["symbol"], o["amount"]) for o in body["orders"]]
