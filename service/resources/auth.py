@@ -29,9 +29,11 @@ SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"apiKeyHeader": []}
 
 def presented_key() -> str | None:
     """The key a request carries: either header, or the dashboard's cookie on its own pages."""
-    header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        return header[7:].strip()
+    header = request.headers.get("Authorization")
+    if header is not None:
+        # A request is judged by the credential it presents there, whatever else it carries:
+        # a wrong Authorization is not saved by a right X-API-Key.
+        return header[7:].strip() if header[:7].lower() == "bearer " else ""
     return request.headers.get("X-API-Key") or page_cookie_key()
 
 

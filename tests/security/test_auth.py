@@ -17,6 +17,8 @@ from service.jobs.creation import create_job
 from service.jobs.planning import JobRequest
 from service.market.prices import load_prices
 from service.models_config import load_models_config
+from service.resources.agents.routes import SECURITY_SCHEMES as AGENT_SCHEMES
+from service.resources.auth import carries_agent_token
 from service.settings import DEFAULT_CONFIG_PATH, DEFAULT_PRICE_DATA
 from tests.markets import nasdaq
 from tests.security import digest, json_body
@@ -34,6 +36,9 @@ WRONG: dict[str, tuple[dict[str, str], dict[str, str]]] = {  # headers, query st
     "longer": ({"X-API-Key": f"{KEY}x"}, {}),
     "prefix": ({"X-API-Key": KEY[:-1]}, {}),
     "key-in-url": ({}, {"api_key": KEY}),  # a URL ends up in logs: it is no place for a key
+    # A wrong Authorization is not saved by a right X-API-Key sent with it.
+    "wrong-bearer-right-header": ({"Authorization": "Bearer not-the-key", "X-API-Key": KEY}, {}),
+    "other-scheme-right-header": ({"Authorization": "Token abc", "X-API-Key": KEY}, {}),
 }
 DONE = {"start_date": "2025-09-02", "end_date": "2025-09-04", "models": ["qqq-buy-and-hold"]}
 NEW = {**DONE, "models": ["equal-weight-10"]}
@@ -182,21 +187,35 @@ def test_without_an_api_key_everything_is_open(
 
 
 def documented_security(build: Build, **settings: Any) -> dict[str, Any]:
-    """Each operation's security requirement (None for none) and whether it declares a 401."""
+    """Each operation's security requirement (None for none) and whether it declares a 401;
+    a pull agent's operations, which carry the agent's own tokens whatever the key, apart."""
     document = json_body(build(**settings).get("/openapi.json"))
-    found = {}
+    found: dict[str, Any] = {"agents": {}}
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             if method in HTTP_METHODS:
                 declared = (operation.get("security"), "401" in operation["responses"])
-                found[f"{method} {path}"] = declared
-    found["schemes"] = document["components"].get("securitySchemes")
+                kept = found["agents"] if carries_agent_token(path) else found
+                kept[f"{method} {path}"] = declared
+    schemes = dict(document["components"].get("securitySchemes", {}))
+    assert {name: schemes.pop(name) for name in AGENT_SCHEMES} == AGENT_SCHEMES
+    found["schemes"] = schemes or None
     return found
+
+
+def assert_agents_carry_their_tokens(agents: dict[str, Any]) -> None:
+    """Taking a session needs the agent's token, everything after it the session's."""
+    assert agents == {
+        operation: ([{"agentToken" if "{signature}" in operation else "sessionToken": []}], True)
+        for operation in agents
+    }
+    assert len(agents) == 7
 
 
 def test_without_an_api_key_no_security_is_declared(build: Build) -> None:
     found = documented_security(build, api_key=None, api_read_auth=True)
 
+    assert_agents_carry_their_tokens(found.pop("agents"))
     assert found.pop("schemes") is None
     assert set(found.values()) == {(None, False)}
 
@@ -207,6 +226,7 @@ def test_security_is_declared_exactly_where_the_key_is_checked(
 ) -> None:
     found = documented_security(build, api_key=KEY, api_read_auth=read_auth)
 
+    assert_agents_carry_their_tokens(found.pop("agents"))
     schemes = found.pop("schemes")
     assert schemes["bearerAuth"]["type"] == "http" and schemes["bearerAuth"]["scheme"] == "bearer"
     assert schemes["apiKeyHeader"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
@@ -223,6 +243,8 @@ def test_the_documented_401_is_the_answer_given(build: Build) -> None:
     document = json_body(client.get("/openapi.json"))
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
+            if carries_agent_token(path):
+                continue  # their own tokens: tests/integration/test_pull_agents.py
             if method in HTTP_METHODS and "401" in operation["responses"]:
                 url = path.replace("{job_id}", "no-such-job")
                 assert_unauthorized(client.open(url, method=method.upper()))

@@ -57,7 +57,15 @@ DOCUMENT = json.loads(
     (Path(__file__).parents[1] / "integration" / "openapi.snapshot.json").read_text("utf-8")
 )
 HTTP_METHODS = {"get", "put", "post", "delete", "patch"}
-REQUIRED_VALUES = {"model": "qqq-buy-and-hold", "job_id": "no-such-job", "market": "sse50"}
+REQUIRED_VALUES = {
+    "model": "qqq-buy-and-hold",
+    "job_id": "no-such-job",
+    "market": "sse50",
+    "signature": "no-such-agent",
+    "session_id": "no-such-session",
+}
+# An agent's operations refuse a call without a token before anything else (401).
+SOME_TOKEN = {"Authorization": "Bearer some-token"}
 BACKWARDS = {"start_date": "2025-09-05", "end_date": "2025-09-02"}
 
 
@@ -250,7 +258,9 @@ def test_unknown_query_arguments_are_refused(
     api: FlaskClient, method: str, url: str, body: dict[str, Any] | None
 ) -> None:
     separator = "&" if "?" in url else "?"
-    response = api.open(f"{url}{separator}unexpected=1", method=method, json=body)
+    response = api.open(
+        f"{url}{separator}unexpected=1", method=method, json=body, headers=SOME_TOKEN
+    )
     assert response.status_code == 422
     assert_refused(response, "unexpected")
 

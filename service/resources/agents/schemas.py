@@ -34,10 +34,15 @@ class OrdersSchema(StrictSchema):
     )
 
 
+# Half a webhook answer's: the longest reasoning, each character escaped in JSON (6 bytes),
+# still fits in the 64 KiB a request body may have.
+CLOSE_REASONING = MAX_REASONING // 2
+
+
 class CloseSchema(StrictSchema):
     """The agent's closing words: why it traded as it did (stored with the step)."""
 
-    reasoning = fields.String(load_default="", validate=validate.Length(max=MAX_REASONING))
+    reasoning = fields.String(load_default="", validate=validate.Length(max=CLOSE_REASONING))
 
 
 class PriceArgumentsSchema(StrictSchema):
