@@ -10,7 +10,7 @@ places orders and closes the step's session. This one loops:
 3. orders by a simple rule, "buy the dip, take the profit": buy `--lots` steps of that symbol
    (observation["rules"]["quantity_step"], which includes the lot size) if the cash covers
    them, and sell what can be sold of every holding that opened above its previous close. The
-   batch is placed whole or not at all: a 422 is printed and the agent goes on;
+   batch is placed whole or not at all: a 400 is printed and the agent goes on;
 4. close the session with its reasoning, which the service stores with the step.
 
 It prints one line per step, and stops after --steps sessions or --idle-seconds without one.
@@ -141,7 +141,7 @@ def place(client: PullClient, handout: Handout, orders: list[dict[str, Any]]) ->
     if not orders:
         return "no order"
     response = client.post(handout, "orders", {"orders": orders})
-    if response.status_code == 422:  # the book refused one: none was placed
+    if response.status_code == 400:  # the book refused one: none was placed
         return f"orders refused: {message(response)}"
     response.raise_for_status()
     return f"{len(orders)} order(s) placed"
