@@ -83,6 +83,27 @@ class Refused(SessionError):
     status = 400
 
 
+def bearer_token(header: str | None) -> str | None:
+    """The token of an Authorization header's value, when it is a bearer token."""
+    if header is None or header[:7].lower() != "bearer ":
+        return None
+    return header[7:].strip() or None
+
+
+def described(session: StoredSession) -> dict[str, Any]:
+    """What the agent is told of its session, on whichever path it asks."""
+    return {
+        "session_id": session.session_id,
+        "job_id": session.job_id,
+        "model": session.model,
+        "step": session.day,
+        "expires_at": session.expires_at,
+        "observation": session.record.observation,
+        "orders": [_order(order) for order in session.record.orders],
+        "tools": list(READ_TOOLS),
+    }
+
+
 def token_hash(token: str) -> str:
     """What is stored of a session token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

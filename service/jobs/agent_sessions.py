@@ -29,17 +29,13 @@ RESUME_SQL = """
 UPDATE job_details SET status = ?, session = ?
 WHERE job_id = ? AND model = ? AND date = ? AND status = ? AND attempts = ?
 """
-SESSION_COLUMNS = (
-    "session_id, job_id, model, date, status, session_expires_at, session_token_hash, session"
-)
-STEP_SQL = f"""
-SELECT {SESSION_COLUMNS}, attempts FROM job_details WHERE job_id = ? AND model = ? AND date = ?
-"""
-BY_ID_SQL = f"SELECT {SESSION_COLUMNS} FROM job_details WHERE session_id = ?"
-BY_TOKEN_SQL = f"SELECT {SESSION_COLUMNS} FROM job_details WHERE session_token_hash = ?"
+# Whole rows: a session is read by its columns' names (sqlite3.Row), attempts included.
+STEP_SQL = "SELECT * FROM job_details WHERE job_id = ? AND model = ? AND date = ?"
+BY_ID_SQL = "SELECT * FROM job_details WHERE session_id = ?"
+SESSION_OF_HASH_SQL = "SELECT * FROM job_details WHERE session_token_hash = ?"
 # A model's sessions and those of its runs (model:r1, model:w2025-09-02), soonest to expire first.
-NEXT_SQL = f"""
-SELECT {SESSION_COLUMNS} FROM job_details
+NEXT_SQL = """
+SELECT * FROM job_details
 WHERE status = :awaiting AND session_token_hash IS NULL AND session_expires_at > :now
   AND (model = :model OR substr(model, 1, length(:model) + 1) = :model || ':')
 ORDER BY session_expires_at, id LIMIT 1
@@ -88,7 +84,7 @@ def find_session(conn: sqlite3.Connection, session_id: str) -> StoredSession | N
 
 def session_of_token(conn: sqlite3.Connection, token_hash: str) -> StoredSession | None:
     """The session a token (by its hash) was handed out for."""
-    return _session(conn.execute(BY_TOKEN_SQL, (token_hash,)).fetchone())
+    return _session(conn.execute(SESSION_OF_HASH_SQL, (token_hash,)).fetchone())
 
 
 def take_next(conn: sqlite3.Connection, model: str, token_hash: str) -> StoredSession | None:

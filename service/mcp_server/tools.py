@@ -9,7 +9,7 @@ refusal of the desk becomes a tool error (is_error) that says why, e.g. "expired
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -26,6 +26,8 @@ from service.agent.pull_desk import (
     NotFound,
     PullDesk,
     SessionError,
+    bearer_token,
+    described,
 )
 from service.agent.webhook import MAX_REASONING, MAX_SYMBOL, AgentOrder
 from service.db import connect
@@ -75,12 +77,6 @@ Reasoning = Annotated[
 ]
 
 
-def bearer(headers: Mapping[str, str] | None) -> str | None:
-    """The token of the Authorization header, if it is a bearer token."""
-    header = (headers or {}).get("authorization", "")
-    return header[7:].strip() or None if header[:7].lower() == "bearer " else None
-
-
 def refusal(error: SessionError) -> str:
     """The desk's refusal as a tool error's text: its reason, its HTTP status and why."""
     reason = next((reason for kind, reason in REASONS if isinstance(error, kind)), "refused")
@@ -118,7 +114,7 @@ class Sessions:
 
     def call(self, ctx: Context, run: Callable[[InSession], Answer]) -> Answer:
         """run in the session of the request's token; a refusal of the desk as a ToolError."""
-        token = bearer(ctx.headers)
+        token = bearer_token(ctx.headers.get("authorization") if ctx.headers else None)
         with closing(connect(self.settings.database_path)) as conn:
             desk = PullDesk(conn, self.markets, self.settings)
             try:
@@ -126,21 +122,6 @@ class Sessions:
                 return run(InSession(desk, session, token))
             except SessionError as error:
                 raise ToolError(refusal(error)) from None
-
-
-def observation(session: StoredSession) -> JSON:
-    """What get_observation tells the agent of its session."""
-    return {
-        "session_id": session.session_id,
-        "model": session.model,
-        "step": session.day,
-        "expires_at": session.expires_at,
-        "observation": session.record.observation,
-        "orders": [
-            {"action": o.action, "symbol": o.symbol, "amount": o.amount}
-            for o in session.record.orders
-        ],
-    }
 
 
 def registrar(server: MCPServer) -> Callable[[Tool], Tool]:
@@ -164,7 +145,7 @@ def build_server(settings: Settings, markets: Markets) -> MCPServer:
         """The session's model-step: its step (day or bar), when the session expires, the
         observation (portfolio, prices at the open, the market's rules) and the orders placed
         so far."""
-        return sessions.call(ctx, lambda call: observation(call.session))
+        return sessions.call(ctx, lambda call: described(call.session))
 
     @tool
     def get_price_local(ctx: Context, symbol: Symbol, date: Day = None) -> JSON:

@@ -21,10 +21,10 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 
+from service.agent.pull_desk import bearer_token
 from service.db import connect, init_db
 from service.mcp_server.__main__ import main, parse
 from service.mcp_server.app import build_app, database_health, prepare
-from service.mcp_server.tools import bearer
 from service.settings import Settings
 from tests.e2e.processes import free_port
 from tests.integration import test_pull_agents
@@ -152,11 +152,11 @@ def test_health_names_a_database_it_cannot_use(tmp_path: Path) -> None:
 
 
 def test_tokens_come_from_a_bearer_header_only() -> None:
-    assert bearer({"authorization": "Bearer abc "}) == "abc"
-    assert bearer({"authorization": "bearer abc"}) == "abc"
-    assert bearer({"authorization": "Basic abc"}) is None
-    assert bearer({"authorization": "Bearer "}) is None
-    assert bearer(None) is None
+    assert bearer_token("Bearer abc ") == "abc"
+    assert bearer_token("bearer abc") == "abc"
+    assert bearer_token("Basic abc") is None
+    assert bearer_token("Bearer ") is None
+    assert bearer_token(None) is None
 
 
 def test_the_options_default_to_the_environment_then_loopback() -> None:

@@ -15,9 +15,8 @@ from flask.views import MethodView
 from marshmallow import Schema
 
 from service.agent.observation import observation_schema
-from service.agent.pull_desk import READ_TOOLS, PullDesk, SessionError
+from service.agent.pull_desk import PullDesk, SessionError, bearer_token, described
 from service.agent.webhook import AgentOrder
-from service.jobs.agent_sessions import StoredSession
 from service.resources.agents.schemas import (
     ClosedSchema,
     CloseSchema,
@@ -65,8 +64,7 @@ SESSION_ERRORS = {
 
 def bearer() -> str | None:
     """The token of the Authorization header (never read from the query: URLs are logged)."""
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() or None if header[:7].lower() == "bearer " else None
+    return bearer_token(request.headers.get("Authorization"))
 
 
 @blp.before_request
@@ -92,23 +90,6 @@ def answered(call: Callable[[], Answer]) -> Answer:
 def refuse(error: SessionError) -> NoReturn:
     """The desk's refusal as an error answer."""
     fail(error.status, str(error))
-
-
-def session_answer(session: StoredSession) -> dict[str, Any]:
-    """What the agent is told of its session."""
-    return {
-        "session_id": session.session_id,
-        "job_id": session.job_id,
-        "model": session.model,
-        "step": session.day,
-        "expires_at": session.expires_at,
-        "observation": session.record.observation,
-        "orders": [
-            {"action": o.action, "symbol": o.symbol, "amount": o.amount}
-            for o in session.record.orders
-        ],
-        "tools": list(READ_TOOLS),
-    }
 
 
 def session_errors(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -148,7 +129,7 @@ class NextSessionView(MethodView):
         handout = answered(lambda: desk().take_next(signature, bearer()))
         if handout is None:
             return Response(status=204, headers={"Retry-After": str(POLL_AGAIN_SECONDS)})
-        return {**session_answer(handout.session), "token": handout.token}
+        return {**described(handout.session), "token": handout.token}
 
 
 @blp.route("/sessions/<string:session_id>")
@@ -159,7 +140,7 @@ class SessionView(MethodView):
     @blp.response(200, SessionSchema)
     def get(self, session_id: str) -> dict[str, Any]:
         """The session: its step, its observation and the orders placed so far."""
-        return session_answer(answered(lambda: desk().session(session_id, bearer())))
+        return described(answered(lambda: desk().session(session_id, bearer())))
 
 
 def _tool_view(name: str, summary: str, schema: type[Schema]) -> None:
