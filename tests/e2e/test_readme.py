@@ -57,20 +57,23 @@ def test_curl_walkthrough_as_written(tmp_path: Path) -> None:
     assert len(board["rankings"]) == 3 and board["benchmark"]["symbol"] == "000016.SH"
 
 
-def test_bin_run_serves_api_and_worker_on_port(tmp_path: Path) -> None:
-    port = free_port()
+def test_bin_run_serves_api_worker_and_mcp_on_their_ports(tmp_path: Path) -> None:
+    port, mcp = free_port(), free_port()
     env = {
         "PORT": str(port),
+        "MCP_PORT": str(mcp),
         "DATABASE_PATH": str(tmp_path / "trader.db"),
         "HUEY_PATH": str(tmp_path / "h.db"),
     }
     run = start([str(REPO / "bin" / "run")], env, tmp_path / "run.log")
     try:
         wait_until_up(f"http://127.0.0.1:{port}", run, timeout=60)
+        wait_until_up(f"http://127.0.0.1:{mcp}", run, timeout=60)
     finally:
         stop(run)
     log = (tmp_path / "run.log").read_text()
     assert "release: database" in log and "web.1" in log and "worker.1" in log
+    assert "mcp.1" in log
     # Loopback by default, and it says so and how to listen on every interface.
     assert f"Listening at: http://127.0.0.1:{port}" in log
     assert f"bin/run: listening on http://127.0.0.1:{port}" in log and "HOST=0.0.0.0" in log
@@ -81,6 +84,7 @@ def test_bin_run_listens_on_the_host_it_is_told(tmp_path: Path) -> None:
     env = {
         "HOST": "0.0.0.0",  # noqa: S104 - what the test checks
         "PORT": str(port),
+        "MCP_PORT": str(free_port()),
         "DATABASE_PATH": str(tmp_path / "trader.db"),
         "HUEY_PATH": str(tmp_path / "h.db"),
     }

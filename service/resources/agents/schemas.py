@@ -10,21 +10,15 @@ from service.agent.webhook import MAX_ORDERS, MAX_REASONING, OrderSchema
 from service.resources.schemas import RowSchema
 
 
-class StrictSchema(Schema):
-    """A request body: unknown fields are refused, not ignored."""
-
-    class Meta:
-        unknown = RAISE
-
-
 class OrderInputSchema(OrderSchema):
-    """One order: buy or sell an amount of a symbol at the session's bar's open."""
+    """One order: buy or sell an amount of a symbol at the session's bar's open (unknown
+    fields refused, as in every request body, where a webhook's answer ignores them)."""
 
     class Meta:
         unknown = RAISE
 
 
-class OrdersSchema(StrictSchema):
+class OrdersSchema(Schema):
     """Orders placed together: all are placed, or none when the book refuses one."""
 
     orders = fields.List(
@@ -39,13 +33,13 @@ class OrdersSchema(StrictSchema):
 CLOSE_REASONING = MAX_REASONING // 2
 
 
-class CloseSchema(StrictSchema):
+class CloseSchema(Schema):
     """The agent's closing words: why it traded as it did (stored with the step)."""
 
     reasoning = fields.String(load_default="", validate=validate.Length(max=CLOSE_REASONING))
 
 
-class PriceArgumentsSchema(StrictSchema):
+class PriceArgumentsSchema(Schema):
     """get_price_local's arguments."""
 
     symbol = fields.String(required=True, validate=validate.Length(1, 32))
@@ -58,7 +52,7 @@ class PriceArgumentsSchema(StrictSchema):
     )
 
 
-class NewsArgumentsSchema(StrictSchema):
+class NewsArgumentsSchema(Schema):
     """search_news's arguments."""
 
     query = fields.String(
@@ -68,7 +62,7 @@ class NewsArgumentsSchema(StrictSchema):
     )
 
 
-class NoArgumentsSchema(StrictSchema):
+class NoArgumentsSchema(Schema):
     """get_portfolio takes no arguments."""
 
 
