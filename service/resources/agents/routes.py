@@ -143,12 +143,12 @@ class SessionView(MethodView):
         return described(answered(lambda: desk().session(session_id, bearer())))
 
 
-def _tool_view(name: str, summary: str, schema: type[Schema]) -> None:
+def _tool_view(name: str, summary: str, schema: type[Schema], example: dict[str, Any]) -> None:
     """Register POST /sessions/<id>/tools/<name>, the read tool with its arguments."""
 
     class ToolView(MethodView):
         @session_errors
-        @blp.arguments(schema)
+        @blp.arguments(schema, example=example)
         @blp.response(200, FreeFormSchema)
         @blp.alt_response(400, description="Arguments the tool cannot use (an unknown symbol)")
         def post(self, arguments: dict[str, Any], session_id: str) -> dict[str, Any]:
@@ -163,13 +163,17 @@ _tool_view(
     "get_price_local",
     "A symbol's bar as the session's step sees it: earlier bars whole, this bar's open.",
     PriceArgumentsSchema,
+    {"symbol": "AAPL"},
 )
 _tool_view(
     "search_news",
     "News published before the session's step began, newest first.",
     NewsArgumentsSchema,
+    {"query": "NVDA earnings"},
 )
-_tool_view("get_portfolio", "Cash and holdings after the orders placed so far.", NoArgumentsSchema)
+_tool_view(
+    "get_portfolio", "Cash and holdings after the orders placed so far.", NoArgumentsSchema, {}
+)
 
 
 @blp.route("/sessions/<string:session_id>/orders")
@@ -177,7 +181,9 @@ class OrdersView(MethodView):
     """The session's orders."""
 
     @session_errors
-    @blp.arguments(OrdersSchema)
+    @blp.arguments(
+        OrdersSchema, example={"orders": [{"action": "buy", "symbol": "AAPL", "amount": 1}]}
+    )
     @blp.response(200, PlacedSchema)
     @blp.alt_response(400, description="The book refused an order: none was placed")
     def post(self, body: dict[str, Any], session_id: str) -> dict[str, Any]:
@@ -191,7 +197,7 @@ class CloseView(MethodView):
     """The end of a session."""
 
     @session_errors
-    @blp.arguments(CloseSchema)
+    @blp.arguments(CloseSchema, example={"reasoning": "Apple opened below its last close"})
     @blp.response(200, ClosedSchema)
     def post(self, body: dict[str, Any], session_id: str) -> dict[str, Any]:
         """Close the session: the model-step is stored with the orders placed in it."""

@@ -6,7 +6,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from service.agent.pull_desk import READ_TOOLS
 from service.agent.tools import NEWS_LIMIT
-from service.agent.webhook import MAX_ORDERS, MAX_REASONING, OrderSchema
+from service.agent.webhook import MAX_ORDERS, OrderSchema
 from service.resources.schemas import RowSchema
 
 
@@ -28,9 +28,9 @@ class OrdersSchema(Schema):
     )
 
 
-# Half a webhook answer's: the longest reasoning, each character escaped in JSON (6 bytes),
-# still fits in the 64 KiB a request body may have.
-CLOSE_REASONING = MAX_REASONING // 2
+# The longest reasoning, and one character more, fits in the 64 KiB a body may have even when
+# every character is one JSON writes as a 12-byte surrogate pair: too long is a 422, not a 413.
+CLOSE_REASONING = 5_000
 
 
 class CloseSchema(Schema):
