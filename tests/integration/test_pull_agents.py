@@ -165,6 +165,7 @@ def test_an_agent_takes_each_step_reads_orders_and_closes(pull_app: Flask) -> No
     }
     page = client.get("/dashboard/models/pull-agent?date=2025-10-02").get_data(as_text=True)
     assert "Apple looks cheap" in page and "get_price_local" in page
+    assert "<summary>Observation sent to the agent (JSON)</summary>" in page
     assert TOKEN not in dump(pull_app)
     assert first["token"] not in dump(pull_app) and second["token"] not in dump(pull_app)
 
