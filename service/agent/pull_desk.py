@@ -37,6 +37,10 @@ from service.models_config import load_models_config
 from service.settings import Settings
 
 READ_TOOLS = ("get_price_local", "search_news", "get_portfolio")
+# How long the closing reasoning may be. One character more still fits in the API's 64 KiB body
+# even when every character is one JSON writes as a 12-byte surrogate pair: too long is told
+# as such (a 422), not as a body too large.
+MAX_CLOSING_WORDS = 5_000
 Answer = TypeVar("Answer")
 
 

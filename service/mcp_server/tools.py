@@ -19,6 +19,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from service.agent.pull_desk import (
+    MAX_CLOSING_WORDS,
     Closed,
     Expired,
     Forbidden,
@@ -29,7 +30,7 @@ from service.agent.pull_desk import (
     bearer_token,
     described,
 )
-from service.agent.webhook import MAX_REASONING, MAX_SYMBOL, AgentOrder
+from service.agent.webhook import MAX_SYMBOL, AgentOrder
 from service.db import connect
 from service.jobs.agent_sessions import StoredSession
 from service.market.directory import Markets
@@ -73,7 +74,7 @@ Day = Annotated[
 ]
 Query = Annotated[str, Field(max_length=MAX_QUERY, description="Ticker or keywords")]
 Reasoning = Annotated[
-    str, Field(max_length=MAX_REASONING, description="Why you traded as you did (stored)")
+    str, Field(max_length=MAX_CLOSING_WORDS, description="Why you traded as you did (stored)")
 ]
 
 

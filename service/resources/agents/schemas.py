@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from service.agent.pull_desk import READ_TOOLS
+from service.agent.pull_desk import MAX_CLOSING_WORDS, READ_TOOLS
 from service.agent.tools import NEWS_LIMIT
 from service.agent.webhook import MAX_ORDERS, OrderSchema
 from service.resources.schemas import RowSchema
@@ -28,15 +28,10 @@ class OrdersSchema(Schema):
     )
 
 
-# The longest reasoning, and one character more, fits in the 64 KiB a body may have even when
-# every character is one JSON writes as a 12-byte surrogate pair: too long is a 422, not a 413.
-CLOSE_REASONING = 5_000
-
-
 class CloseSchema(Schema):
     """The agent's closing words: why it traded as it did (stored with the step)."""
 
-    reasoning = fields.String(load_default="", validate=validate.Length(max=CLOSE_REASONING))
+    reasoning = fields.String(load_default="", validate=validate.Length(max=MAX_CLOSING_WORDS))
 
 
 class PriceArgumentsSchema(Schema):
