@@ -2,7 +2,7 @@
 
 The worker builds the step's observation and opens a session on the model-step; the step waits
 in awaiting_agent. The agent polls for it, may call the read tools, places orders and closes the
-session, all through the web process (service/agent/pull_desk.py) or the MCP server. Once the
+session, all through the web process (service/jobs/pull_desk.py) or the MCP server. Once the
 session is closed the worker places the session's orders through the step's own order book, in
 the order the agent placed them, and stores the step with the whole exchange as its record. A
 session the agent leaves open past its timeout fails the step.

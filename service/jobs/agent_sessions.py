@@ -1,7 +1,7 @@
 """Pull agents' sessions, kept on their model-steps in job_details (SPEC §3).
 
 The worker opens a step's session and waits for it (StepSession); the agent's side finds it,
-takes it and writes what the agent did (service/agent/pull_desk.py). A session belongs to one
+takes it and writes what the agent did (service/jobs/pull_desk.py). A session belongs to one
 attempt at its step: the step requeued after a crash opens a new one, and the old id is gone.
 Only the SHA-256 of the token handed to the agent is stored.
 """

@@ -18,7 +18,10 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from service.agent.pull_desk import (
+from service.agent.webhook import MAX_SYMBOL, AgentOrder
+from service.db import connect
+from service.jobs.agent_sessions import StoredSession
+from service.jobs.pull_desk import (
     MAX_CLOSING_WORDS,
     Closed,
     Expired,
@@ -30,9 +33,6 @@ from service.agent.pull_desk import (
     bearer_token,
     described,
 )
-from service.agent.webhook import MAX_SYMBOL, AgentOrder
-from service.db import connect
-from service.jobs.agent_sessions import StoredSession
 from service.market.directory import Markets
 from service.settings import Settings
 

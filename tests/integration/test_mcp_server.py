@@ -21,8 +21,8 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
 
-from service.agent.pull_desk import bearer_token
 from service.db import connect, init_db
+from service.jobs.pull_desk import bearer_token
 from service.mcp_server.__main__ import main, parse
 from service.mcp_server.app import build_app, database_health, prepare
 from service.settings import Settings

@@ -15,8 +15,8 @@ from flask.views import MethodView
 from marshmallow import Schema
 
 from service.agent.observation import observation_schema
-from service.agent.pull_desk import PullDesk, SessionError, bearer_token, described
 from service.agent.webhook import AgentOrder
+from service.jobs.pull_desk import PullDesk, SessionError, bearer_token, described
 from service.resources.agents.schemas import (
     ClosedSchema,
     CloseSchema,

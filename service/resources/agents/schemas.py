@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from service.agent.pull_desk import MAX_CLOSING_WORDS, READ_TOOLS
 from service.agent.tools import NEWS_LIMIT
 from service.agent.webhook import MAX_ORDERS, OrderSchema
+from service.jobs.pull_desk import MAX_CLOSING_WORDS, READ_TOOLS
 from service.resources.schemas import RowSchema
 
 
