@@ -41,6 +41,9 @@ READ_TOOLS = ("get_price_local", "search_news", "get_portfolio")
 # even when every character is one JSON writes as a 12-byte surrogate pair: too long is told
 # as such (a 422), not as a body too large.
 MAX_CLOSING_WORDS = 5_000
+# Calls a session keeps (read tools and order batches): every call rewrites the record, and an
+# agent looping on a tool should hear so rather than slow its step down without end.
+MAX_SESSION_CALLS = 500
 Answer = TypeVar("Answer")
 
 
@@ -221,19 +224,29 @@ class PullDesk:
                 "portfolio": tools.get_portfolio(),
             }
 
-        return self._in_session(session_id, token, run)
+        return self._in_session(session_id, token, run, counted=False)
 
     def _in_session(
         self,
         session_id: str,
         token: str | None,
         run: Callable[[StoredSession, TradingTools], Answer],
+        counted: bool = True,
     ) -> Answer:
         """run on the session's tools under the write lock, its record kept even when run
-        refuses (the refusal is part of the conversation)."""
+        refuses (the refusal is part of the conversation); a counted call only while the
+        session has room for one more."""
         failure: SessionError | None = None
         with transaction(self.conn):
             session = self._live(session_id, token)
+            if (
+                counted
+                and len(session.record.calls) + len(session.record.orders) >= MAX_SESSION_CALLS
+            ):
+                raise Refused(
+                    f"session {session_id} holds {MAX_SESSION_CALLS} calls and orders, as many"
+                    " as a session keeps: close it (what it placed is kept)"
+                )
             tools = self._tools(session)
             try:
                 answer = run(session, tools)

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from service.agent.observation import observation_schema
 from service.db import connect
+from service.jobs import pull_desk
 from service.jobs.batch import run_job
 from service.jobs.lifecycle import next_days_to_run, requeue_interrupted
 from service.market.directory import markets_from
@@ -292,3 +293,21 @@ def test_a_step_requeued_after_a_crash_opens_a_new_session(pull_app: Flask) -> N
         assert again["session_id"] != lost["session_id"]
         payload(post(client, again, "close", {}))
     assert payload(client.get(f"/simulate/status/{job_id}"))["status"] == "completed"
+
+
+def test_a_session_keeps_a_bounded_number_of_calls(
+    pull_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pull_desk, "MAX_SESSION_CALLS", 3)
+    client = pull_app.test_client()
+    with worker(pull_app, end_date="2025-10-02"):
+        session = take(client)
+        order = {"orders": [{"action": "buy", "symbol": "AAPL", "amount": 1}]}
+        for path, body in (("tools/get_portfolio", {}), ("orders", order), ("orders", order)):
+            assert post(client, session, path, body).status_code == 200
+        refused = post(client, session, "tools/get_portfolio", {})
+        assert refused.status_code == 400
+        assert "holds 3 calls and orders" in payload(refused)["message"]
+        assert payload(post(client, session, "close", {}))["orders"] == 2
+    held = payload(client.get("/results?model=pull-agent&date=2025-10-02"))[0]["holdings"]
+    assert held == {"AAPL": 2}
