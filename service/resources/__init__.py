@@ -21,7 +21,9 @@ from service.resources.documentation import PAGINATION_HEADER, ServiceMarshmallo
 API_DESCRIPTION = (
     "Trading competitions between AI models on real market data: NASDAQ-100, SSE-50 A-shares"
     " and ten cryptocurrencies, each under its own rules (GET /markets). Trigger a job, follow"
-    " its progress, then read results, each market's leaderboard and risk metrics."
+    " its progress, then read results, each market's leaderboard and risk metrics. Agents of"
+    " your own take part as webhooks or, polling /agents for their steps, as pull agents (their"
+    " own tokens: the Authorize button's agentToken and sessionToken)."
 )
 DOCS_ASSETS = "/docs/assets/"
 # A body over the limit is read (and dropped) up to this size before the 413 is sent: closing
