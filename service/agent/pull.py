@@ -97,7 +97,7 @@ def place_orders(
     is logged as the tool result of an LLM's buy or sell is, and counted in record."""
     calls, results = [], []
     for index, order in enumerate(orders):
-        arguments = {"symbol": order.symbol, "amount": order.amount}
+        arguments = order.arguments
         call = ToolCall(f"order_{index}", order.action, arguments, json.dumps(arguments))
         started = time.perf_counter()
         result = tools.call(order.action, arguments)

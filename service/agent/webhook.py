@@ -63,6 +63,11 @@ class AgentOrder:
     symbol: str
     amount: float
 
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """The arguments of the buy or sell tool call the order is."""
+        return {"symbol": self.symbol, "amount": self.amount}
+
 
 @dataclass(frozen=True, slots=True)
 class AgentAnswer:

@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from service.agent.news import load_news
@@ -106,7 +106,7 @@ def described(session: StoredSession) -> dict[str, Any]:
         "step": session.day,
         "expires_at": session.expires_at,
         "observation": session.record.observation,
-        "orders": [_order(order) for order in session.record.orders],
+        "orders": [asdict(order) for order in session.record.orders],
         "tools": list(READ_TOOLS),
     }
 
@@ -153,9 +153,8 @@ class PullDesk:
         _check_token(given, expected, f"the token of {signature}")
 
     def session(self, session_id: str, token: str | None) -> StoredSession:
-        """The session, for its own token, while it may be used."""
-        with transaction(self.conn):
-            return self._live(session_id, token)
+        """The session, for its own token, while it may be used (a read: no write lock)."""
+        return self._live(session_id, token)
 
     def session_of(self, token: str | None) -> StoredSession:
         """The session a token opens (the MCP server's way in), while it may be used."""
@@ -191,7 +190,7 @@ class PullDesk:
 
         def run(session: StoredSession, tools: TradingTools) -> dict[str, Any]:
             started = time.perf_counter()
-            results = [tools.call(order.action, _arguments(order)) for order in orders]
+            results = [tools.call(order.action, order.arguments) for order in orders]
             contents = [json.loads(result.content) for result in results]
             refused = [
                 f"order {index} ({order.action} {order.amount:g} {order.symbol}): {c['error']}"
@@ -201,7 +200,7 @@ class PullDesk:
                 if not result.ok
             ]
             if refused:
-                arguments = {"orders": [_order(order) for order in orders]}
+                arguments = {"orders": [asdict(order) for order in orders]}
                 kept = json.dumps({"refused": refused})
                 _keep(session, "orders", arguments, kept, False, started)
                 raise Refused("; ".join(refused) + "; no order was placed")
@@ -281,7 +280,7 @@ class PullDesk:
             raise Closed(f"session {session.session_id} has no book")
         tools = TradingTools(step.book, load_news(self.settings.news_data))
         for order in session.record.orders:
-            tools.call(order.action, _arguments(order))
+            tools.call(order.action, order.arguments)
         return tools
 
 
@@ -295,14 +294,6 @@ def _keep(
 ) -> None:
     seconds = time.perf_counter() - started
     session.record.calls.append(SessionCall(tool, arguments, content, ok, seconds, now()))
-
-
-def _arguments(order: AgentOrder) -> dict[str, Any]:
-    return {"symbol": order.symbol, "amount": order.amount}
-
-
-def _order(order: AgentOrder) -> dict[str, Any]:
-    return {"action": order.action, **_arguments(order)}
 
 
 def _check_token(given: str | None, expected: str, what: str) -> None:
