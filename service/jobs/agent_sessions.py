@@ -31,6 +31,11 @@ WHERE job_id = ? AND model = ? AND date = ? AND status = ? AND attempts = ?
 """
 # Whole rows: a session is read by its columns' names (sqlite3.Row), attempts included.
 STEP_SQL = "SELECT * FROM job_details WHERE job_id = ? AND model = ? AND date = ?"
+# What the waiting worker polls: the session's state, not its whole record (the observation).
+STATE_SQL = """
+SELECT status, attempts, session_expires_at, json_extract(session, '$.state') AS state
+FROM job_details WHERE job_id = ? AND model = ? AND date = ?
+"""
 BY_ID_SQL = "SELECT * FROM job_details WHERE session_id = ?"
 SESSION_OF_HASH_SQL = "SELECT * FROM job_details WHERE session_token_hash = ?"
 # A model's sessions and those of its runs (model:r1, model:w2025-09-02), soonest to expire first.
@@ -134,7 +139,7 @@ class StepSession:
                 ),
             )
             if opened.rowcount != 1:
-                raise Superseded(f"{self.claim.model} {self.claim.day} is no longer this attempt's")
+                raise self._superseded()
 
     def wait(self) -> SessionRecord:
         """The record once the agent closed the session; AgentGone once it expired first.
@@ -142,7 +147,7 @@ class StepSession:
         Polled with plain reads; only the end is decided under the write lock, where the
         agent's close is too, so that a session is either closed or expired, never both.
         """
-        while not self._ended(self._mine()):
+        while not self._ended():
             time.sleep(self.POLL_SECONDS)
         with transaction(self.conn):
             session = self._mine()
@@ -156,16 +161,21 @@ class StepSession:
             )
         return session.record
 
-    @staticmethod
-    def _ended(session: StoredSession) -> bool:
-        return session.record.state == CLOSED or now() >= session.expires_at
+    def _ended(self) -> bool:
+        row = self.conn.execute(STATE_SQL, self.claim.key).fetchone()
+        if row is None or row["attempts"] != self.claim.attempt or row["status"] != AWAITING:
+            raise self._superseded()
+        return bool(row["state"] == CLOSED or now() >= row["session_expires_at"])
 
     def _mine(self) -> StoredSession:
         row = self.conn.execute(STEP_SQL, self.claim.key).fetchone()
         session = _session(row)
         if session is None or row["attempts"] != self.claim.attempt or session.status != AWAITING:
-            raise Superseded(f"{self.claim.model} {self.claim.day} is no longer this attempt's")
+            raise self._superseded()
         return session
+
+    def _superseded(self) -> Superseded:
+        return Superseded(f"{self.claim.model} {self.claim.day} is no longer this attempt's")
 
     def _resume(self, record: SessionRecord) -> None:
         """Back to running, so that the attempt stores the step as any other."""
