@@ -9,6 +9,8 @@ MAX_SIMULATION_DAYS is in days).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 DAY_KEY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -56,6 +58,17 @@ DAY_LENGTH = len("YYYY-MM-DD")  # a bar key begins with its day
 def day_of(key: str) -> str:
     """The day (YYYY-MM-DD) a bar key belongs to."""
     return key[:DAY_LENGTH]
+
+
+def last_bar_of_each_day(keys: Sequence[str]) -> list[int]:
+    """The index of each day's last key in keys, sorted bar keys (any bars of a day may be
+    missing)."""
+    # A search per day rather than a look at every key: a day of six bars costs one search.
+    ends, index = [], 0
+    while index < len(keys):
+        index = bisect_left(keys, keys[index][:DAY_LENGTH] + END_OF_DAY, index)
+        ends.append(index - 1)
+    return ends
 
 
 def calendar_days(first: str, last: str) -> int:

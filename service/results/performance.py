@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from service.jobs.spending import spending_fields, timeline_spending
-from service.market.calendar import DAY_LENGTH
+from service.market.calendar import last_bar_of_each_day
 from service.market.prices import PriceData
 from service.market.rules import MarketRules
 from service.portfolio.positions import registration_day, trade_totals, value_series
@@ -130,10 +130,8 @@ def daily_metrics(
 ) -> dict[str, Any]:
     """The risk metrics of an intraday timeline from each day's last bar, annualised with the
     market's trading days per year (comparable with a daily market's)."""
-    # Bars come in order: the last value stored under a day is its last bar's. The day is
-    # sliced here rather than by calendar.day_of: a call per bar was a third of this section.
-    day_ends = {point.date[:DAY_LENGTH]: point.portfolio_value for point in points}
-    values = np.fromiter(day_ends.values(), np.float64, len(day_ends))
+    ends = last_bar_of_each_day([point.date for point in points])
+    values = np.fromiter((points[end].portfolio_value for end in ends), np.float64, len(ends))
     before = values[:-1]
     if len(before) and before.min() <= 0:
         # After a day that ended at 0, the return is 0 (as a stored daily return is).

@@ -39,3 +39,11 @@ def test_a_day_that_ends_at_zero_is_followed_by_a_zero_return() -> None:
     daily = daily_metrics(points, RULES, 0.0)
     assert daily["max_drawdown_pct"] == pytest.approx(100.0)
     assert daily["win_rate_pct"] == 0.0  # -100 %, then 0 rather than a division by zero
+
+
+def test_a_day_missing_bars_ends_at_its_last_stored_bar() -> None:
+    points = bars(("2025-10-01", [100, 104]), ("2025-10-02", [102]), ("2025-10-03", [50, 51]))
+    del points[3]  # 2025-10-03's first bar
+    daily = daily_metrics(points, RULES, 0.0)
+    assert daily["trading_days"] == 3
+    assert daily["max_drawdown_pct"] == pytest.approx((104 - 51) / 104 * 100)
